@@ -1,0 +1,235 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * rand-guard kernel <-> userspace ABI: the single source of truth.
+ *
+ * Every record sent through the `events` ring buffer starts with
+ * struct rg_header, followed by the fixed part of its kind, followed by a
+ * variable-length tail of string bytes (no NUL terminators) whose lengths
+ * are in the fixed part. header.size is the total record size in bytes
+ * (fixed part + tail). Variable tails keep ring-buffer usage close to what
+ * is actually captured instead of reserving max-size buffers.
+ *
+ * The TypeScript mirror is src/abi/layout.ts; test/abi-layout.test.ts
+ * compares sizes and member offsets against the compiled object's BTF.
+ * All integers are little-endian (x86_64); "host order" below means that.
+ *
+ * Included both by BPF programs (after vmlinux.h) and by the native addon
+ * (after <linux/types.h>), so only __u8.. __s64 types are used.
+ */
+#ifndef RAND_GUARD_EVENTS_H
+#define RAND_GUARD_EVENTS_H
+
+#define RG_SCHEMA_VERSION 2
+
+#define RG_COMM_LEN 16
+/* Bytes of one captured path (without NUL). Longer paths are cut and flagged. */
+#define RG_PATH_MAX 1024
+/* Bytes of a path used as a kernel filter key (LPM trie data limit is 256). */
+#define RG_FILTER_KEY_MAX 255
+
+/* enum rg_kind: header.kind values (numbers kept from the original design). */
+enum rg_kind {
+	RG_KIND_PROCESS_EXEC = 1,    /* struct rg_process_exec   -> process_start */
+	RG_KIND_NETWORK_CONNECT = 3, /* struct rg_network        -> network_connect */
+	RG_KIND_PROCESS_FORK = 4,    /* struct rg_process_fork   -> process_relationship */
+	RG_KIND_PROCESS_EXIT = 5,    /* struct rg_process_exit   -> process_exit */
+	RG_KIND_EXEC_SYSCALL = 6,    /* struct rg_exec_syscall   -> internal (exec source) */
+	RG_KIND_FILE_OPEN = 7,       /* struct rg_file_open      -> file_open */
+	RG_KIND_FILE_OPENAT2 = 8,    /* struct rg_file_open      -> file_openat2 */
+	RG_KIND_FILE_WRITE = 9,      /* struct rg_file_write     -> file_write */
+	RG_KIND_FILE_WRITEV = 10,    /* struct rg_file_write     -> file_writev */
+	RG_KIND_FILE_PWRITE64 = 11,  /* struct rg_file_write     -> file_pwrite64 */
+	RG_KIND_FILE_RENAME = 12,    /* struct rg_file_rename    -> file_rename */
+	RG_KIND_FILE_RENAMEAT = 13,  /* struct rg_file_rename    -> file_renameat */
+	RG_KIND_FILE_RENAMEAT2 = 14, /* struct rg_file_rename    -> file_renameat2 */
+	RG_KIND_FILE_UNLINK = 15,    /* struct rg_file_unlink    -> file_unlink */
+	RG_KIND_FILE_UNLINKAT = 16,  /* struct rg_file_unlink    -> file_unlinkat */
+	RG_KIND_NETWORK_BIND = 17,   /* struct rg_network        -> network_bind */
+	RG_KIND_NETWORK_LISTEN = 18, /* struct rg_network        -> network_listen */
+};
+
+/* header.flags bits: say when data is degraded instead of guessing. */
+enum rg_flag {
+	RG_FLAG_PATH_TRUNCATED = 1 << 0,   /* first path longer than RG_PATH_MAX or deeper than the walk bound */
+	RG_FLAG_PATH2_TRUNCATED = 1 << 1,  /* second path (rename new name) truncated */
+	RG_FLAG_PATH_UNRESOLVED = 1 << 2,  /* first path relative and its dirfd/cwd could not be resolved: reported as given */
+	RG_FLAG_PATH2_UNRESOLVED = 1 << 3, /* same for the second path */
+	RG_FLAG_PATH_FROM_FILE = 1 << 4,   /* first path came from a dentry walk of an open struct file (kernel's view) */
+};
+
+/* Common 56-byte header. Filled from the current task unless noted. */
+struct rg_header {
+	__u16 kind;          /* enum rg_kind */
+	__u16 version;       /* RG_SCHEMA_VERSION */
+	__u16 size;          /* total record bytes: fixed part + tail */
+	__u16 flags;         /* enum rg_flag bits */
+	__u64 timestamp_ns;  /* bpf_ktime_get_ns(): CLOCK_MONOTONIC ns since boot */
+	__u32 pid;           /* tgid (bpf_get_current_pid_tgid() >> 32) */
+	__u32 tid;           /* thread id (low 32 bits) */
+	__u32 ppid;          /* current->real_parent->tgid (CO-RE) */
+	__u32 uid;           /* bpf_get_current_uid_gid() low 32 bits */
+	__u32 gid;           /* bpf_get_current_uid_gid() high 32 bits */
+	__u32 _pad0;
+	char comm[RG_COMM_LEN]; /* bpf_get_current_comm(), NUL padded */
+};
+
+/* tp_btf/sched_process_exec: the completed exec. Tail: exe bytes, then filename bytes. */
+struct rg_process_exec {
+	struct rg_header h;
+	__u32 old_pid;      /* tracepoint arg old_pid: the tid that called execve (matches rg_exec_syscall.h.tid) */
+	__u16 exe_len;      /* bytes of exe path: dentry walk of bprm->file (what /proc/<pid>/exe shows) */
+	__u16 filename_len; /* bytes of bprm->filename: the path as passed to execve (may be relative) */
+};
+
+/* exec source values (rg_exec_syscall.source) */
+enum rg_exec_source {
+	RG_EXEC_SOURCE_EXECVE = 1,
+	RG_EXEC_SOURCE_EXECVEAT = 2,
+};
+
+/* syscalls/sys_enter_execve{,at}: which syscall started the next exec of h.tid. No tail. */
+struct rg_exec_syscall {
+	struct rg_header h;
+	__u8 source;        /* enum rg_exec_source */
+	__u8 _pad[7];
+};
+
+/* tp_btf/sched_process_fork, only when a new process (not a thread) is created. No tail. */
+struct rg_process_fork {
+	struct rg_header h;                /* the parent (current task) */
+	__u32 parent_pid;                  /* parent->tgid */
+	__u32 child_pid;                   /* child->tgid (== child->pid for a new process) */
+	__u32 child_tid;                   /* child->pid */
+	__u32 _pad;
+	char parent_comm[RG_COMM_LEN];     /* parent->comm */
+	char child_comm[RG_COMM_LEN];      /* child->comm (equals the parent's until exec) */
+};
+
+/* tp_btf/sched_process_exit, only when the whole thread group is dead. No tail. */
+struct rg_process_exit {
+	struct rg_header h;
+	__s32 exit_code;    /* wait(2) status: signal->group_exit_code if a group exit, else task->exit_code */
+	__u8 group_dead;    /* 1: last thread of the group */
+	__u8 _pad[3];
+};
+
+/* sys_enter_openat / sys_enter_openat2. Tail: path bytes (absolute when resolvable). */
+struct rg_file_open {
+	struct rg_header h;
+	__u64 flags;        /* openat: int flags (as u32); openat2: open_how.flags (u64) */
+	__u32 mode;         /* openat: mode arg; openat2: open_how.mode */
+	__s32 dfd;          /* dirfd argument (AT_FDCWD = -100) */
+	__u16 path_len;
+	__u16 _pad[3];
+};
+
+/* sys_enter_write / writev / pwrite64. Tail: path bytes of the fd's file (dentry walk). */
+struct rg_file_write {
+	struct rg_header h;
+	__u64 fd;           /* fd argument */
+	__u64 count;        /* write/pwrite64: bytes requested; writev: 0 */
+	__s64 iovcnt;       /* writev: vlen; others: 0 */
+	__s64 pos;          /* pwrite64: file offset; others: 0 */
+	__u16 path_len;
+	__u16 _pad[3];
+};
+
+/* sys_enter_rename / renameat / renameat2. Tail: old path bytes, then new path bytes. */
+struct rg_file_rename {
+	struct rg_header h;
+	__u32 flags;        /* renameat2 flags (RENAME_*); others: 0 */
+	__s32 olddfd;       /* renameat{,2}: olddfd; rename: AT_FDCWD */
+	__s32 newdfd;
+	__u16 old_len;
+	__u16 new_len;
+};
+
+/* sys_enter_unlink / unlinkat. Tail: path bytes. */
+struct rg_file_unlink {
+	struct rg_header h;
+	__u32 flags;        /* unlinkat flags (AT_REMOVEDIR = 0x200); unlink: 0 */
+	__s32 dfd;
+	__u16 path_len;
+	__u16 _pad[3];
+};
+
+/* direction (rg_network.direction) */
+enum rg_direction {
+	RG_DIRECTION_OUTBOUND = 1, /* connect */
+	RG_DIRECTION_LISTENER = 2, /* bind, listen */
+};
+
+/* sys_enter_connect / bind / listen. No tail. */
+struct rg_network {
+	struct rg_header h;
+	__u16 family;       /* sa_family: AF_INET = 2, AF_INET6 = 10, other raw values kept; listen: 0 */
+	__u16 port;         /* host order (ntohs of sin_port / sin6_port); 0 when not parsed */
+	__s32 socket_fd;    /* fd argument */
+	__u32 addr_len;     /* addrlen argument (connect/bind); 0 for listen */
+	__s32 backlog;      /* listen backlog; 0 otherwise */
+	__u8 addr[16];      /* network order: AF_INET uses addr[0..4), AF_INET6 all 16 (sin6_addr) */
+	__u8 direction;     /* enum rg_direction */
+	__u8 _pad[7];
+};
+
+/*
+ * Kernel counters: index into the per-CPU array map `counters` (u64 per CPU).
+ * Userspace sums over CPUs and reports them in health records.
+ */
+enum rg_counter {
+	RG_CNT_DROP_PROCESS = 0,    /* ring buffer output failed (full), process family */
+	RG_CNT_DROP_FILE = 1,
+	RG_CNT_DROP_NETWORK = 2,
+	RG_CNT_SELF_PROCESS = 3,    /* events of the agent's own tgid, excluded in the kernel */
+	RG_CNT_SELF_FILE = 4,
+	RG_CNT_SELF_NETWORK = 5,
+	RG_CNT_FILE_FILTERED = 6,   /* file events dropped by the kernel path filter (unwatched/excluded) */
+	RG_CNT_PATH_ERROR = 7,      /* path read/walk failed; record still sent with what was captured */
+	RG_CNT_NET_UNPARSED = 8,    /* connect/bind with NULL or short sockaddr: no record */
+	RG_CNT_SUBMITTED = 9,       /* records successfully written to the ring buffer */
+	RG_CNT_MAX = 16,
+};
+
+/* Value of `config` array map, key 0. Written by userspace after load, before attach. */
+struct rg_config {
+	__u32 self_tgid;        /* agent's tgid: its events are excluded (counted in RG_CNT_SELF_*) */
+	__u32 file_filter_mode; /* enum rg_filter_mode */
+	__u64 wakeup_bytes;     /* force a consumer wake-up when unconsumed ring data exceeds this */
+};
+
+/*
+ * Kernel file filter (original semantics: plain string prefixes, exclusion wins):
+ *  - `file_prefixes` LPM trie, key struct rg_filter_key over the path bytes,
+ *    value __u8 enum rg_filter_verdict. Userspace inserts every watch path as
+ *    WATCH and every exclude path as EXCLUDE; a watch path that has an exclude
+ *    path as prefix is inserted as EXCLUDE (exclusion wins).
+ *  - `file_suffixes` LPM trie, same key type over the path bytes *reversed*:
+ *    a "*.ext" pattern is inserted reversed (".ext" -> "txe."), value WATCH.
+ * Decision for a path p (first RG_FILTER_KEY_MAX bytes):
+ *   longest prefix match is EXCLUDE            -> drop (counted)
+ *   longest prefix match is WATCH              -> keep
+ *   suffix match                               -> keep
+ *   mode RG_FILTER_WATCHED                     -> drop (counted)
+ *   mode RG_FILTER_PASS_UNMATCHED              -> keep (userspace decides)
+ *   mode RG_FILTER_OFF                         -> keep everything (no lists)
+ * Paths the kernel cannot judge (unresolved relative, containing "." or ".."
+ * components) are always kept; userspace normalizes and decides.
+ */
+enum rg_filter_mode {
+	RG_FILTER_OFF = 0,            /* no watch and no exclude lists: keep everything */
+	RG_FILTER_WATCHED = 1,        /* keep only watched, non-excluded paths */
+	RG_FILTER_PASS_UNMATCHED = 2, /* lists include patterns the kernel cannot evaluate (substring): drop only excluded */
+	RG_FILTER_EXCLUDE_ONLY = 3,   /* only exclude lists: drop excluded, keep the rest */
+};
+
+enum rg_filter_verdict {
+	RG_VERDICT_WATCH = 1,
+	RG_VERDICT_EXCLUDE = 2,
+};
+
+struct rg_filter_key {
+	__u32 prefixlen;                  /* in bits: 8 * bytes */
+	__u8 data[RG_FILTER_KEY_MAX + 1];
+};
+
+#endif /* RAND_GUARD_EVENTS_H */
