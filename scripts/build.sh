@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Build everything: the BPF object, the native addon, the TypeScript. Idempotent.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+make -s -C bpf
+# node-gyp must not download Node headers (no internet): they ship in /usr/include/node.
+if [ ! -f native/build/Makefile ]; then
+  npx node-gyp configure --nodedir=/usr --directory native >/dev/null
+fi
+npx node-gyp build --nodedir=/usr --directory native >/dev/null
+npx tsc -p tsconfig.json

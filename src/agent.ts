@@ -1,0 +1,265 @@
+/**
+ * Wires the pipeline together; the only module that knows every stage:
+ *
+ *   BPF programs -> ring buffer -> native bridge (batches) -> decode
+ *     -> process table + normalize (+ userspace filter) -> rate limit -> NDJSON sink
+ *
+ * Startup order matters: config is validated by the caller before anything
+ * here runs; then privileges, tracefs, load, configure maps, attach, seed
+ * the process table from /proc (after attach, so a process that starts in
+ * between is seen by one or the other), and only then consume.
+ */
+import type { Logger } from 'pino';
+import type { Config } from './config/schema.js';
+import { ringBufferBytes } from './config/validate.js';
+import { checkPrivileges } from './sensor/privileges.js';
+import { ensureTracefs } from './sensor/tracefs.js';
+import { selectPrograms } from './sensor/programs.js';
+import { loadNative, type Sensor } from './sensor/native.js';
+import { readKernelCounters, type KernelCounters } from './sensor/kernel-counters.js';
+import { compileKernelFilter } from './filter/kernel-filter.js';
+import { UserspaceFilter } from './filter/userspace-filter.js';
+import { ProcessTable } from './process-table/process-table.js';
+import { seedFromProc } from './process-table/seed.js';
+import { Normalizer } from './normalize/normalizer.js';
+import { WallClock } from './normalize/clock.js';
+import { decodeBatch } from './abi/decode.js';
+import { RateLimiter } from './limit/rate-limiter.js';
+import { PipelineCounters } from './health/counters.js';
+import { buildHealthRecord } from './health/health-record.js';
+import { toNdjsonLine } from './output/serialize.js';
+import type { NdjsonSink } from './output/sink.js';
+import { StdoutSink } from './output/stdout-sink.js';
+import { FileSink } from './output/file-sink.js';
+
+/** How often a health record is written (the original's period). */
+const HEALTH_PERIOD_MS = 10_000;
+/** File sinks are fsynced this often; the issue asks for at most 1 s. */
+const FLUSH_PERIOD_MS = 1_000;
+/** Ring-buffer backlog that makes the kernel wake the consumer early: 1/4 of the ring. */
+const WAKEUP_FRACTION = 4;
+
+/** Options the CLI passes in. */
+export interface AgentOptions {
+  config: Config;
+  /** Path of the config file, for logs. */
+  configPath: string;
+  /** Compiled BPF object (EDR_EBPF_OBJECT or build/bpf/rand-guard.bpf.o). */
+  objectPath: string;
+  logger: Logger;
+}
+
+function openSink(config: Config): NdjsonSink {
+  return config.output.type === 'file' && config.output.path ? new FileSink(config.output.path) : new StdoutSink();
+}
+
+/**
+ * A running agent. `start()` loads and attaches everything and begins
+ * writing records; `stop()` detaches, drains the ring buffer, writes a final
+ * health record and closes the sink.
+ */
+export class Agent {
+  private readonly counters = new PipelineCounters();
+  private readonly clock = new WallClock();
+  private readonly table: ProcessTable;
+  private readonly normalizer: Normalizer;
+  private readonly limiter: RateLimiter;
+  private sink: NdjsonSink | null = null;
+  private sensor: Sensor | null = null;
+  private healthTimer: NodeJS.Timeout | null = null;
+  private flushTimer: NodeJS.Timeout | null = null;
+  private startedNs = process.hrtime.bigint();
+  private lastOutputWarnNs = 0n;
+  private stopping: Promise<void> | null = null;
+
+  constructor(private readonly opts: AgentOptions) {
+    const { config } = opts;
+    this.table = new ProcessTable({
+      maxEntries: config.performance.max_process_cache_entries,
+      maxPendingSources: config.performance.max_pending_exec_sources,
+    });
+    this.normalizer = new Normalizer({
+      agentId: config.agent.id,
+      table: this.table,
+      filter: new UserspaceFilter(config.file),
+      clock: this.clock,
+    });
+    this.limiter = new RateLimiter(config.performance.max_events_per_second);
+  }
+
+  /**
+   * Load, configure and attach the BPF programs, then start consuming.
+   * @throws Error with a user-facing message (privileges, tracefs, object load, attach, sink).
+   */
+  async start(): Promise<void> {
+    const { config, logger } = this.opts;
+    checkPrivileges();
+    if (ensureTracefs() === 'mounted') logger.info('mounted tracefs at /sys/kernel/tracing');
+    this.sink = openSink(config);
+
+    const programs = selectPrograms(config);
+    const ringBytes = ringBufferBytes(config);
+    const native = loadNative();
+    const sensor = new native.Sensor(this.opts.objectPath, { ringBufferBytes: ringBytes, programs });
+    this.sensor = sensor;
+
+    const filter = compileKernelFilter(config.file);
+    sensor.updateElem('config', u32Key(0), configValue(process.pid, filter.mode, ringBytes / WAKEUP_FRACTION));
+    for (const { key, value } of filter.prefixes) sensor.updateElem('file_prefixes', key, value);
+    for (const { key, value } of filter.suffixes) sensor.updateElem('file_suffixes', key, value);
+
+    for (const program of programs) {
+      sensor.attach(program);
+      logger.info({ program }, 'tracepoint attached');
+    }
+    const seeded = seedFromProc(this.table);
+    logger.debug({ seeded }, 'process table seeded from /proc');
+
+    this.startedNs = process.hrtime.bigint();
+    sensor.start((batch) => this.onBatch(batch));
+    this.healthTimer = setInterval(() => this.writeHealth(false), HEALTH_PERIOD_MS);
+    this.flushTimer = setInterval(() => this.flushSink(), FLUSH_PERIOD_MS);
+    logger.info(
+      {
+        agent: config.agent.id,
+        mode: config.agent.mode,
+        hooks: config.process.hooks,
+        programs,
+        config: this.opts.configPath,
+        output: this.sink.description,
+        ring_buffer_bytes: ringBytes,
+        kernel_filter_mode: filter.mode,
+        libbpf: native.libbpfVersion(),
+      },
+      'EDR started and listening for lifecycle events',
+    );
+  }
+
+  /** One ring-buffer batch: decode, normalize, filter, limit, then one sink write. */
+  private onBatch(batch: Buffer): void {
+    const c = this.counters;
+    const lines: string[] = [];
+    let eventLines = 0;
+    decodeBatch(batch, (result) => {
+      c.raw_events_read++;
+      if (!result.ok) {
+        if (result.reason === 'invalid_schema') c.userspace_invalid_schema++;
+        else c.userspace_unsupported_kind++;
+        this.opts.logger.debug({ detail: result.detail }, `skipped record: ${result.reason}`);
+        return;
+      }
+      const out = this.normalizer.normalize(result.event);
+      if (out.type === 'internal') {
+        c.internal_events++;
+        return;
+      }
+      if (out.type === 'filtered') {
+        c.userspace_filtered++;
+        return;
+      }
+      if (!this.limiter.allow(out.record.event_type)) {
+        c.userspace_rate_limited++;
+        return;
+      }
+      lines.push(toNdjsonLine(out.record));
+      eventLines++;
+    });
+    if (lines.length === 0) return;
+    if (this.writeLines(lines.join(''), lines.length)) c.normalized_events_output += eventLines;
+    else c.output_failed_events += eventLines;
+  }
+
+  /** @returns false when the sink failed (counted, warned at most every 10 s; collection goes on). */
+  private writeLines(chunk: string, lineCount: number): boolean {
+    if (!this.sink) return false;
+    try {
+      this.sink.write(chunk);
+      return true;
+    } catch (err) {
+      this.counters.userspace_output_failures += lineCount;
+      const now = process.hrtime.bigint();
+      if (now - this.lastOutputWarnNs > 10_000_000_000n) {
+        this.lastOutputWarnNs = now;
+        this.opts.logger.warn(
+          { err: (err as Error).message, sink: this.sink.description, failures: this.counters.userspace_output_failures },
+          'failed to write normalized event',
+        );
+      }
+      return false;
+    }
+  }
+
+  private flushSink(): void {
+    try {
+      this.sink?.flush();
+    } catch (err) {
+      this.opts.logger.warn({ err: (err as Error).message }, 'failed to flush output');
+    }
+  }
+
+  private kernelCounters(): KernelCounters | null {
+    if (!this.sensor) return null;
+    try {
+      return readKernelCounters(this.sensor);
+    } catch (err) {
+      this.opts.logger.warn({ err: (err as Error).message }, 'failed to read kernel counters');
+      return null;
+    }
+  }
+
+  private writeHealth(final: boolean): void {
+    const now = process.hrtime.bigint();
+    const record = buildHealthRecord({
+      agentId: this.opts.config.agent.id,
+      time: this.clock.format(now),
+      timestampNs: now,
+      uptimeSecs: Number((now - this.startedNs) / 1_000_000_000n),
+      counters: this.counters,
+      kernel: this.kernelCounters(),
+      bridge: this.sensor ? this.sensor.stats() : { batches: 0, records: 0, bytes: 0, pollErrors: 0 },
+      table: this.table.stats(),
+      final,
+    });
+    if (!this.writeLines(toNdjsonLine(record), 1)) {
+      this.opts.logger.warn(final ? 'failed to write final health record' : 'failed to write health record');
+    }
+  }
+
+  /**
+   * Detach every program, drain what is left in the ring buffer through the
+   * pipeline, write the final health record, flush and close. Idempotent.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= this.doStop();
+    return this.stopping;
+  }
+
+  private async doStop(): Promise<void> {
+    if (this.healthTimer) clearInterval(this.healthTimer);
+    if (this.flushTimer) clearInterval(this.flushTimer);
+    const sensor = this.sensor;
+    if (sensor) await sensor.stop();
+    this.writeHealth(true);
+    try {
+      this.sink?.close();
+    } catch (err) {
+      this.opts.logger.warn({ err: (err as Error).message }, 'failed to close output');
+    }
+    sensor?.close();
+  }
+}
+
+function u32Key(value: number): Buffer {
+  const key = Buffer.alloc(4);
+  key.writeUInt32LE(value, 0);
+  return key;
+}
+
+/** struct rg_config (bpf/events.h): self_tgid u32 @0, file_filter_mode u32 @4, wakeup_bytes u64 @8. */
+function configValue(selfTgid: number, filterMode: number, wakeupBytes: number): Buffer {
+  const value = Buffer.alloc(16);
+  value.writeUInt32LE(selfTgid, 0);
+  value.writeUInt32LE(filterMode, 4);
+  value.writeBigUInt64LE(BigInt(wakeupBytes), 8);
+  return value;
+}

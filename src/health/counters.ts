@@ -1,0 +1,44 @@
+/**
+ * Userspace pipeline counters: every place between the bridge and the sink
+ * where a record can stop has one, so `health` can show that nothing was
+ * lost without a reason. All values are cumulative since start.
+ */
+export class PipelineCounters {
+  /** Records decoded from ring-buffer batches (valid or not). Original name. */
+  raw_events_read = 0;
+  /** Event records written to the sink. Original name. */
+  normalized_events_output = 0;
+  /** Alert records written (rule engine; later issue). Original name. */
+  alerts_output = 0;
+  /** File records rejected by the userspace watch/exclude filter. */
+  userspace_filtered = 0;
+  /** Records with a bad header, version, size or tail (decode errors). */
+  userspace_invalid_schema = 0;
+  /** Records with a kind this agent does not know. */
+  userspace_unsupported_kind = 0;
+  /** Records denied by [performance] max_events_per_second. */
+  userspace_rate_limited = 0;
+  /** Lines (events, alerts, health) whose sink write failed. */
+  userspace_output_failures = 0;
+  /** Event records (not alerts or health) whose sink write failed: used to balance the books. */
+  output_failed_events = 0;
+  /** Records consumed internally (exec-syscall source markers): never printed by design. */
+  internal_events = 0;
+
+  /**
+   * raw_events_read minus every counted outcome; anything but 0 is a bug
+   * (a record that vanished without a counter).
+   */
+  unaccounted(): number {
+    return (
+      this.raw_events_read -
+      this.normalized_events_output -
+      this.userspace_filtered -
+      this.userspace_invalid_schema -
+      this.userspace_unsupported_kind -
+      this.userspace_rate_limited -
+      this.output_failed_events -
+      this.internal_events
+    );
+  }
+}

@@ -1,0 +1,82 @@
+import type { PipelineCounters } from './counters.js';
+import type { KernelCounters } from '../sensor/kernel-counters.js';
+import { readRssKb } from './rss.js';
+
+/** Counters of the native bridge (the ring-buffer worker thread). */
+export interface BridgeStats {
+  batches: number;
+  records: number;
+  bytes: number;
+  pollErrors: number;
+}
+
+/** Process-table figures (original health keys). */
+export interface TableStats {
+  size: number;
+  pendingSize: number;
+  recordsEvicted: number;
+  pendingEvicted: number;
+}
+
+/** Everything one health record is built from. */
+export interface HealthInputs {
+  agentId: string;
+  /** RFC 3339 wall-clock time of the record. */
+  time: string;
+  /** Monotonic ns now (same clock as records' timestamp_ns). */
+  timestampNs: bigint;
+  uptimeSecs: number;
+  counters: PipelineCounters;
+  /** null when the counters map could not be read. */
+  kernel: KernelCounters | null;
+  bridge: BridgeStats;
+  table: TableStats;
+  /** true for the record written at shutdown, after the ring buffer was drained. */
+  final: boolean;
+}
+
+/**
+ * A `health` record: the original's 15 keys plus kernel drop counters per
+ * hook family, self-excluded events, and the balance of records between the
+ * kernel and the sink:
+ * - `events_in_flight` = kernel_records_submitted - raw_events_read: records still
+ *   in the ring buffer or queued in the bridge (0 in the final record, after the drain);
+ * - `events_unaccounted` = raw_events_read minus every counted outcome (always 0
+ *   unless there is a bug).
+ */
+export function buildHealthRecord(h: HealthInputs): Record<string, unknown> {
+  const c = h.counters;
+  const kernel = h.kernel;
+  const submitted = kernel ? kernel.kernel_records_submitted : null;
+  return {
+    schema_version: 1,
+    event_type: 'health',
+    time: h.time,
+    timestamp_ns: h.timestampNs,
+    agent_id: h.agentId,
+    final: h.final,
+    uptime_secs: h.uptimeSecs,
+    rss_kb: readRssKb(),
+    raw_events_read: c.raw_events_read,
+    normalized_events_output: c.normalized_events_output,
+    alerts_output: c.alerts_output,
+    userspace_filtered: c.userspace_filtered,
+    userspace_invalid_schema: c.userspace_invalid_schema,
+    userspace_unsupported_kind: c.userspace_unsupported_kind,
+    userspace_rate_limited: c.userspace_rate_limited,
+    userspace_output_failures: c.userspace_output_failures,
+    internal_events: c.internal_events,
+    process_table_size: h.table.size,
+    pending_exec_source_size: h.table.pendingSize,
+    process_records_evicted: h.table.recordsEvicted,
+    pending_sources_evicted: h.table.pendingEvicted,
+    ...(kernel ?? {}),
+    kernel_counters_available: kernel !== null,
+    bridge_batches: h.bridge.batches,
+    bridge_records_received: h.bridge.records,
+    bridge_bytes_received: h.bridge.bytes,
+    bridge_poll_errors: h.bridge.pollErrors,
+    events_in_flight: submitted === null ? null : submitted - c.raw_events_read,
+    events_unaccounted: c.unaccounted(),
+  };
+}

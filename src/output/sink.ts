@@ -1,0 +1,19 @@
+/**
+ * An NDJSON destination. The agent hands it whole batches of lines (one
+ * ring-buffer batch at a time) so the hot path makes one write per batch,
+ * never one per record.
+ */
+export interface NdjsonSink {
+  /** Human-readable destination, for logs ("stdout", "file:/var/log/x.ndjson"). */
+  readonly description: string;
+  /**
+   * Write already-serialized lines (each ends in "\n") as one chunk.
+   * @throws Error from the underlying write (EPIPE, ENOSPC, EBADF ...); the caller counts
+   *   the lines as output failures and keeps collecting.
+   */
+  write(chunk: string): void;
+  /** Flush buffered data to the OS. @throws like write(). */
+  flush(): void;
+  /** Flush and release the destination; idempotent. */
+  close(): void;
+}

@@ -1,0 +1,44 @@
+/**
+ * Kernel-side counters (per-CPU array map `counters`, enum rg_counter in
+ * bpf/events.h), summed over CPUs. These explain every record the kernel
+ * did not deliver: ring buffer full, the agent's own activity, the kernel
+ * path filter, unparsable sockaddrs.
+ */
+
+/** Health field name for each enum rg_counter index. */
+export const KERNEL_COUNTER_FIELDS = [
+  'kernel_dropped_process', // RG_CNT_DROP_PROCESS: ring buffer full
+  'kernel_dropped_file', // RG_CNT_DROP_FILE
+  'kernel_dropped_network', // RG_CNT_DROP_NETWORK
+  'kernel_self_excluded_process', // RG_CNT_SELF_PROCESS: agent's own tgid
+  'kernel_self_excluded_file', // RG_CNT_SELF_FILE
+  'kernel_self_excluded_network', // RG_CNT_SELF_NETWORK
+  'kernel_file_filtered', // RG_CNT_FILE_FILTERED: unwatched or excluded path
+  'kernel_path_errors', // RG_CNT_PATH_ERROR: path read failed, record flagged
+  'kernel_network_unparsed', // RG_CNT_NET_UNPARSED: NULL or short sockaddr
+  'kernel_records_submitted', // RG_CNT_SUBMITTED: records written to the ring buffer
+] as const;
+
+export type KernelCounterField = (typeof KERNEL_COUNTER_FIELDS)[number];
+export type KernelCounters = Record<KernelCounterField, number>;
+
+/** The part of the native Sensor used here. */
+export interface PercpuReader {
+  lookupPercpu(mapName: string, key: Buffer): Buffer[];
+}
+
+/**
+ * Read and sum every counter.
+ * @throws Error from the map lookup (the map is missing from the object).
+ */
+export function readKernelCounters(sensor: PercpuReader): KernelCounters {
+  const out = {} as KernelCounters;
+  const key = Buffer.alloc(4);
+  KERNEL_COUNTER_FIELDS.forEach((field, index) => {
+    key.writeUInt32LE(index, 0);
+    let sum = 0n;
+    for (const cpuValue of sensor.lookupPercpu('counters', key)) sum += cpuValue.readBigUInt64LE(0);
+    out[field] = Number(sum);
+  });
+  return out;
+}

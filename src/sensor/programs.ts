@@ -1,0 +1,53 @@
+/**
+ * Which BPF programs (ELF names in build/bpf/rand-guard.bpf.o, equal to the
+ * tracepoint names) the config asks for. Only these are loaded and attached:
+ * a family that is off costs nothing in the kernel.
+ */
+
+/** The config sections this needs (shape of the TOML). */
+export interface HookConfig {
+  events: { process: boolean; file: boolean; network: boolean };
+  process: { enabled: boolean; hooks: string[] };
+  file: { enabled: boolean; hooks: string[] };
+  network: { enabled: boolean; hooks: string[] };
+}
+
+/**
+ * Program names to load and attach, in attach order, without duplicates.
+ * - process `execve`: sched_process_exec (the completed exec) + sys_enter_execve (its source);
+ *   `execveat`: sys_enter_execveat + sched_process_exec (the original attached only the
+ *   syscall and so produced no process_start when execveat was the only hook);
+ *   `fork`: sched_process_fork; `exit`: sched_process_exit.
+ * - file hooks, when events.file and file.enabled: sys_enter_<hook>.
+ * - network hooks, only when both events.network and network.enabled: sys_enter_<hook>.
+ */
+export function selectPrograms(config: HookConfig): string[] {
+  const out = new Set<string>();
+  if (config.events.process && config.process.enabled) {
+    for (const hook of config.process.hooks) {
+      switch (hook) {
+        case 'execve':
+          out.add('sched_process_exec');
+          out.add('sys_enter_execve');
+          break;
+        case 'execveat':
+          out.add('sched_process_exec');
+          out.add('sys_enter_execveat');
+          break;
+        case 'fork':
+          out.add('sched_process_fork');
+          break;
+        case 'exit':
+          out.add('sched_process_exit');
+          break;
+      }
+    }
+  }
+  if (config.events.file && config.file.enabled) {
+    for (const hook of config.file.hooks) out.add(`sys_enter_${hook}`);
+  }
+  if (config.events.network && config.network.enabled) {
+    for (const hook of config.network.hooks) out.add(`sys_enter_${hook}`);
+  }
+  return [...out];
+}

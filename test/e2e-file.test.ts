@@ -1,0 +1,97 @@
+// End-to-end: real agent, real BPF, file telemetry with absolute paths and kernel filtering.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AgentProcess, skipUnlessRoot, type Rec } from './helpers/agent-process.js';
+
+const isRename = (r: Rec) => typeof r.event_type === 'string' && r.event_type.startsWith('file_rename');
+const isUnlink = (r: Rec) => r.event_type === 'file_unlink' || r.event_type === 'file_unlinkat';
+const isOpen = (r: Rec) => r.event_type === 'file_open' || r.event_type === 'file_openat2';
+
+test('create, write, rename and delete in a watched dir give records with absolute paths', async (t) => {
+  if (skipUnlessRoot(t)) return;
+  const dir = mkdtempSync(join(tmpdir(), 'rg-file-'));
+  const unwatched = mkdtempSync(join(tmpdir(), 'rg-unwatched-'));
+  const agent = await AgentProcess.start({ watchPaths: [dir] });
+  try {
+    // Absolute paths, from this process.
+    const a = join(dir, 'a.txt');
+    const b = join(dir, 'b.txt');
+    writeFileSync(a, 'hello');
+    renameSync(a, b);
+    unlinkSync(b);
+    const open = await agent.waitFor((r) => isOpen(r) && r.filename === a, 'open of a.txt');
+    assert.equal(open.pid, process.pid);
+    assert.equal(open.path_resolved, true);
+    const write = await agent.waitFor((r) => r.event_type === 'file_write' && r.resolved_path === a, 'write of a.txt');
+    assert.equal(write.count, 5);
+    const ren = await agent.waitFor((r) => isRename(r) && r.old_filename === a, 'rename of a.txt');
+    assert.equal(ren.new_filename, b);
+    await agent.waitFor((r) => isUnlink(r) && r.filename === b, 'unlink of b.txt');
+
+    // Relative to the cwd: the shell and mv/rm pass relative names.
+    const sh = spawnSync('/bin/sh', ['-c', 'echo hi > rel.txt && mv rel.txt rel2.txt && rm rel2.txt'], { cwd: dir });
+    assert.equal(sh.status, 0);
+    await agent.waitFor((r) => isOpen(r) && r.filename === join(dir, 'rel.txt'), 'open of rel.txt via the cwd');
+    await agent.waitFor((r) => r.event_type === 'file_write' && r.resolved_path === join(dir, 'rel.txt'), 'write of rel.txt');
+    const relRen = await agent.waitFor((r) => isRename(r) && r.new_filename === join(dir, 'rel2.txt'), 'rename via the cwd');
+    assert.equal(relRen.old_filename, join(dir, 'rel.txt'));
+    await agent.waitFor((r) => isUnlink(r) && r.filename === join(dir, 'rel2.txt'), 'unlink via the cwd');
+
+    // Relative to a dirfd (openat/renameat/unlinkat with a real directory fd).
+    const py = `
+import os, sys
+d = os.open(sys.argv[1], os.O_RDONLY | os.O_DIRECTORY)
+fd = os.open('dfd.txt', os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=d)
+os.write(fd, b'xyz'); os.close(fd)
+os.rename('dfd.txt', 'dfd2.txt', src_dir_fd=d, dst_dir_fd=d)
+os.unlink('dfd2.txt', dir_fd=d)
+`;
+    const pyRun = spawnSync('python3', ['-c', py, dir], { encoding: 'utf8' });
+    assert.equal(pyRun.status, 0, pyRun.stderr);
+    await agent.waitFor((r) => isOpen(r) && r.filename === join(dir, 'dfd.txt'), 'open via a dirfd');
+    await agent.waitFor((r) => isRename(r) && r.new_filename === join(dir, 'dfd2.txt'), 'rename via a dirfd');
+    await agent.waitFor((r) => isUnlink(r) && r.filename === join(dir, 'dfd2.txt'), 'unlink via a dirfd');
+
+    // Unwatched: nothing at all.
+    writeFileSync(join(unwatched, 'x.txt'), 'nope');
+    renameSync(join(unwatched, 'x.txt'), join(unwatched, 'y.txt'));
+    unlinkSync(join(unwatched, 'y.txt'));
+    // A watched marker written after the unwatched activity proves the pipeline has caught up.
+    writeFileSync(join(dir, 'marker.txt'), 'm');
+    await agent.waitFor((r) => isOpen(r) && r.filename === join(dir, 'marker.txt'), 'marker');
+    const leaked = agent.records().filter((r) => JSON.stringify(r).includes(unwatched));
+    assert.deepEqual(leaked, [], 'no record mentions the unwatched dir');
+
+    const { records } = await agent.stop();
+    const health = records.filter((r) => r.event_type === 'health').at(-1);
+    assert.ok(health && (health.kernel_file_filtered as number) > 0, 'unwatched events were dropped in the kernel and counted');
+  } finally {
+    await agent.stop();
+  }
+});
+
+test('paths longer than the capture buffer set filename_truncated', async (t) => {
+  if (skipUnlessRoot(t)) return;
+  const dir = mkdtempSync(join(tmpdir(), 'rg-long-'));
+  let deep = dir;
+  for (let i = 0; i < 5; i++) deep = join(deep, String(i).repeat(220));
+  mkdirSync(deep, { recursive: true });
+  const agent = await AgentProcess.start({ watchPaths: [dir] });
+  try {
+    const target = join(deep, 'file.txt');
+    assert.ok(target.length > 1024);
+    writeFileSync(target, 'x');
+    const short = join(dir, 'short.txt');
+    writeFileSync(short, 'x');
+    const open = await agent.waitFor((r) => isOpen(r) && String(r.filename).startsWith(dir) && r.filename_truncated === true, 'truncated open');
+    assert.ok(String(open.filename).length <= 1024 + 1);
+    const ok = await agent.waitFor((r) => isOpen(r) && r.filename === short, 'short open');
+    assert.equal(ok.filename_truncated, false);
+  } finally {
+    await agent.stop();
+  }
+});

@@ -1,0 +1,110 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { toNdjsonLine } from '../src/output/serialize.js';
+import { FileSink } from '../src/output/file-sink.js';
+import { RateLimiter } from '../src/limit/rate-limiter.js';
+import { selectPrograms, type HookConfig } from '../src/sensor/programs.js';
+import { PipelineCounters } from '../src/health/counters.js';
+import { buildHealthRecord } from '../src/health/health-record.js';
+import { readRssKb } from '../src/health/rss.js';
+
+test('u64 values beyond 2^53 are written as exact JSON integers', () => {
+  const line = toNdjsonLine({ event_type: 'file_write', count: 18446744073709551615n, fd: 3, comm: 'a"b' });
+  assert.equal(line, '{"event_type":"file_write","count":18446744073709551615,"fd":3,"comm":"a\\"b"}\n');
+  assert.equal(toNdjsonLine({ a: 1 }), '{"a":1}\n');
+});
+
+test('a string that looks like the placeholder stays a string', () => {
+  const line = toNdjsonLine({ s: '\u0000rg-u64:5', n: 1n });
+  assert.deepEqual(JSON.parse(line), { s: '\u0000rg-u64:5', n: 1 });
+});
+
+test('file sink appends', () => {
+  const path = join(mkdtempSync(join(tmpdir(), 'rg-sink-')), 'out.ndjson');
+  const a = new FileSink(path);
+  a.write('{"a":1}\n');
+  a.close();
+  const b = new FileSink(path);
+  b.write('{"b":2}\n');
+  b.flush();
+  b.close();
+  b.close();
+  assert.equal(readFileSync(path, 'utf8'), '{"a":1}\n{"b":2}\n');
+  assert.throws(() => b.write('x'), /closed/);
+});
+
+test('rate limiter: fixed 1 s window, lifecycle records exempt (reference §12.1)', () => {
+  let now = 0n;
+  const zero = new RateLimiter(0, () => now);
+  assert.equal(zero.allow('process_start'), true);
+  assert.equal(zero.allow('process_exit'), true);
+  assert.equal(zero.allow('file_open'), false);
+  const one = new RateLimiter(1, () => now);
+  assert.equal(one.allow('process_relationship'), true);
+  assert.equal(one.allow('file_open'), true);
+  assert.equal(one.allow('file_open'), false);
+  now = 1_000_000_000n;
+  assert.equal(one.allow('network_connect'), true);
+});
+
+const base: HookConfig = {
+  events: { process: true, file: true, network: false },
+  process: { enabled: true, hooks: ['execve', 'fork', 'exit', 'execveat'] },
+  file: { enabled: true, hooks: ['openat', 'write'] },
+  network: { enabled: false, hooks: ['connect', 'bind', 'listen'] },
+};
+
+test('programs follow the hooks; network only with both flags', () => {
+  assert.deepEqual(selectPrograms(base), [
+    'sched_process_exec',
+    'sys_enter_execve',
+    'sched_process_fork',
+    'sched_process_exit',
+    'sys_enter_execveat',
+    'sys_enter_openat',
+    'sys_enter_write',
+  ]);
+  const net = { ...base, events: { ...base.events, network: true }, network: { ...base.network, enabled: true } };
+  assert.ok(selectPrograms(net).includes('sys_enter_connect'));
+  const half = { ...base, events: { ...base.events, network: true } };
+  assert.ok(!selectPrograms(half).some((p) => p.includes('connect')));
+  const execveatOnly = { ...base, process: { enabled: true, hooks: ['execveat'] } };
+  assert.deepEqual(selectPrograms({ ...execveatOnly, file: { enabled: false, hooks: [] } }), ['sched_process_exec', 'sys_enter_execveat']);
+});
+
+test('health record balances and reports in-flight records', () => {
+  const c = new PipelineCounters();
+  c.raw_events_read = 10;
+  c.normalized_events_output = 6;
+  c.userspace_filtered = 1;
+  c.internal_events = 2;
+  c.userspace_rate_limited = 1;
+  const kernel = Object.fromEntries(
+    ['kernel_dropped_process', 'kernel_dropped_file', 'kernel_dropped_network', 'kernel_self_excluded_process', 'kernel_self_excluded_file',
+     'kernel_self_excluded_network', 'kernel_file_filtered', 'kernel_path_errors', 'kernel_network_unparsed'].map((k) => [k, 0]),
+  );
+  const rec = buildHealthRecord({
+    agentId: 'a', time: 't', timestampNs: 1n, uptimeSecs: 3, counters: c,
+    kernel: { ...kernel, kernel_records_submitted: 12 } as never,
+    bridge: { batches: 1, records: 10, bytes: 100, pollErrors: 0 },
+    table: { size: 4, pendingSize: 0, recordsEvicted: 0, pendingEvicted: 0 }, final: false,
+  });
+  assert.equal(rec.events_unaccounted, 0);
+  assert.equal(rec.events_in_flight, 2);
+  c.raw_events_read = 11;
+  assert.equal(c.unaccounted(), 1);
+  for (const key of ['alerts_output', 'event_type', 'normalized_events_output', 'pending_exec_source_size', 'pending_sources_evicted',
+    'process_records_evicted', 'process_table_size', 'raw_events_read', 'rss_kb', 'uptime_secs', 'userspace_filtered',
+    'userspace_invalid_schema', 'userspace_output_failures', 'userspace_rate_limited', 'userspace_unsupported_kind']) {
+    assert.ok(key in rec, key);
+  }
+});
+
+test('rss parsing', () => {
+  assert.equal(readRssKb('Name:\tx\nVmRSS:\t    8192 kB\n'), 8192);
+  assert.equal(readRssKb('Name:\tx\n'), null);
+  assert.ok((readRssKb() ?? 0) > 0);
+});
