@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command } from 'commander';
-import { pino } from 'pino';
+import { pino, destination } from 'pino';
 import { loadConfig } from '../config/load.js';
 import { resolveLogLevel } from '../config/validate.js';
 import { Agent } from '../agent.js';
@@ -27,7 +27,7 @@ async function run(opts: { config?: string }): Promise<void> {
   const config = loadConfig(configPath);
   const logger = pino(
     { level: resolveLogLevel(config, process.env), base: undefined },
-    pino.destination({ fd: 2, sync: true }),
+    destination({ fd: 2, sync: true }),
   );
   const agent = new Agent({ config, configPath, objectPath: resolveObjectPath(process.env), logger });
   let signalled = false;

@@ -8,7 +8,7 @@
  */
 
 const BIG_MARK = '\u0000rg-u64:';
-const BIG_PATTERN = /"\\u0000rg-u64:(\d+)"/g;
+const BIG_PATTERN = /"\\u0000rg-u64:(-?\d+)"/g;
 
 function bigintReplacer(_key: string, value: unknown): unknown {
   return typeof value === 'bigint' ? BIG_MARK + value.toString() : value;

@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Kernel-side file path filter: the decision written in events.h above
+ * enum rg_filter_mode, applied to a path already copied into the record.
+ */
+#ifndef RG_LIB_FILTER_H
+#define RG_LIB_FILTER_H
+
+#include "maps.h"
+
+/*
+ * The filter's per-CPU scratch. len/off are copies of the path bounds that the
+ * loops re-read from map memory on each iteration: the verifier does not
+ * track map memory, so comparisons with the loop counter do not give every
+ * iteration a different register range (which defeats state pruning and runs
+ * into the 1M instruction limit).
+ */
+struct rg_filter_scratch {
+	struct rg_filter_key key; /* must stay first: used as the LPM lookup key */
+	__u32 len;
+	__u32 off;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct rg_filter_scratch);
+} rg_filter_buf SEC(".maps") __weak;
+
+/* 1 when byte c (0..255) equals ch, else 0, without a branch. */
+static __always_inline __u32 rg_byte_is(__u32 c, __u32 ch)
+{
+	__u32 x = c ^ ch;
+
+	barrier_var(x); /* keep clang from turning this back into a compare-and-branch */
+	return (x - 1) >> 31;
+}
+
+/*
+ * True when the path described by s->off/s->len in rec has a "." or ".."
+ * component. The loop body is branch-free so that the verifier walks one
+ * path per iteration instead of one per possible parser state.
+ */
+static __always_inline bool rg_has_dot_component(struct rg_filter_scratch *s, const char *rec)
+{
+	volatile __u32 *lenp = &s->len, *offp = &s->off;
+	/* 1: at a component start, 2: "." so far, 3: ".." so far, 0: other */
+	__u32 state = 1, found = 0;
+
+	for (__u32 i = 0; i < RG_PATH_MAX; i++) {
+		__u32 c, slash, dot_ok;
+
+		if (i >= *lenp)
+			break;
+		c = (__u8)rec[(*offp + i) & RG_BYTE_MASK];
+		slash = rg_byte_is(c, '/');
+		/* a '.' extends the component only in states 1 and 2 */
+		dot_ok = rg_byte_is(c, '.') & (state ^ (state >> 1)) & 1;
+		found |= slash & (state >> 1);
+		state = slash | (-dot_ok & (state + 1));
+	}
+	return (found | (state >> 1)) != 0;
+}
+
+/*
+ * Decides whether the path rec[off, off+len) is kept.
+ * pflags: RG_FLAG_PATH_* bits of this path (first-path numbering); paths the
+ * kernel cannot judge (unresolved, truncated: its prefix or suffix is
+ * unknown) are kept. check_dots: the path contains a user string.
+ * Lookups use the first RG_FILTER_KEY_MAX bytes (prefixes) and the last
+ * RG_FILTER_KEY_MAX bytes reversed (suffixes).
+ */
+static __always_inline bool rg_filter_keep(const struct rg_config *cfg, const char *rec, __u32 off,
+					   __u32 len, __u16 pflags, bool check_dots)
+{
+	struct rg_filter_scratch *s;
+	struct rg_filter_key *key;
+	volatile __u32 *lenp, *offp;
+	__u8 *verdict;
+	__u32 n;
+
+	if (cfg->file_filter_mode == RG_FILTER_OFF)
+		return true;
+	if (pflags & (RG_FLAG_PATH_UNRESOLVED | RG_FLAG_PATH_TRUNCATED))
+		return true;
+	s = rg_scratch(&rg_filter_buf);
+	if (!s)
+		return true;
+	if (len > RG_PATH_MAX)
+		len = RG_PATH_MAX;
+	s->len = len;
+	s->off = off;
+	if (check_dots && rg_has_dot_component(s, rec))
+		return true;
+
+	key = &s->key;
+	n = len > RG_FILTER_KEY_MAX ? RG_FILTER_KEY_MAX : len;
+	n &= RG_FILTER_KEY_MAX; /* no-op (n <= 255) that keeps the bound visible to the verifier */
+	key->prefixlen = n * 8;
+	if (bpf_probe_read_kernel(key->data, n, rec + (off & RG_OFF_MASK)))
+		return true;
+	verdict = bpf_map_lookup_elem(&file_prefixes, key);
+	if (verdict && *verdict == RG_VERDICT_EXCLUDE)
+		return false;
+	if (verdict && *verdict == RG_VERDICT_WATCH)
+		return true;
+	if (cfg->file_filter_mode != RG_FILTER_WATCHED)
+		return true; /* PASS_UNMATCHED, EXCLUDE_ONLY: only excluded paths are dropped */
+
+	/* key->data[i] = path[len - 1 - i]; s->off becomes the offset of the last byte */
+	lenp = &s->len;
+	offp = &s->off;
+	*offp = off + len - 1;
+	*lenp = n;
+	for (__u32 i = 0; i < RG_FILTER_KEY_MAX; i++) {
+		if (i >= *lenp)
+			break;
+		key->data[i] = rec[(*offp - i) & RG_BYTE_MASK];
+	}
+	if (bpf_map_lookup_elem(&file_suffixes, key))
+		return true;
+	return false;
+}
+
+#endif /* RG_LIB_FILTER_H */

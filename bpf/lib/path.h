@@ -1,0 +1,309 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Absolute paths without bpf_d_path (not callable from tracepoints): a
+ * bounded, mount-aware walk up the dentry chain, as the kernel's
+ * prepend_path() does, written backwards into the per-CPU path scratch.
+ *
+ * Path scratch layout (offsets in bytes):
+ *   [RG_BASE_MIN, RG_BASE_END)  directory walked backwards, ends at RG_BASE_END
+ *   RG_BASE_END                 '/' joining base and user string
+ *   [RG_USER_OFF, +RG_PATH_MAX+2) user string read forwards
+ * so "base/user" is contiguous from the walk's start offset.
+ */
+#ifndef RG_LIB_PATH_H
+#define RG_LIB_PATH_H
+
+#include "maps.h"
+
+/* Components walked before giving up (flagged truncated). */
+#define RG_WALK_MAX_DEPTH 48
+#define RG_BASE_END 1280
+#define RG_BASE_MIN (RG_BASE_END - RG_PATH_MAX)
+#define RG_USER_OFF (RG_BASE_END + 1)
+
+/*
+ * The walk offset and the results live in the scratch map, not in registers,
+ * and are read back through volatile loads: the verifier does not track map
+ * memory, so loop iterations and the different ways a resolution can end
+ * look alike and are pruned together. With the offset in a register the
+ * 48-step walk alone exceeded the 1M instruction verification limit.
+ */
+struct rg_path_out {
+	__u32 pos;   /* walk: offset of the first byte written so far */
+	__u32 start; /* result: offset of the path in the scratch */
+	__u32 len;   /* result: path bytes */
+	__u32 flags; /* result: RG_FLAG_PATH_TRUNCATED / RG_FLAG_PATH_UNRESOLVED */
+};
+
+#define RG_PATH_OUT_OFF (RG_SCRATCH_SIZE - sizeof(struct rg_path_out))
+
+static __always_inline volatile struct rg_path_out *rg_path_out(char *buf)
+{
+	return (volatile struct rg_path_out *)(buf + RG_PATH_OUT_OFF);
+}
+
+enum rg_walk_status {
+	RG_WALK_OK = 0,
+	RG_WALK_TRUNCATED = 1, /* longer than RG_PATH_MAX or deeper than RG_WALK_MAX_DEPTH: top part missing */
+	RG_WALK_DETACHED = 2,  /* not in any mount namespace: pipe, socket, anon inode, memfd, lazily unmounted */
+	RG_WALK_ERROR = 3,     /* a kernel read failed */
+};
+
+/* container_of(vfsmnt, struct mount, mnt), offset relocated by CO-RE. */
+static __always_inline struct mount *rg_real_mount(struct vfsmount *vfsmnt)
+{
+	return (struct mount *)((void *)vfsmnt - bpf_core_field_offset(struct mount, mnt));
+}
+
+static __always_inline struct vfsmount *rg_vfsmount(struct mount *mnt)
+{
+	return (struct vfsmount *)((void *)mnt + bpf_core_field_offset(struct mount, mnt));
+}
+
+/* MNT_NS_INTERNAL is ERR_PTR(-EINVAL): kernel-internal mounts have an error pointer or NULL here. */
+static __always_inline bool rg_valid_ns(void *ns)
+{
+	return ns && (unsigned long)ns < (unsigned long)-4095;
+}
+
+/*
+ * Writes "/c1/c2/.../cn" for (dentry, vfsmnt) into buf so that it ends at
+ * RG_BASE_END; *start receives the first byte's offset (== RG_BASE_END for
+ * the root directory, i.e. an empty string). The walk stops at the current
+ * task's fs root (so chrooted/containerized tasks see their own view, as
+ * d_path does) or at the root of a mount namespace. When it is cut
+ * (RG_WALK_TRUNCATED) the deepest components are kept and the top is missing.
+ */
+static __always_inline int rg_walk(char *buf, struct dentry *dentry, struct vfsmount *vfsmnt,
+				   __u32 *start)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct dentry *root_dentry = BPF_CORE_READ(task, fs, root.dentry);
+	struct vfsmount *root_mnt = BPF_CORE_READ(task, fs, root.mnt);
+	struct mount *mnt = rg_real_mount(vfsmnt);
+	struct dentry *mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
+	/* the write offset lives in map memory for the same reason as the results */
+	volatile __u32 *posp = &rg_path_out(buf)->pos;
+	int status = RG_WALK_TRUNCATED;
+
+	*posp = RG_BASE_END;
+	for (int i = 0; i < RG_WALK_MAX_DEPTH; i++) {
+		struct dentry *parent;
+		struct qstr name;
+		__u32 len, pos;
+
+		if (!dentry) {
+			status = RG_WALK_ERROR;
+			break;
+		}
+		if (dentry == root_dentry && vfsmnt == root_mnt) {
+			status = RG_WALK_OK;
+			break;
+		}
+		parent = BPF_CORE_READ(dentry, d_parent);
+		if (dentry == mnt_root || dentry == parent) {
+			struct mount *mnt_parent = BPF_CORE_READ(mnt, mnt_parent);
+
+			/* d_parent == self but not a mount root: a pseudo dentry (pipe, socket, anon inode) */
+			if (dentry != mnt_root) {
+				status = RG_WALK_DETACHED;
+				break;
+			}
+			if (mnt != mnt_parent) {
+				/* cross to the mount point in the parent mount; costs one iteration */
+				dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
+				mnt = mnt_parent;
+				vfsmnt = rg_vfsmount(mnt);
+				mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
+				continue;
+			}
+			status = rg_valid_ns(BPF_CORE_READ(mnt, mnt_ns)) ? RG_WALK_OK : RG_WALK_DETACHED;
+			break;
+		}
+		if (bpf_core_read(&name, sizeof(name), &dentry->d_name)) {
+			status = RG_WALK_ERROR;
+			break;
+		}
+		len = name.len;
+		if (len > RG_NAME_MAX)
+			len = RG_NAME_MAX;
+		pos = *posp;
+		if (pos > RG_BASE_END || pos < RG_BASE_MIN + len + 1)
+			break; /* longer than RG_PATH_MAX: truncated */
+		pos -= len;
+		if (bpf_probe_read_kernel(buf + (pos & RG_OFF_MASK), len & RG_NAME_MAX, name.name)) {
+			status = RG_WALK_ERROR;
+			break;
+		}
+		pos -= 1;
+		buf[pos & RG_OFF_MASK] = '/';
+		*posp = pos;
+		dentry = parent;
+	}
+	*start = *posp;
+	return status;
+}
+
+/* current->files->fdt->fd[fd], or NULL when fd is not open. */
+static __always_inline struct file *rg_fd_file(long fd)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds;
+	struct file *file = NULL;
+	unsigned int max_fds;
+
+	if (!fdt || fd < 0)
+		return NULL;
+	max_fds = BPF_CORE_READ(fdt, max_fds);
+	if ((unsigned long)fd >= max_fds)
+		return NULL;
+	fds = BPF_CORE_READ(fdt, fd);
+	bpf_core_read(&file, sizeof(file), &fds[fd]);
+	return file;
+}
+
+/*
+ * Path of an open struct file (file->f_path) into buf; rg_path_out(buf)
+ * start/len give the bytes ("/" for the root), flags the truncated bit.
+ * Returns enum rg_walk_status (path bytes are valid for OK and TRUNCATED).
+ */
+static __always_inline int rg_file_path(char *buf, struct file *file)
+{
+	volatile struct rg_path_out *out = rg_path_out(buf);
+	struct dentry *dentry = BPF_CORE_READ(file, f_path.dentry);
+	struct vfsmount *vfsmnt = BPF_CORE_READ(file, f_path.mnt);
+	__u32 pos = RG_BASE_END;
+	int status;
+
+	out->start = RG_BASE_END;
+	out->len = 0;
+	out->flags = 0;
+	if (!dentry || !vfsmnt)
+		return RG_WALK_ERROR;
+	status = rg_walk(buf, dentry, vfsmnt, &pos);
+	if (status == RG_WALK_DETACHED || status == RG_WALK_ERROR)
+		return status;
+	if (status == RG_WALK_TRUNCATED)
+		out->flags = RG_FLAG_PATH_TRUNCATED;
+	if (pos >= RG_BASE_END) {
+		buf[RG_BASE_END] = '/';
+		out->len = 1;
+		return status;
+	}
+	out->start = pos;
+	out->len = RG_BASE_END - pos;
+	return status;
+}
+
+/* Base directory of a relative name: current->fs->pwd, or the dirfd's file. */
+static __always_inline bool rg_base_dir(long dfd, struct dentry **dentry, struct vfsmount **vfsmnt)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+
+	if ((int)dfd == RG_AT_FDCWD) {
+		*dentry = BPF_CORE_READ(task, fs, pwd.dentry);
+		*vfsmnt = BPF_CORE_READ(task, fs, pwd.mnt);
+	} else {
+		struct file *dir = rg_fd_file((int)dfd);
+
+		if (!dir)
+			return false;
+		*dentry = BPF_CORE_READ(dir, f_path.dentry);
+		*vfsmnt = BPF_CORE_READ(dir, f_path.mnt);
+	}
+	return *dentry && *vfsmnt;
+}
+
+/*
+ * Resolves a user path argument of a *at() syscall to an absolute path in
+ * buf (see the layout above); rg_path_out(buf) start/len give the bytes and
+ * flags the RG_FLAG_PATH_TRUNCATED / RG_FLAG_PATH_UNRESOLVED bits (shift
+ * left by one for the PATH2_ bits). Absolute strings are taken as given;
+ * relative ones are joined to the dentry walk of the base directory.
+ * Counts RG_CNT_PATH_ERROR on read failures.
+ */
+static __always_inline void rg_user_path(char *buf, long dfd, const char *upath)
+{
+	volatile struct rg_path_out *out = rg_path_out(buf);
+	struct dentry *dentry;
+	struct vfsmount *vfsmnt;
+	__u32 ulen, base_len, total, pos = RG_BASE_END;
+	long ret;
+	int status;
+
+	out->start = RG_USER_OFF;
+	out->len = 0;
+	out->flags = 0;
+	ret = bpf_probe_read_user_str(buf + RG_USER_OFF, RG_PATH_MAX + 2, upath);
+	if (ret <= 0) {
+		/* NULL pointer, or the string is in a page not faulted in yet */
+		rg_count(RG_CNT_PATH_ERROR);
+		out->flags = RG_FLAG_PATH_UNRESOLVED;
+		return;
+	}
+	ulen = ret - 1;
+	if (ulen > RG_PATH_MAX) {
+		ulen = RG_PATH_MAX;
+		out->flags = RG_FLAG_PATH_TRUNCATED;
+	}
+	out->len = ulen;
+	if (buf[RG_USER_OFF] == '/')
+		return;
+
+	if (!rg_base_dir(dfd, &dentry, &vfsmnt)) {
+		out->flags |= RG_FLAG_PATH_UNRESOLVED;
+		return;
+	}
+	status = rg_walk(buf, dentry, vfsmnt, &pos);
+	if (status == RG_WALK_ERROR)
+		rg_count(RG_CNT_PATH_ERROR);
+	if (status == RG_WALK_DETACHED || status == RG_WALK_ERROR) {
+		out->flags |= RG_FLAG_PATH_UNRESOLVED;
+		return;
+	}
+	if (status == RG_WALK_TRUNCATED)
+		out->flags |= RG_FLAG_PATH_TRUNCATED;
+
+	buf[RG_BASE_END] = '/';
+	if (pos > RG_BASE_END)
+		pos = RG_BASE_END;
+	base_len = RG_BASE_END - pos;
+	if (ulen == 0) {
+		/* "" relative to a directory: the directory itself */
+		out->start = base_len ? pos : RG_BASE_END;
+		out->len = base_len ? base_len : 1;
+		return;
+	}
+	total = base_len + 1 + ulen;
+	if (total > RG_PATH_MAX) {
+		total = RG_PATH_MAX;
+		out->flags |= RG_FLAG_PATH_TRUNCATED;
+	}
+	out->start = pos;
+	out->len = total;
+}
+
+/* RG_FLAG_PATH_* bits of the last resolution in buf. */
+static __always_inline __u16 rg_path_flags(char *buf)
+{
+	return rg_path_out(buf)->flags;
+}
+
+/*
+ * Appends the last resolved path in buf to the record at offset off.
+ * Returns the bytes appended (at most RG_PATH_MAX), 0 on a failed copy.
+ */
+static __always_inline __u32 rg_append(char *rec, __u32 off, char *buf)
+{
+	volatile struct rg_path_out *out = rg_path_out(buf);
+	__u32 start = out->start, len = out->len;
+
+	if (len > RG_PATH_MAX)
+		len = RG_PATH_MAX;
+	if (bpf_probe_read_kernel(rec + (off & RG_OFF_MASK), len, buf + (start & RG_OFF_MASK)))
+		return 0;
+	return len;
+}
+
+#endif /* RG_LIB_PATH_H */

@@ -1,0 +1,239 @@
+/**
+ * Decoder for records of the `events` ring buffer (layouts in ./layout.ts,
+ * mirroring bpf/events.h), and for the native bridge's batches of them.
+ * Never throws on malformed input: every problem is a DecodeResult with ok=false.
+ */
+import {
+  HEADER_SIZE,
+  KIND_STRUCT,
+  LAYOUT,
+  RG_COMM_LEN,
+  RG_KIND,
+  RG_SCHEMA_VERSION,
+  type RgKind,
+} from './layout.js';
+import { readCString, readS64, readString, readU64 } from './read.js';
+import type { DecodeResult, RawEvent, RawHeader } from './raw-event.js';
+
+export type { DecodeResult, RawEvent } from './raw-event.js';
+
+const H = LAYOUT.rg_header.fields;
+const EXEC = LAYOUT.rg_process_exec.fields;
+const EXEC_SYSCALL = LAYOUT.rg_exec_syscall.fields;
+const FORK = LAYOUT.rg_process_fork.fields;
+const EXIT = LAYOUT.rg_process_exit.fields;
+const OPEN = LAYOUT.rg_file_open.fields;
+const WRITE = LAYOUT.rg_file_write.fields;
+const RENAME = LAYOUT.rg_file_rename.fields;
+const UNLINK = LAYOUT.rg_file_unlink.fields;
+const NET = LAYOUT.rg_network.fields;
+
+/** Bytes of the u32 little-endian length that prefixes each record in a bridge batch. */
+export const BATCH_LENGTH_PREFIX = 4;
+
+function invalid(detail: string): DecodeResult {
+  return { ok: false, reason: 'invalid_schema', detail };
+}
+
+/** 16-byte copy: the event must not alias a batch buffer the bridge may reuse. */
+function copyAddr(buf: Buffer, off: number): Uint8Array {
+  const addr = new Uint8Array(16);
+  for (let i = 0; i < 16; i++) addr[i] = buf[off + i];
+  return addr;
+}
+
+function isKnownKind(kind: number): kind is RgKind {
+  return Object.prototype.hasOwnProperty.call(KIND_STRUCT, kind);
+}
+
+/**
+ * Decode one record occupying buf[offset, offset + length).
+ *
+ * Checks, in order (first failure wins):
+ *  - length < sizeof(rg_header) (56) or the range exceeds buf -> invalid_schema
+ *  - header.version != RG_SCHEMA_VERSION (2)                  -> invalid_schema
+ *  - header.kind not in enum rg_kind                          -> unsupported_kind
+ *  - header.size != length                                    -> invalid_schema
+ *  - length < sizeof(struct of the kind)                      -> invalid_schema
+ *  - sizeof(struct) + tail lengths != header.size             -> invalid_schema
+ * Strings are lossy UTF-8 (U+FFFD for invalid bytes); comm fields end at the first NUL.
+ */
+export function decodeRecord(buf: Buffer, offset: number, length: number): DecodeResult {
+  if (length < HEADER_SIZE) return invalid(`record of ${length} bytes is shorter than the ${HEADER_SIZE}-byte header`);
+  if (offset < 0 || offset + length > buf.length) {
+    return invalid(`record [${offset}, ${offset + length}) exceeds the ${buf.length}-byte buffer`);
+  }
+  const version = buf.readUInt16LE(offset + H.version);
+  if (version !== RG_SCHEMA_VERSION) {
+    return invalid(`schema version ${version}, expected ${RG_SCHEMA_VERSION}`);
+  }
+  const kind = buf.readUInt16LE(offset + H.kind);
+  if (!isKnownKind(kind)) return { ok: false, reason: 'unsupported_kind', detail: `unknown kind ${kind}` };
+  const size = buf.readUInt16LE(offset + H.size);
+  if (size !== length) return invalid(`kind ${kind}: header.size ${size} != record length ${length}`);
+  const structName = KIND_STRUCT[kind];
+  const fixed = LAYOUT[structName].size;
+  if (length < fixed) return invalid(`kind ${kind}: ${length} bytes, ${structName} needs ${fixed}`);
+
+  const h: RawHeader = {
+    kind,
+    version,
+    size,
+    flags: buf.readUInt16LE(offset + H.flags),
+    timestamp_ns: readU64(buf, offset + H.timestamp_ns),
+    pid: buf.readUInt32LE(offset + H.pid),
+    tid: buf.readUInt32LE(offset + H.tid),
+    ppid: buf.readUInt32LE(offset + H.ppid),
+    uid: buf.readUInt32LE(offset + H.uid),
+    gid: buf.readUInt32LE(offset + H.gid),
+    comm: readCString(buf, offset + H.comm, RG_COMM_LEN),
+  };
+  const o = offset;
+  const tail = offset + fixed;
+  const tailMismatch = (tails: number): DecodeResult =>
+    invalid(`kind ${kind}: ${structName} (${fixed}) + tail lengths (${tails}) != header.size ${size}`);
+
+  let event: RawEvent;
+  switch (kind) {
+    case RG_KIND.PROCESS_EXEC: {
+      const exeLen = buf.readUInt16LE(o + EXEC.exe_len);
+      const fileLen = buf.readUInt16LE(o + EXEC.filename_len);
+      if (fixed + exeLen + fileLen !== size) return tailMismatch(exeLen + fileLen);
+      event = {
+        kind,
+        h,
+        old_pid: buf.readUInt32LE(o + EXEC.old_pid),
+        exe: readString(buf, tail, tail + exeLen),
+        filename: readString(buf, tail + exeLen, tail + exeLen + fileLen),
+      };
+      break;
+    }
+    case RG_KIND.EXEC_SYSCALL:
+      if (fixed !== size) return tailMismatch(size - fixed);
+      event = { kind, h, source: buf.readUInt8(o + EXEC_SYSCALL.source) };
+      break;
+    case RG_KIND.PROCESS_FORK:
+      if (fixed !== size) return tailMismatch(size - fixed);
+      event = {
+        kind,
+        h,
+        parent_pid: buf.readUInt32LE(o + FORK.parent_pid),
+        child_pid: buf.readUInt32LE(o + FORK.child_pid),
+        child_tid: buf.readUInt32LE(o + FORK.child_tid),
+        parent_comm: readCString(buf, o + FORK.parent_comm, RG_COMM_LEN),
+        child_comm: readCString(buf, o + FORK.child_comm, RG_COMM_LEN),
+      };
+      break;
+    case RG_KIND.PROCESS_EXIT:
+      if (fixed !== size) return tailMismatch(size - fixed);
+      event = {
+        kind,
+        h,
+        exit_code: buf.readInt32LE(o + EXIT.exit_code),
+        group_dead: buf.readUInt8(o + EXIT.group_dead),
+      };
+      break;
+    case RG_KIND.FILE_OPEN:
+    case RG_KIND.FILE_OPENAT2: {
+      const pathLen = buf.readUInt16LE(o + OPEN.path_len);
+      if (fixed + pathLen !== size) return tailMismatch(pathLen);
+      event = {
+        kind,
+        h,
+        flags: readU64(buf, o + OPEN.flags),
+        mode: buf.readUInt32LE(o + OPEN.mode),
+        dfd: buf.readInt32LE(o + OPEN.dfd),
+        path: readString(buf, tail, tail + pathLen),
+      };
+      break;
+    }
+    case RG_KIND.FILE_WRITE:
+    case RG_KIND.FILE_WRITEV:
+    case RG_KIND.FILE_PWRITE64: {
+      const pathLen = buf.readUInt16LE(o + WRITE.path_len);
+      if (fixed + pathLen !== size) return tailMismatch(pathLen);
+      event = {
+        kind,
+        h,
+        fd: readU64(buf, o + WRITE.fd),
+        count: readU64(buf, o + WRITE.count),
+        iovcnt: readS64(buf, o + WRITE.iovcnt),
+        pos: readS64(buf, o + WRITE.pos),
+        path: readString(buf, tail, tail + pathLen),
+      };
+      break;
+    }
+    case RG_KIND.FILE_RENAME:
+    case RG_KIND.FILE_RENAMEAT:
+    case RG_KIND.FILE_RENAMEAT2: {
+      const oldLen = buf.readUInt16LE(o + RENAME.old_len);
+      const newLen = buf.readUInt16LE(o + RENAME.new_len);
+      if (fixed + oldLen + newLen !== size) return tailMismatch(oldLen + newLen);
+      event = {
+        kind,
+        h,
+        flags: buf.readUInt32LE(o + RENAME.flags),
+        olddfd: buf.readInt32LE(o + RENAME.olddfd),
+        newdfd: buf.readInt32LE(o + RENAME.newdfd),
+        old_path: readString(buf, tail, tail + oldLen),
+        new_path: readString(buf, tail + oldLen, tail + oldLen + newLen),
+      };
+      break;
+    }
+    case RG_KIND.FILE_UNLINK:
+    case RG_KIND.FILE_UNLINKAT: {
+      const pathLen = buf.readUInt16LE(o + UNLINK.path_len);
+      if (fixed + pathLen !== size) return tailMismatch(pathLen);
+      event = {
+        kind,
+        h,
+        flags: buf.readUInt32LE(o + UNLINK.flags),
+        dfd: buf.readInt32LE(o + UNLINK.dfd),
+        path: readString(buf, tail, tail + pathLen),
+      };
+      break;
+    }
+    case RG_KIND.NETWORK_CONNECT:
+    case RG_KIND.NETWORK_BIND:
+    case RG_KIND.NETWORK_LISTEN:
+      if (fixed !== size) return tailMismatch(size - fixed);
+      event = {
+        kind,
+        h,
+        family: buf.readUInt16LE(o + NET.family),
+        port: buf.readUInt16LE(o + NET.port),
+        socket_fd: buf.readInt32LE(o + NET.socket_fd),
+        addr_len: buf.readUInt32LE(o + NET.addr_len),
+        backlog: buf.readInt32LE(o + NET.backlog),
+        addr: copyAddr(buf, o + NET.addr),
+        direction: buf.readUInt8(o + NET.direction),
+      };
+      break;
+  }
+  return { ok: true, event };
+}
+
+/**
+ * Decode a native-bridge batch: records back to back, each prefixed by its
+ * length as a u32 little-endian (no padding). Calls onRecord once per record,
+ * in order. A truncated trailing prefix or record yields one invalid_schema
+ * result and ends the batch; this function never throws on malformed input.
+ */
+export function decodeBatch(batch: Buffer, onRecord: (r: DecodeResult) => void): void {
+  let off = 0;
+  const end = batch.length;
+  while (off < end) {
+    if (end - off < BATCH_LENGTH_PREFIX) {
+      onRecord(invalid(`batch: truncated length prefix at byte ${off} (${end - off} bytes left)`));
+      return;
+    }
+    const len = batch.readUInt32LE(off);
+    off += BATCH_LENGTH_PREFIX;
+    if (len > end - off) {
+      onRecord(invalid(`batch: record at byte ${off} claims ${len} bytes, ${end - off} left`));
+      return;
+    }
+    onRecord(decodeRecord(batch, off, len));
+    off += len;
+  }
+}

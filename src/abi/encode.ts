@@ -1,0 +1,186 @@
+/**
+ * Encoder of records in the events.h wire format: the inverse of ./decode.ts.
+ * The kernel is the only real producer; this exists for tests, benchmarks
+ * and replay tools. Header kind/version/size are computed unless overridden.
+ */
+import { HEADER_SIZE, KIND_STRUCT, LAYOUT, RG_COMM_LEN, RG_KIND, RG_SCHEMA_VERSION } from './layout.js';
+import type { RawEvent, RawHeader, U64 } from './raw-event.js';
+
+/** A header with defaults for every field not given (pid/tid 1, comm "", timestamp 0). */
+export function rawHeader(init: Partial<RawHeader> = {}): RawHeader {
+  return {
+    kind: 0,
+    version: RG_SCHEMA_VERSION,
+    size: 0,
+    flags: 0,
+    timestamp_ns: 0,
+    pid: 1,
+    tid: init.pid ?? 1,
+    ppid: 0,
+    uid: 0,
+    gid: 0,
+    comm: '',
+    ...init,
+  };
+}
+
+/** Header fields written as given instead of computed. */
+export interface EncodeOverrides {
+  kind?: number;
+  version?: number;
+  size?: number;
+}
+
+function writeU64(buf: Buffer, off: number, v: U64): void {
+  buf.writeBigUInt64LE(BigInt.asUintN(64, BigInt(v)), off);
+}
+
+function writeComm(buf: Buffer, off: number, comm: string): void {
+  Buffer.from(comm, 'utf8').copy(buf, off, 0, RG_COMM_LEN);
+}
+
+/**
+ * Encode one record. String tails are UTF-8; comm fields are cut at 16
+ * bytes. `ev.h.kind`, `.version` and `.size` are ignored (computed from
+ * `ev.kind` and the tails) unless given in `overrides`.
+ */
+export function encodeRecord(ev: RawEvent, overrides: EncodeOverrides = {}): Buffer {
+  const layout = LAYOUT[KIND_STRUCT[ev.kind]];
+  const tails: Buffer[] = [];
+  switch (ev.kind) {
+    case RG_KIND.PROCESS_EXEC:
+      tails.push(Buffer.from(ev.exe, 'utf8'), Buffer.from(ev.filename, 'utf8'));
+      break;
+    case RG_KIND.FILE_OPEN:
+    case RG_KIND.FILE_OPENAT2:
+    case RG_KIND.FILE_WRITE:
+    case RG_KIND.FILE_WRITEV:
+    case RG_KIND.FILE_PWRITE64:
+    case RG_KIND.FILE_UNLINK:
+    case RG_KIND.FILE_UNLINKAT:
+      tails.push(Buffer.from(ev.path, 'utf8'));
+      break;
+    case RG_KIND.FILE_RENAME:
+    case RG_KIND.FILE_RENAMEAT:
+    case RG_KIND.FILE_RENAMEAT2:
+      tails.push(Buffer.from(ev.old_path, 'utf8'), Buffer.from(ev.new_path, 'utf8'));
+      break;
+    default:
+      break;
+  }
+  const tailBytes = tails.reduce((n, t) => n + t.length, 0);
+  const buf = Buffer.alloc(layout.size + tailBytes);
+  const H = LAYOUT.rg_header.fields;
+  const h = ev.h;
+  buf.writeUInt16LE(overrides.kind ?? ev.kind, H.kind);
+  buf.writeUInt16LE(overrides.version ?? RG_SCHEMA_VERSION, H.version);
+  buf.writeUInt16LE(overrides.size ?? buf.length, H.size);
+  buf.writeUInt16LE(h.flags, H.flags);
+  writeU64(buf, H.timestamp_ns, h.timestamp_ns);
+  buf.writeUInt32LE(h.pid, H.pid);
+  buf.writeUInt32LE(h.tid, H.tid);
+  buf.writeUInt32LE(h.ppid, H.ppid);
+  buf.writeUInt32LE(h.uid, H.uid);
+  buf.writeUInt32LE(h.gid, H.gid);
+  writeComm(buf, H.comm, h.comm);
+
+  switch (ev.kind) {
+    case RG_KIND.PROCESS_EXEC: {
+      const F = LAYOUT.rg_process_exec.fields;
+      buf.writeUInt32LE(ev.old_pid, F.old_pid);
+      buf.writeUInt16LE(tails[0].length, F.exe_len);
+      buf.writeUInt16LE(tails[1].length, F.filename_len);
+      break;
+    }
+    case RG_KIND.EXEC_SYSCALL:
+      buf.writeUInt8(ev.source, LAYOUT.rg_exec_syscall.fields.source);
+      break;
+    case RG_KIND.PROCESS_FORK: {
+      const F = LAYOUT.rg_process_fork.fields;
+      buf.writeUInt32LE(ev.parent_pid, F.parent_pid);
+      buf.writeUInt32LE(ev.child_pid, F.child_pid);
+      buf.writeUInt32LE(ev.child_tid, F.child_tid);
+      writeComm(buf, F.parent_comm, ev.parent_comm);
+      writeComm(buf, F.child_comm, ev.child_comm);
+      break;
+    }
+    case RG_KIND.PROCESS_EXIT: {
+      const F = LAYOUT.rg_process_exit.fields;
+      buf.writeInt32LE(ev.exit_code, F.exit_code);
+      buf.writeUInt8(ev.group_dead, F.group_dead);
+      break;
+    }
+    case RG_KIND.FILE_OPEN:
+    case RG_KIND.FILE_OPENAT2: {
+      const F = LAYOUT.rg_file_open.fields;
+      writeU64(buf, F.flags, ev.flags);
+      buf.writeUInt32LE(ev.mode, F.mode);
+      buf.writeInt32LE(ev.dfd, F.dfd);
+      buf.writeUInt16LE(tails[0].length, F.path_len);
+      break;
+    }
+    case RG_KIND.FILE_WRITE:
+    case RG_KIND.FILE_WRITEV:
+    case RG_KIND.FILE_PWRITE64: {
+      const F = LAYOUT.rg_file_write.fields;
+      writeU64(buf, F.fd, ev.fd);
+      writeU64(buf, F.count, ev.count);
+      writeU64(buf, F.iovcnt, ev.iovcnt);
+      writeU64(buf, F.pos, ev.pos);
+      buf.writeUInt16LE(tails[0].length, F.path_len);
+      break;
+    }
+    case RG_KIND.FILE_RENAME:
+    case RG_KIND.FILE_RENAMEAT:
+    case RG_KIND.FILE_RENAMEAT2: {
+      const F = LAYOUT.rg_file_rename.fields;
+      buf.writeUInt32LE(ev.flags, F.flags);
+      buf.writeInt32LE(ev.olddfd, F.olddfd);
+      buf.writeInt32LE(ev.newdfd, F.newdfd);
+      buf.writeUInt16LE(tails[0].length, F.old_len);
+      buf.writeUInt16LE(tails[1].length, F.new_len);
+      break;
+    }
+    case RG_KIND.FILE_UNLINK:
+    case RG_KIND.FILE_UNLINKAT: {
+      const F = LAYOUT.rg_file_unlink.fields;
+      buf.writeUInt32LE(ev.flags, F.flags);
+      buf.writeInt32LE(ev.dfd, F.dfd);
+      buf.writeUInt16LE(tails[0].length, F.path_len);
+      break;
+    }
+    case RG_KIND.NETWORK_CONNECT:
+    case RG_KIND.NETWORK_BIND:
+    case RG_KIND.NETWORK_LISTEN: {
+      const F = LAYOUT.rg_network.fields;
+      buf.writeUInt16LE(ev.family, F.family);
+      buf.writeUInt16LE(ev.port, F.port);
+      buf.writeInt32LE(ev.socket_fd, F.socket_fd);
+      buf.writeUInt32LE(ev.addr_len, F.addr_len);
+      buf.writeInt32LE(ev.backlog, F.backlog);
+      buf.set(ev.addr.subarray(0, 16), F.addr);
+      buf.writeUInt8(ev.direction, F.direction);
+      break;
+    }
+  }
+  let off = layout.size;
+  for (const t of tails) {
+    t.copy(buf, off);
+    off += t.length;
+  }
+  return buf;
+}
+
+/** Concatenate records into a native-bridge batch (u32 LE length before each). */
+export function encodeBatch(records: readonly Buffer[]): Buffer {
+  const parts: Buffer[] = [];
+  for (const r of records) {
+    const len = Buffer.alloc(4);
+    len.writeUInt32LE(r.length, 0);
+    parts.push(len, r);
+  }
+  return Buffer.concat(parts);
+}
+
+/** sizeof(struct rg_header), re-exported for tests that build short records. */
+export { HEADER_SIZE };

@@ -1,0 +1,210 @@
+/**
+ * TypeScript mirror of bpf/events.h: constants, enums and the byte layout of
+ * every record struct. test/abi-layout.test.ts compares STRUCTS with the BTF of
+ * the compiled BPF object in both directions, so a change to events.h that is
+ * not mirrored here fails the build instead of silently mis-decoding records.
+ * All integers are little-endian (x86_64).
+ */
+
+/** RG_SCHEMA_VERSION: header.version of every record this agent decodes. */
+export const RG_SCHEMA_VERSION = 2;
+/** RG_COMM_LEN: bytes of a task comm field (NUL padded). */
+export const RG_COMM_LEN = 16;
+/** RG_PATH_MAX: maximum bytes of one captured path (no NUL); longer paths are cut and flagged. */
+export const RG_PATH_MAX = 1024;
+/** RG_FILTER_KEY_MAX: bytes of a path usable as a kernel filter key (LPM trie data is 256 bytes). */
+export const RG_FILTER_KEY_MAX = 255;
+
+/** enum rg_kind: header.kind values. */
+export const RG_KIND = {
+  PROCESS_EXEC: 1,
+  NETWORK_CONNECT: 3,
+  PROCESS_FORK: 4,
+  PROCESS_EXIT: 5,
+  EXEC_SYSCALL: 6,
+  FILE_OPEN: 7,
+  FILE_OPENAT2: 8,
+  FILE_WRITE: 9,
+  FILE_WRITEV: 10,
+  FILE_PWRITE64: 11,
+  FILE_RENAME: 12,
+  FILE_RENAMEAT: 13,
+  FILE_RENAMEAT2: 14,
+  FILE_UNLINK: 15,
+  FILE_UNLINKAT: 16,
+  NETWORK_BIND: 17,
+  NETWORK_LISTEN: 18,
+} as const;
+/** One header.kind value. */
+export type RgKind = (typeof RG_KIND)[keyof typeof RG_KIND];
+
+/** enum rg_flag: header.flags bits, set when captured data is degraded. */
+export const RG_FLAG = {
+  PATH_TRUNCATED: 1 << 0,
+  PATH2_TRUNCATED: 1 << 1,
+  PATH_UNRESOLVED: 1 << 2,
+  PATH2_UNRESOLVED: 1 << 3,
+  PATH_FROM_FILE: 1 << 4,
+} as const;
+
+/** enum rg_exec_source: rg_exec_syscall.source values. */
+export const RG_EXEC_SOURCE = {
+  EXECVE: 1,
+  EXECVEAT: 2,
+} as const;
+
+/** enum rg_direction: rg_network.direction values. */
+export const RG_DIRECTION = {
+  OUTBOUND: 1,
+  LISTENER: 2,
+} as const;
+
+/** enum rg_counter: indexes into the per-CPU `counters` array map (u64 per CPU). */
+export const RG_COUNTER = {
+  DROP_PROCESS: 0,
+  DROP_FILE: 1,
+  DROP_NETWORK: 2,
+  SELF_PROCESS: 3,
+  SELF_FILE: 4,
+  SELF_NETWORK: 5,
+  FILE_FILTERED: 6,
+  PATH_ERROR: 7,
+  NET_UNPARSED: 8,
+  SUBMITTED: 9,
+  MAX: 16,
+} as const;
+
+/** enum rg_filter_mode: rg_config.file_filter_mode values. */
+export const RG_FILTER_MODE = {
+  OFF: 0,
+  WATCHED: 1,
+  PASS_UNMATCHED: 2,
+  EXCLUDE_ONLY: 3,
+} as const;
+/** One rg_config.file_filter_mode value. */
+export type RgFilterMode = (typeof RG_FILTER_MODE)[keyof typeof RG_FILTER_MODE];
+
+/** enum rg_filter_verdict: values (u8) of the file_prefixes / file_suffixes LPM tries. */
+export const RG_VERDICT = {
+  WATCH: 1,
+  EXCLUDE: 2,
+} as const;
+
+/** AF_INET / AF_INET6 as found in rg_network.family. */
+export const AF_INET = 2;
+export const AF_INET6 = 10;
+
+/** sizeof and member byte offsets of one C struct. */
+export interface StructLayout {
+  /** sizeof(struct), bytes. */
+  readonly size: number;
+  /** C member name -> byte offset from the start of the struct. */
+  readonly fields: Readonly<Record<string, number>>;
+}
+
+/**
+ * Layouts with literal types, for the decoder (typed member access).
+ * The embedded `struct rg_header h` appears as member `h` at 0; its own
+ * members are listed under rg_header only.
+ */
+export const LAYOUT = {
+  rg_header: {
+    size: 56,
+    fields: {
+      kind: 0, version: 2, size: 4, flags: 6, timestamp_ns: 8, pid: 16, tid: 20,
+      ppid: 24, uid: 28, gid: 32, _pad0: 36, comm: 40,
+    },
+  },
+  rg_process_exec: {
+    size: 64,
+    fields: { h: 0, old_pid: 56, exe_len: 60, filename_len: 62 },
+  },
+  rg_exec_syscall: {
+    size: 64,
+    fields: { h: 0, source: 56, _pad: 57 },
+  },
+  rg_process_fork: {
+    size: 104,
+    fields: {
+      h: 0, parent_pid: 56, child_pid: 60, child_tid: 64, _pad: 68, parent_comm: 72, child_comm: 88,
+    },
+  },
+  rg_process_exit: {
+    size: 64,
+    fields: { h: 0, exit_code: 56, group_dead: 60, _pad: 61 },
+  },
+  rg_file_open: {
+    size: 80,
+    fields: { h: 0, flags: 56, mode: 64, dfd: 68, path_len: 72, _pad: 74 },
+  },
+  rg_file_write: {
+    size: 96,
+    fields: { h: 0, fd: 56, count: 64, iovcnt: 72, pos: 80, path_len: 88, _pad: 90 },
+  },
+  rg_file_rename: {
+    size: 72,
+    fields: { h: 0, flags: 56, olddfd: 60, newdfd: 64, old_len: 68, new_len: 70 },
+  },
+  rg_file_unlink: {
+    size: 72,
+    fields: { h: 0, flags: 56, dfd: 60, path_len: 64, _pad: 66 },
+  },
+  rg_network: {
+    size: 96,
+    fields: {
+      h: 0, family: 56, port: 58, socket_fd: 60, addr_len: 64, backlog: 68, addr: 72, direction: 88, _pad: 89,
+    },
+  },
+  rg_config: {
+    size: 16,
+    fields: { self_tgid: 0, file_filter_mode: 4, wakeup_bytes: 8 },
+  },
+  rg_filter_key: {
+    size: 260,
+    fields: { prefixlen: 0, data: 4 },
+  },
+} as const satisfies Record<string, StructLayout>;
+
+/** The same layouts keyed by C struct name, for generic comparison (layout test). */
+export const STRUCTS: Record<string, StructLayout> = LAYOUT;
+
+/** sizeof(struct rg_header): every record starts with it. */
+export const HEADER_SIZE = LAYOUT.rg_header.size;
+
+/** header.kind -> the C struct that carries it (several kinds share a struct). */
+export const KIND_STRUCT: Readonly<Record<RgKind, keyof typeof LAYOUT>> = {
+  [RG_KIND.PROCESS_EXEC]: 'rg_process_exec',
+  [RG_KIND.NETWORK_CONNECT]: 'rg_network',
+  [RG_KIND.PROCESS_FORK]: 'rg_process_fork',
+  [RG_KIND.PROCESS_EXIT]: 'rg_process_exit',
+  [RG_KIND.EXEC_SYSCALL]: 'rg_exec_syscall',
+  [RG_KIND.FILE_OPEN]: 'rg_file_open',
+  [RG_KIND.FILE_OPENAT2]: 'rg_file_open',
+  [RG_KIND.FILE_WRITE]: 'rg_file_write',
+  [RG_KIND.FILE_WRITEV]: 'rg_file_write',
+  [RG_KIND.FILE_PWRITE64]: 'rg_file_write',
+  [RG_KIND.FILE_RENAME]: 'rg_file_rename',
+  [RG_KIND.FILE_RENAMEAT]: 'rg_file_rename',
+  [RG_KIND.FILE_RENAMEAT2]: 'rg_file_rename',
+  [RG_KIND.FILE_UNLINK]: 'rg_file_unlink',
+  [RG_KIND.FILE_UNLINKAT]: 'rg_file_unlink',
+  [RG_KIND.NETWORK_BIND]: 'rg_network',
+  [RG_KIND.NETWORK_LISTEN]: 'rg_network',
+};
+
+/** C enum name -> its TS mirror, so the layout test can also compare enum values found in BTF. */
+export const ENUMS: Record<string, Readonly<Record<string, number>>> = {
+  rg_kind: prefixed('RG_KIND_', RG_KIND),
+  rg_flag: prefixed('RG_FLAG_', RG_FLAG),
+  rg_exec_source: prefixed('RG_EXEC_SOURCE_', RG_EXEC_SOURCE),
+  rg_direction: prefixed('RG_DIRECTION_', RG_DIRECTION),
+  rg_counter: prefixed('RG_CNT_', RG_COUNTER),
+  rg_filter_mode: prefixed('RG_FILTER_', RG_FILTER_MODE),
+  rg_filter_verdict: prefixed('RG_VERDICT_', RG_VERDICT),
+};
+
+function prefixed(prefix: string, values: Readonly<Record<string, number>>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(values)) out[prefix + k] = v;
+  return out;
+}

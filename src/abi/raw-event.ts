@@ -1,0 +1,176 @@
+/**
+ * Decoded kernel records (RawEvent), one variant per struct of bpf/events.h,
+ * discriminated by `kind` (header.kind). Field names are the C member names;
+ * variable-length tails are decoded to strings. A RawEvent never aliases the
+ * buffer it was decoded from, so the bridge may reuse its batch buffers.
+ */
+import type { RG_KIND } from './layout.js';
+
+/**
+ * An unsigned or signed 64-bit value: a number when |v| <= Number.MAX_SAFE_INTEGER,
+ * otherwise a bigint (no precision is ever lost).
+ */
+export type U64 = number | bigint;
+
+/** struct rg_header, decoded. Filled by BPF from the current task unless noted. */
+export interface RawHeader {
+  /** enum rg_kind */
+  kind: number;
+  /** RG_SCHEMA_VERSION */
+  version: number;
+  /** total record bytes: fixed part + tail */
+  size: number;
+  /** enum rg_flag bits */
+  flags: number;
+  /** bpf_ktime_get_ns(): CLOCK_MONOTONIC ns since boot (not wall time) */
+  timestamp_ns: U64;
+  /** tgid (bpf_get_current_pid_tgid() >> 32) */
+  pid: number;
+  /** thread id (low 32 bits of bpf_get_current_pid_tgid()) */
+  tid: number;
+  /** current->real_parent->tgid */
+  ppid: number;
+  /** bpf_get_current_uid_gid() low 32 bits (real uid) */
+  uid: number;
+  /** bpf_get_current_uid_gid() high 32 bits (real gid) */
+  gid: number;
+  /** bpf_get_current_comm(), up to the first NUL, lossy UTF-8 */
+  comm: string;
+}
+
+/** struct rg_process_exec (tp_btf/sched_process_exec): a completed exec. */
+export interface RawProcessExec {
+  kind: typeof RG_KIND.PROCESS_EXEC;
+  h: RawHeader;
+  /** the tid that called execve (matches RawExecSyscall.h.tid) */
+  old_pid: number;
+  /** dentry walk of bprm->file: what /proc/<pid>/exe shows (flag PATH_*) */
+  exe: string;
+  /** bprm->filename: as passed to execve, may be relative (flag PATH2_*) */
+  filename: string;
+}
+
+/** struct rg_exec_syscall (sys_enter_execve{,at}): source of the next exec of h.tid. */
+export interface RawExecSyscall {
+  kind: typeof RG_KIND.EXEC_SYSCALL;
+  h: RawHeader;
+  /** enum rg_exec_source (1 execve, 2 execveat; other values kept raw) */
+  source: number;
+}
+
+/** struct rg_process_fork (tp_btf/sched_process_fork), only for new processes. */
+export interface RawProcessFork {
+  kind: typeof RG_KIND.PROCESS_FORK;
+  /** the parent (current task) */
+  h: RawHeader;
+  /** parent->tgid */
+  parent_pid: number;
+  /** child->tgid */
+  child_pid: number;
+  /** child->pid */
+  child_tid: number;
+  parent_comm: string;
+  /** equals the parent's comm until the child execs */
+  child_comm: string;
+}
+
+/** struct rg_process_exit (tp_btf/sched_process_exit), only when the whole group is dead. */
+export interface RawProcessExit {
+  kind: typeof RG_KIND.PROCESS_EXIT;
+  h: RawHeader;
+  /** wait(2) status: signal->group_exit_code on a group exit, else task->exit_code */
+  exit_code: number;
+  /** 1: last thread of the group */
+  group_dead: number;
+}
+
+/** struct rg_file_open (sys_enter_openat / openat2). */
+export interface RawFileOpen {
+  kind: typeof RG_KIND.FILE_OPEN | typeof RG_KIND.FILE_OPENAT2;
+  h: RawHeader;
+  /** openat: int flags; openat2: open_how.flags (u64) */
+  flags: U64;
+  mode: number;
+  /** dirfd argument (AT_FDCWD = -100) */
+  dfd: number;
+  /** absolute when resolvable, else as given (flag PATH_UNRESOLVED) */
+  path: string;
+}
+
+/** struct rg_file_write (sys_enter_write / writev / pwrite64). */
+export interface RawFileWrite {
+  kind: typeof RG_KIND.FILE_WRITE | typeof RG_KIND.FILE_WRITEV | typeof RG_KIND.FILE_PWRITE64;
+  h: RawHeader;
+  fd: U64;
+  /** write/pwrite64: bytes requested; writev: 0 */
+  count: U64;
+  /** writev: vlen; others: 0 (signed) */
+  iovcnt: U64;
+  /** pwrite64: file offset; others: 0 (signed) */
+  pos: U64;
+  /** dentry walk of the fd's struct file; "" when none */
+  path: string;
+}
+
+/** struct rg_file_rename (sys_enter_rename / renameat / renameat2). */
+export interface RawFileRename {
+  kind: typeof RG_KIND.FILE_RENAME | typeof RG_KIND.FILE_RENAMEAT | typeof RG_KIND.FILE_RENAMEAT2;
+  h: RawHeader;
+  /** renameat2 RENAME_* flags; others 0 */
+  flags: number;
+  olddfd: number;
+  newdfd: number;
+  /** flags PATH_* */
+  old_path: string;
+  /** flags PATH2_* */
+  new_path: string;
+}
+
+/** struct rg_file_unlink (sys_enter_unlink / unlinkat). */
+export interface RawFileUnlink {
+  kind: typeof RG_KIND.FILE_UNLINK | typeof RG_KIND.FILE_UNLINKAT;
+  h: RawHeader;
+  /** unlinkat flags (AT_REMOVEDIR = 0x200); unlink 0 */
+  flags: number;
+  dfd: number;
+  path: string;
+}
+
+/** struct rg_network (sys_enter_connect / bind / listen). */
+export interface RawNetwork {
+  kind: typeof RG_KIND.NETWORK_CONNECT | typeof RG_KIND.NETWORK_BIND | typeof RG_KIND.NETWORK_LISTEN;
+  h: RawHeader;
+  /** sa_family: AF_INET 2, AF_INET6 10, other raw values kept; listen: 0 */
+  family: number;
+  /** host order (already ntohs); 0 when not parsed */
+  port: number;
+  socket_fd: number;
+  /** addrlen argument; 0 for listen */
+  addr_len: number;
+  /** listen backlog; 0 otherwise */
+  backlog: number;
+  /** 16 bytes, network order: AF_INET uses [0..4), AF_INET6 all 16. A copy, not a view. */
+  addr: Uint8Array;
+  /** enum rg_direction */
+  direction: number;
+}
+
+/** Any decoded record, discriminated by `kind`. */
+export type RawEvent =
+  | RawProcessExec
+  | RawExecSyscall
+  | RawProcessFork
+  | RawProcessExit
+  | RawFileOpen
+  | RawFileWrite
+  | RawFileRename
+  | RawFileUnlink
+  | RawNetwork;
+
+/** Why a record was rejected: a malformed record, or a kind this agent does not know. */
+export type DecodeFailureReason = 'invalid_schema' | 'unsupported_kind';
+
+/** Result of decoding one record; failures carry a human-readable detail. */
+export type DecodeResult =
+  | { ok: true; event: RawEvent }
+  | { ok: false; reason: DecodeFailureReason; detail: string };

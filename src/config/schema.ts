@@ -1,0 +1,239 @@
+/**
+ * Zod schema of the rand-guard TOML config (design §2.1, rules §9.1, detections §8).
+ *
+ * Shape only: types, enums, integer ranges, required keys and defaults. What the runtime supports
+ * (hook names, flag combinations, rule semantics) is checked afterwards by `validateRuntime`
+ * (validate.ts), because those checks have their own stable messages and order (§2.3).
+ *
+ * Input contract: the document comes from smol-toml with `integersAsBigInt: true`, so TOML integers
+ * arrive as `bigint` and TOML floats as `number`. That lets `buffer_size = 8192.0` be rejected like the
+ * original (serde refuses a float for a `u32`); integer fields are converted to `number` on output.
+ *
+ * Every object is strict, as serde `deny_unknown_fields` was: an unknown key is an error naming its full
+ * key path (`agent.unexpected`, `rules[2].foo`).
+ */
+import { z } from 'zod';
+
+/** Builds a strict object schema whose unknown-key message lists the keys it does accept. */
+function strictObject<T extends z.ZodRawShape>(shape: T) {
+  return z.object(shape).strict(`unknown key; expected one of: ${Object.keys(shape).join(', ')}`);
+}
+
+/**
+ * An integer in [min, max] given as a TOML integer (bigint from smol-toml), output as a JS number.
+ * `typeName` is the original's Rust type, shown in the message (`u16`, `u32`, `usize`).
+ */
+function boundedInteger(min: bigint, max: bigint, typeName: string) {
+  return z
+    .bigint()
+    .superRefine((value, ctx) => {
+      if (value < min || value > max) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          message: `expected an integer between ${min} and ${max} (${typeName}), got ${value}`,
+        });
+      }
+    })
+    .transform((value) => Number(value));
+}
+
+/** TCP/UDP port, host byte order, 0..65535. */
+const u16 = boundedInteger(0n, 65535n, 'u16');
+/** Unsigned 32-bit count, 0..4294967295. */
+const u32 = boundedInteger(0n, 4294967295n, 'u32');
+/** The original's `usize`, capped at Number.MAX_SAFE_INTEGER so the JS number stays exact. */
+const usize = boundedInteger(0n, BigInt(Number.MAX_SAFE_INTEGER), 'usize');
+
+const stringList = z.array(z.string());
+
+/** `[agent]`: identity and default log filter. */
+const agentSchema = strictObject({
+  /** Free text, only logged at startup. */
+  id: z.string(),
+  /** No behavioural effect in the original (alerts are emitted in both modes); only logged. */
+  mode: z.enum(['monitor', 'detect']),
+  /** tracing EnvFilter directive(s), used when RUST_LOG is unset or blank (see resolveLogLevel). */
+  log_level: z.string(),
+});
+
+/** `[ebpf]`: kernel side switches. */
+const ebpfSchema = strictObject({
+  /** Must be true (validation: `eBPF is disabled by config`). */
+  enabled: z.boolean(),
+  /** Ring buffer size in KiB, 64..1048576, rounded up to a power of two (see ringBufferBytes). */
+  buffer_size: u32,
+});
+
+/** `[events]`: which event families are emitted; must agree with the per-family `enabled` flags. */
+const eventsSchema = strictObject({
+  process: z.boolean(),
+  file: z.boolean(),
+  network: z.boolean(),
+});
+
+/** `[process]`: process lifecycle collection. */
+const processSchema = strictObject({
+  enabled: z.boolean(),
+  /** Tracepoint families to attach; names are checked by validateRuntime, duplicates are harmless. */
+  hooks: stringList,
+  collect_args: z.boolean(),
+  collect_env: z.boolean(),
+  collect_cwd: z.boolean(),
+});
+
+/** `[file]`: file activity collection and the userspace/kernel path filters (§4.3, §6.4). */
+const fileSchema = strictObject({
+  enabled: z.boolean(),
+  /** Syscall hooks to attach; names are checked by validateRuntime even when file collection is off. */
+  hooks: stringList,
+  /** Raw string prefixes of interest; also fed to the kernel prefix filter. */
+  watch_paths: stringList,
+  /** `"*.ext"` = suffix `.ext`; anything else = substring. Default `[]`. */
+  watch_patterns: stringList.default([]),
+  /** Raw string prefixes to drop; exclusion wins over watch. */
+  exclude_paths: stringList,
+});
+
+/** `[network]`: socket syscall collection. */
+const networkSchema = strictObject({
+  enabled: z.boolean(),
+  /** Hooks to attach; names are checked by validateRuntime even when network collection is off. */
+  hooks: stringList,
+  collect_dns: z.boolean(),
+  collect_payload: z.boolean(),
+});
+
+/** One `[[rules]]` entry (§9.1). Match-field consistency per `type` is checked by validateRuntime (§9.2). */
+export const ruleSchema = strictObject({
+  /** Unique across all rules; must not start with `BUILTIN-` (reserved for built-in rules). */
+  id: z.string(),
+  name: z.string(),
+  /** Disabled rules are only checked for reserved/duplicate ids and are never evaluated. */
+  enabled: z.boolean(),
+  type: z.enum(['process', 'file', 'network']),
+  /** Free text label copied into alerts; no behaviour. */
+  severity: z.enum(['low', 'medium', 'high', 'critical']),
+  action: z.enum(['alert']),
+  /** process rules: parent comm names (exact, case-sensitive). */
+  parent_names: stringList.default([]),
+  /** process and network rules: comm names (exact, case-sensitive). */
+  process_names: stringList.default([]),
+  /** file rules: path rules (`/dir/` = prefix; otherwise exact or `p + "/"` prefix). */
+  paths: stringList.default([]),
+  /** file rules: `"*.ext"` = suffix, anything else = exact equality. */
+  patterns: stringList.default([]),
+  /** file rules: `file_open|file_write|file_rename|file_unlink`, short aliases `open|write|rename|unlink`, or `*`. */
+  operations: stringList.default([]),
+  /** network rules: `outbound` for connect, `inbound` for bind/listen. */
+  direction: z.enum(['inbound', 'outbound']).optional(),
+  /** network rules: ports in host byte order (remote port for connect, local port otherwise). */
+  ports: z.array(u16).default([]),
+});
+
+/** One `[[detections.persistence]]` entry (§8). Strings are not validated, as in the original. */
+const persistenceDetectionSchema = strictObject({
+  /** Copied into `detection_type` of annotated events. */
+  name: z.string(),
+  /** Raw string prefixes (`startsWith`). */
+  paths: stringList,
+  /** `"*.ext"` = suffix, anything else = substring. Default `[]`. */
+  patterns: stringList.default([]),
+  /** Canonical operations (`file_open`, ...) or `*`; short aliases never match here. */
+  operations: stringList,
+});
+
+/** One `[[detections.network]]` entry (§8). */
+const networkDetectionSchema = strictObject({
+  /** Copied into `detection_type` of annotated events. */
+  name: z.string(),
+  directions: z.array(z.enum(['inbound', 'outbound'])),
+  /** Ports in host byte order. */
+  ports: z.array(u16),
+  /** Exact comm names; empty = any process. Default `[]`. */
+  process_names: stringList.default([]),
+});
+
+/** `[detections]`: built-in event annotations; optional, both lists default to empty. */
+const detectionsSchema = strictObject({
+  persistence: z.array(persistenceDetectionSchema).default([]),
+  network: z.array(networkDetectionSchema).default([]),
+});
+
+/** `[output]`: where NDJSON goes. */
+const outputSchema = strictObject({
+  /** `stdout`, or `file` (then `path` is required; checked by validateRuntime). */
+  type: z.enum(['stdout', 'file']),
+  format: z.enum(['json']),
+  /** Output file path for `type = "file"`; ignored for stdout. */
+  path: z.string().optional(),
+});
+
+/** `[performance]`: rate limit and cache caps (§12). */
+const performanceSchema = strictObject({
+  /** Fixed 1-second window budget for non-lifecycle events; 0 drops all of them. */
+  max_events_per_second: u32,
+  /** Parsed but unused by the original. */
+  drop_when_full: z.boolean(),
+  /** Process table cap in records; default 5000 (0 evicts every insert immediately). */
+  max_process_cache_entries: usize.default(5000n),
+  /** Pending exec-source map cap in entries; default 500. */
+  max_pending_exec_sources: usize.default(500n),
+});
+
+/** The whole config document. `rules` is required (`rules = []` when there are none), as in the original. */
+export const configSchema = strictObject({
+  agent: agentSchema,
+  ebpf: ebpfSchema,
+  events: eventsSchema,
+  process: processSchema,
+  file: fileSchema,
+  network: networkSchema,
+  rules: z.array(ruleSchema),
+  detections: detectionsSchema.default({}),
+  output: outputSchema,
+  performance: performanceSchema,
+});
+
+/** A document holding only rules, such as `rules.d/sample-rules.toml`: `{ rules: RuleConfig[] }`, strict. */
+export const rulesDocumentSchema = strictObject({
+  rules: z.array(ruleSchema),
+});
+
+/** The parsed, defaulted config (integers as JS numbers). Not yet runtime-validated. */
+export type Config = z.output<typeof configSchema>;
+/** `[agent]`. */
+export type AgentConfig = Config['agent'];
+/** `agent.mode`: `monitor` | `detect` (only logged). */
+export type AgentMode = AgentConfig['mode'];
+/** `[ebpf]`; `buffer_size` is in KiB. */
+export type EbpfConfig = Config['ebpf'];
+/** `[events]`. */
+export type EventsConfig = Config['events'];
+/** `[process]`. */
+export type ProcessConfig = Config['process'];
+/** `[file]`. */
+export type FileConfig = Config['file'];
+/** `[network]`. */
+export type NetworkConfig = Config['network'];
+/** One `[[rules]]` entry with list defaults applied. */
+export type RuleConfig = z.output<typeof ruleSchema>;
+/** `process` | `file` | `network`. */
+export type RuleType = RuleConfig['type'];
+/** `low` | `medium` | `high` | `critical`. */
+export type Severity = RuleConfig['severity'];
+/** `inbound` (bind, listen) | `outbound` (connect). */
+export type Direction = NonNullable<RuleConfig['direction']>;
+/** `[detections]` with both lists defaulted. */
+export type DetectionsConfig = Config['detections'];
+/** One `[[detections.persistence]]` entry. */
+export type PersistenceDetection = z.output<typeof persistenceDetectionSchema>;
+/** One `[[detections.network]]` entry. */
+export type NetworkDetection = z.output<typeof networkDetectionSchema>;
+/** `[output]`. */
+export type OutputConfig = Config['output'];
+/** `stdout` | `file`. */
+export type OutputType = OutputConfig['type'];
+/** `[performance]` with cache caps defaulted. */
+export type PerformanceConfig = Config['performance'];
+/** A rules-only document (`{ rules }`). */
+export type RulesDocument = z.output<typeof rulesDocumentSchema>;

@@ -1,0 +1,176 @@
+/**
+ * Runtime validation: what this agent can actually do with a schema-valid config (design §2.3, §9.2).
+ *
+ * The checks run in the original's order and the first failure wins, so messages are identical to
+ * `validate_current_runtime`, with these deliberate changes:
+ * - `ebpf.buffer_size` is now used: KiB of ring buffer, 64..1048576 (checked right after `ebpf.enabled`);
+ * - `output.type = "file"` is supported and requires `output.path` (replaces "only stdout output ...").
+ */
+import { ConfigError } from './errors.js';
+import type { Config, RuleConfig } from './schema.js';
+
+export { resolveLogLevel, type LogLevel } from './log-level.js';
+
+/** Process hooks the runtime can attach (`sched_process_exec`, fork, exit, execveat syscall). */
+export const SUPPORTED_PROCESS_HOOKS: ReadonlySet<string> = new Set(['execve', 'fork', 'exit', 'execveat']);
+
+/** File hooks the runtime can attach (one syscall tracepoint family each). */
+export const SUPPORTED_FILE_HOOKS: ReadonlySet<string> = new Set([
+  'openat',
+  'openat2',
+  'write',
+  'writev',
+  'pwrite64',
+  'rename',
+  'renameat',
+  'renameat2',
+  'unlink',
+  'unlinkat',
+]);
+
+/** Network hooks the runtime can attach. */
+export const SUPPORTED_NETWORK_HOOKS: ReadonlySet<string> = new Set(['connect', 'bind', 'listen']);
+
+/** Operations a file rule may name: canonical forms, their short aliases, and `*` (§9.2). */
+export const RULE_OPERATIONS: ReadonlySet<string> = new Set([
+  'file_open',
+  'file_write',
+  'file_rename',
+  'file_unlink',
+  'open',
+  'write',
+  'rename',
+  'unlink',
+  '*',
+]);
+
+/** Rule id prefix reserved for the built-in rules (§9.4). Case-sensitive. */
+export const BUILTIN_RULE_PREFIX = 'BUILTIN-';
+
+/** Smallest accepted `ebpf.buffer_size`, in KiB (64 KiB). */
+export const MIN_BUFFER_SIZE_KIB = 64;
+/** Largest accepted `ebpf.buffer_size`, in KiB (1 GiB). */
+export const MAX_BUFFER_SIZE_KIB = 1048576;
+
+/**
+ * Checks a parsed config against what the runtime supports; returns normally when it is usable.
+ * `source` (the config file) is only attached to the error as `path`; it never changes the message.
+ * @throws ConfigError with the first failing check's message (§2.3 order), `keyPath` set to the key at fault.
+ */
+export function validateRuntime(config: Config, source?: string): void {
+  const fail = (message: string, keyPath?: string): never => {
+    throw new ConfigError(message, { path: source, keyPath });
+  };
+
+  if (!config.ebpf.enabled) fail('eBPF is disabled by config', 'ebpf.enabled');
+  checkBufferSize(config.ebpf.buffer_size, source);
+
+  if (!config.events.process || !config.process.enabled) {
+    fail('process event collection must be enabled for the current runtime', config.events.process ? 'process.enabled' : 'events.process');
+  }
+  config.process.hooks.forEach((hook, i) => {
+    if (!SUPPORTED_PROCESS_HOOKS.has(hook)) fail(`process hook '${hook}' is not supported by the current runtime`, `process.hooks[${i}]`);
+  });
+  config.file.hooks.forEach((hook, i) => {
+    if (!SUPPORTED_FILE_HOOKS.has(hook)) fail(`file hook '${hook}' is not supported by the current runtime`, `file.hooks[${i}]`);
+  });
+  const { collect_args, collect_env, collect_cwd } = config.process;
+  if (collect_args || collect_env || collect_cwd) {
+    const key = collect_args ? 'collect_args' : collect_env ? 'collect_env' : 'collect_cwd';
+    fail('process argument, environment, and cwd collection are not supported by the current runtime', `process.${key}`);
+  }
+
+  if (config.events.file && !config.file.enabled) fail('file events are enabled but file collection is disabled', 'file.enabled');
+  if (config.file.enabled && !config.events.file) fail('file collection is enabled but file events are disabled', 'events.file');
+
+  config.network.hooks.forEach((hook, i) => {
+    if (!SUPPORTED_NETWORK_HOOKS.has(hook)) fail(`network hook '${hook}' is not supported by the current runtime`, `network.hooks[${i}]`);
+  });
+  if (config.events.network && !config.network.enabled) fail('network events are enabled but network collection is disabled', 'network.enabled');
+  if (config.network.enabled && !config.events.network) fail('network collection is enabled but network events are disabled', 'events.network');
+  if (config.network.collect_dns) fail('DNS collection is not supported by the current runtime', 'network.collect_dns');
+  if (config.network.collect_payload) fail('network payload collection is not supported by the current runtime', 'network.collect_payload');
+
+  config.rules.forEach((rule, i) => {
+    // The reserved prefix is checked even on disabled rules: a disabled rule may be enabled later.
+    if (rule.id.startsWith(BUILTIN_RULE_PREFIX)) fail(`rule id '${rule.id}' uses reserved 'BUILTIN-' prefix`, `rules[${i}].id`);
+    if (rule.enabled) validateRule(rule, `rules[${i}]`, source);
+  });
+  const seen = new Set<string>();
+  config.rules.forEach((rule, i) => {
+    if (seen.has(rule.id)) fail(`duplicate rule id '${rule.id}'`, `rules[${i}].id`);
+    seen.add(rule.id);
+  });
+
+  if (config.output.type === 'file' && (config.output.path === undefined || config.output.path === '')) {
+    fail('output.path is required when output.type is "file"', 'output.path');
+  }
+}
+
+/**
+ * Checks one rule's match fields against its type (§9.2). Callers run it on enabled rules only;
+ * the built-in rules must pass it too.
+ * `keyPath` (e.g. `rules[2]`) and `source` are attached to the error, never changing the message.
+ * @throws ConfigError e.g. `process rule '<id>' must define process_names or parent_names`.
+ */
+export function validateRule(rule: RuleConfig, keyPath?: string, source?: string): void {
+  const fail = (message: string, field?: string): never => {
+    throw new ConfigError(message, { path: source, keyPath: keyPath === undefined ? undefined : field === undefined ? keyPath : `${keyPath}.${field}` });
+  };
+  const id = rule.id;
+  // Unreachable while the schema only parses `alert`; kept so a new action cannot slip through silently.
+  if (rule.action !== 'alert') fail(`rule '${id}' uses an unsupported action`, 'action');
+
+  switch (rule.type) {
+    case 'process':
+      if (rule.process_names.length === 0 && rule.parent_names.length === 0) {
+        fail(`process rule '${id}' must define process_names or parent_names`);
+      }
+      if (rule.paths.length > 0 || rule.patterns.length > 0 || rule.operations.length > 0 || rule.direction !== undefined || rule.ports.length > 0) {
+        fail(`process rule '${id}' contains non-process match fields`);
+      }
+      return;
+    case 'file':
+      if (rule.paths.length === 0 && rule.patterns.length === 0) fail(`file rule '${id}' must define paths or patterns`);
+      if (rule.operations.length === 0) fail(`file rule '${id}' must define operations`, 'operations');
+      rule.operations.forEach((op, i) => {
+        if (!RULE_OPERATIONS.has(op)) fail(`file rule '${id}' uses unrecognized operation '${op}'`, `operations[${i}]`);
+      });
+      if (rule.parent_names.length > 0 || rule.process_names.length > 0 || rule.direction !== undefined || rule.ports.length > 0) {
+        fail(`file rule '${id}' contains non-file match fields`);
+      }
+      return;
+    case 'network':
+      if (rule.direction === undefined) fail(`network rule '${id}' must define direction`, 'direction');
+      if (rule.ports.length === 0) fail(`network rule '${id}' must define ports`, 'ports');
+      // process_names is allowed: it narrows the rule to given comms.
+      if (rule.parent_names.length > 0 || rule.paths.length > 0 || rule.patterns.length > 0 || rule.operations.length > 0) {
+        fail(`network rule '${id}' contains non-network match fields`);
+      }
+      return;
+  }
+}
+
+function checkBufferSize(kib: number, source?: string): void {
+  if (kib < MIN_BUFFER_SIZE_KIB || kib > MAX_BUFFER_SIZE_KIB) {
+    throw new ConfigError(
+      `ebpf.buffer_size must be between ${MIN_BUFFER_SIZE_KIB} and ${MAX_BUFFER_SIZE_KIB} (KiB of ring buffer), got ${kib}`,
+      { path: source, keyPath: 'ebpf.buffer_size' },
+    );
+  }
+}
+
+/**
+ * The BPF ring buffer size in bytes for `ebpf.buffer_size` (KiB): `buffer_size * 1024` rounded up to a
+ * power of two, as `BPF_MAP_TYPE_RINGBUF` requires (a power-of-two multiple of the page size; 64 KiB is
+ * above any page size). 8192 -> 8388608; 100 -> 131072.
+ * @throws ConfigError when buffer_size is outside 64..1048576 (same message as validateRuntime).
+ */
+export function ringBufferBytes(config: Pick<Config, 'ebpf'>): number {
+  const kib = config.ebpf.buffer_size;
+  checkBufferSize(kib);
+  const bytes = kib * 1024;
+  let size = MIN_BUFFER_SIZE_KIB * 1024;
+  while (size < bytes) size *= 2;
+  return size;
+}

@@ -1,0 +1,186 @@
+/**
+ * File family: open, write, rename, unlink records -> file_* records, and the
+ * choice of which path(s) the userspace filter judges. Paths come from the
+ * kernel: absolute when it could resolve them (dirfd/cwd walk, or the fd's
+ * struct file for writes), else as given with RG_FLAG_PATH{,2}_UNRESOLVED.
+ */
+import { posix } from 'node:path';
+import { RG_FLAG, RG_KIND } from '../abi/layout.js';
+import type { RawFileOpen, RawFileRename, RawFileUnlink, RawFileWrite, RawHeader } from '../abi/raw-event.js';
+import type { UserspaceFilter } from '../filter/userspace-filter.js';
+import { commOf, exePathOf, ppidOf, type NormalizeEnv } from './context.js';
+import {
+  OUTPUT_SCHEMA_VERSION,
+  type FileOpenRecord,
+  type FileRecord,
+  type FileRenameRecord,
+  type FileRenameat2Record,
+  type FileUnlinkRecord,
+  type FileUnlinkatRecord,
+  type FilePwrite64Record,
+  type FileWriteRecord,
+  type FileWritevRecord,
+} from './records.js';
+
+/**
+ * Resolve "." and ".." segments and repeated "/" of an absolute path
+ * lexically (path.posix.normalize; a trailing "/" is kept). Relative
+ * (unresolved) paths are returned as given: their base is unknown.
+ * Lexical ".." handling can differ from the kernel's when a component is a
+ * symlink; the kernel's own dentry-walked paths never contain "..".
+ */
+export function normalizeFilePath(path: string): string {
+  if (!path.startsWith('/')) return path;
+  if (!path.includes('/.') && !path.includes('//')) return path;
+  return posix.normalize(path);
+}
+
+/** Fields shared by every file record, in key order; event-specific keys are added by the caller. */
+function common(h: RawHeader, env: NormalizeEnv, truncated: boolean, resolved: boolean) {
+  const entry = env.table.get(h.pid);
+  return {
+    agent_id: env.agentId,
+    alert: false,
+    comm: commOf(h, entry),
+    detection_type: null,
+    exe_path: exePathOf(entry),
+    filename_truncated: truncated,
+    gid: h.gid,
+    path_resolved: resolved,
+    pid: h.pid,
+    ppid: ppidOf(h, entry),
+    schema_version: OUTPUT_SCHEMA_VERSION,
+    tid: h.tid,
+    time: env.clock.format(h.timestamp_ns),
+    timestamp_ns: h.timestamp_ns,
+    uid: h.uid,
+  } as const;
+}
+
+function truncated1(h: RawHeader): boolean {
+  return (h.flags & RG_FLAG.PATH_TRUNCATED) !== 0;
+}
+function resolved1(h: RawHeader): boolean {
+  return (h.flags & RG_FLAG.PATH_UNRESOLVED) === 0;
+}
+
+/** rg_file_open (openat / openat2) -> file_open / file_openat2. */
+export function normalizeOpen(ev: RawFileOpen, env: NormalizeEnv): FileOpenRecord {
+  const h = ev.h;
+  const c = common(h, env, truncated1(h), resolved1(h));
+  return {
+    agent_id: c.agent_id,
+    alert: c.alert,
+    comm: c.comm,
+    detection_type: c.detection_type,
+    event_type: ev.kind === RG_KIND.FILE_OPEN ? 'file_open' : 'file_openat2',
+    exe_path: c.exe_path,
+    filename: normalizeFilePath(ev.path),
+    filename_truncated: c.filename_truncated,
+    flags: ev.flags,
+    gid: c.gid,
+    path_resolved: c.path_resolved,
+    pid: c.pid,
+    ppid: c.ppid,
+    schema_version: c.schema_version,
+    tid: c.tid,
+    time: c.time,
+    timestamp_ns: c.timestamp_ns,
+    uid: c.uid,
+  };
+}
+
+/** rg_file_write (write / writev / pwrite64) -> file_write / file_writev / file_pwrite64. */
+export function normalizeWrite(
+  ev: RawFileWrite,
+  env: NormalizeEnv,
+): FileWriteRecord | FileWritevRecord | FilePwrite64Record {
+  const h = ev.h;
+  const c = common(h, env, truncated1(h), resolved1(h) && ev.path !== '');
+  const { agent_id, alert, comm, detection_type, exe_path, filename_truncated, gid, path_resolved } = c;
+  const { pid, ppid, schema_version, tid, time, timestamp_ns, uid } = c;
+  const resolved_path = normalizeFilePath(ev.path);
+  const fd = ev.fd;
+  if (ev.kind === RG_KIND.FILE_WRITEV) {
+    return {
+      agent_id, alert, comm, detection_type, event_type: 'file_writev', exe_path, fd, filename_truncated, gid,
+      iovcnt: ev.iovcnt, path_resolved, pid, ppid, resolved_path, schema_version, tid, time, timestamp_ns, uid,
+    };
+  }
+  if (ev.kind === RG_KIND.FILE_PWRITE64) {
+    return {
+      agent_id, alert, comm, count: ev.count, detection_type, event_type: 'file_pwrite64', exe_path, fd,
+      filename_truncated, gid, path_resolved, pid, pos: ev.pos, ppid, resolved_path, schema_version, tid, time,
+      timestamp_ns, uid,
+    };
+  }
+  return {
+    agent_id, alert, comm, count: ev.count, detection_type, event_type: 'file_write', exe_path, fd,
+    filename_truncated, gid, path_resolved, pid, ppid, resolved_path, schema_version, tid, time, timestamp_ns, uid,
+  };
+}
+
+/** rg_file_rename (rename / renameat / renameat2) -> file_rename / file_renameat / file_renameat2. */
+export function normalizeRename(ev: RawFileRename, env: NormalizeEnv): FileRenameRecord | FileRenameat2Record {
+  const h = ev.h;
+  const truncated = (h.flags & (RG_FLAG.PATH_TRUNCATED | RG_FLAG.PATH2_TRUNCATED)) !== 0;
+  const resolved = (h.flags & (RG_FLAG.PATH_UNRESOLVED | RG_FLAG.PATH2_UNRESOLVED)) === 0;
+  const c = common(h, env, truncated, resolved);
+  const { agent_id, alert, comm, detection_type, exe_path, filename_truncated, gid, path_resolved } = c;
+  const { pid, ppid, schema_version, tid, time, timestamp_ns, uid } = c;
+  const new_filename = normalizeFilePath(ev.new_path);
+  const old_filename = normalizeFilePath(ev.old_path);
+  if (ev.kind === RG_KIND.FILE_RENAMEAT2) {
+    return {
+      agent_id, alert, comm, detection_type, event_type: 'file_renameat2', exe_path, filename_truncated,
+      flags: ev.flags, gid, new_filename, old_filename, path_resolved, pid, ppid, schema_version, tid, time,
+      timestamp_ns, uid,
+    };
+  }
+  return {
+    agent_id, alert, comm, detection_type, event_type: ev.kind === RG_KIND.FILE_RENAME ? 'file_rename' : 'file_renameat',
+    exe_path, filename_truncated, gid, new_filename, old_filename, path_resolved, pid, ppid, schema_version, tid,
+    time, timestamp_ns, uid,
+  };
+}
+
+/** rg_file_unlink (unlink / unlinkat) -> file_unlink / file_unlinkat. */
+export function normalizeUnlink(ev: RawFileUnlink, env: NormalizeEnv): FileUnlinkRecord | FileUnlinkatRecord {
+  const h = ev.h;
+  const c = common(h, env, truncated1(h), resolved1(h));
+  const { agent_id, alert, comm, detection_type, exe_path, filename_truncated, gid, path_resolved } = c;
+  const { pid, ppid, schema_version, tid, time, timestamp_ns, uid } = c;
+  const filename = normalizeFilePath(ev.path);
+  if (ev.kind === RG_KIND.FILE_UNLINKAT) {
+    return {
+      agent_id, alert, comm, detection_type, event_type: 'file_unlinkat', exe_path, filename, filename_truncated,
+      flags: ev.flags, gid, path_resolved, pid, ppid, schema_version, tid, time, timestamp_ns, uid,
+    };
+  }
+  return {
+    agent_id, alert, comm, detection_type, event_type: 'file_unlink', exe_path, filename, filename_truncated, gid,
+    path_resolved, pid, ppid, schema_version, tid, time, timestamp_ns, uid,
+  };
+}
+
+/**
+ * §6.4 path choice: filename for open/unlink, resolved_path for the write
+ * family, and old OR new path for the rename family.
+ */
+export function fileRecordPasses(record: FileRecord, filter: UserspaceFilter): boolean {
+  switch (record.event_type) {
+    case 'file_open':
+    case 'file_openat2':
+    case 'file_unlink':
+    case 'file_unlinkat':
+      return filter.passes(record.filename);
+    case 'file_write':
+    case 'file_writev':
+    case 'file_pwrite64':
+      return filter.passes(record.resolved_path);
+    case 'file_rename':
+    case 'file_renameat':
+    case 'file_renameat2':
+      return filter.passesEither(record.old_filename, record.new_filename);
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * Raw record -> normalized record, in one call per record:
+ * process records update the process table; exec-syscall records only
+ * update it (internal); file records pass the userspace filter; file and
+ * network records are annotated (./annotate.ts) after filtering.
+ */
+import { RG_KIND } from '../abi/layout.js';
+import type { RawEvent } from '../abi/raw-event.js';
+import type { UserspaceFilter } from '../filter/userspace-filter.js';
+import type { ProcessTable } from '../process-table/process-table.js';
+import { applyAnnotation, NO_DETECTIONS, type Annotator } from './annotate.js';
+import type { WallClock } from './clock.js';
+import type { NormalizeEnv } from './context.js';
+import { fileRecordPasses, normalizeOpen, normalizeRename, normalizeUnlink, normalizeWrite } from './file.js';
+import { normalizeNetwork } from './network.js';
+import { normalizeExec, normalizeExit, normalizeFork } from './process.js';
+import type { FileRecord, NormalizedRecord } from './records.js';
+
+/** Construction parameters of a Normalizer. */
+export interface NormalizerOptions {
+  /** config agent.id, copied to every record's agent_id */
+  agentId: string;
+  table: ProcessTable;
+  filter: UserspaceFilter;
+  clock: WallClock;
+  /** detection hook; defaults to NO_DETECTIONS (alert false, detection_type null) */
+  annotate?: Annotator;
+}
+
+/**
+ * Outcome of one record: a record to write; `filtered` (a file record the
+ * userspace filter rejected: count as userspace_filtered); `internal`
+ * (state-only record, nothing to write).
+ */
+export type NormalizeResult = { type: 'event'; record: NormalizedRecord } | { type: 'filtered' } | { type: 'internal' };
+
+const FILTERED: NormalizeResult = { type: 'filtered' };
+const INTERNAL: NormalizeResult = { type: 'internal' };
+
+/** Stateful (through the process table) record normalizer. */
+export class Normalizer {
+  private readonly env: NormalizeEnv;
+  private readonly filter: UserspaceFilter;
+  private readonly annotate: Annotator;
+
+  constructor(opts: NormalizerOptions) {
+    this.env = { agentId: opts.agentId, clock: opts.clock, table: opts.table };
+    this.filter = opts.filter;
+    this.annotate = opts.annotate ?? NO_DETECTIONS;
+  }
+
+  /** Normalize one decoded record (see NormalizeResult). Never throws for a well-formed RawEvent. */
+  normalize(ev: RawEvent): NormalizeResult {
+    const env = this.env;
+    switch (ev.kind) {
+      case RG_KIND.EXEC_SYSCALL:
+        env.table.execSyscall(ev);
+        return INTERNAL;
+      case RG_KIND.PROCESS_EXEC:
+        return { type: 'event', record: normalizeExec(ev, env) };
+      case RG_KIND.PROCESS_FORK:
+        return { type: 'event', record: normalizeFork(ev, env) };
+      case RG_KIND.PROCESS_EXIT:
+        return { type: 'event', record: normalizeExit(ev, env) };
+      case RG_KIND.FILE_OPEN:
+      case RG_KIND.FILE_OPENAT2:
+        return this.file(normalizeOpen(ev, env));
+      case RG_KIND.FILE_WRITE:
+      case RG_KIND.FILE_WRITEV:
+      case RG_KIND.FILE_PWRITE64:
+        return this.file(normalizeWrite(ev, env));
+      case RG_KIND.FILE_RENAME:
+      case RG_KIND.FILE_RENAMEAT:
+      case RG_KIND.FILE_RENAMEAT2:
+        return this.file(normalizeRename(ev, env));
+      case RG_KIND.FILE_UNLINK:
+      case RG_KIND.FILE_UNLINKAT:
+        return this.file(normalizeUnlink(ev, env));
+      case RG_KIND.NETWORK_CONNECT:
+      case RG_KIND.NETWORK_BIND:
+      case RG_KIND.NETWORK_LISTEN: {
+        const record = normalizeNetwork(ev, env);
+        applyAnnotation(record, this.annotate);
+        return { type: 'event', record };
+      }
+    }
+  }
+
+  private file(record: FileRecord): NormalizeResult {
+    if (!fileRecordPasses(record, this.filter)) return FILTERED;
+    applyAnnotation(record, this.annotate);
+    return { type: 'event', record };
+  }
+}

@@ -1,0 +1,211 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { decodeBatch, decodeRecord, type DecodeResult } from '../src/abi/decode.js';
+import { encodeBatch, encodeRecord, rawHeader } from '../src/abi/encode.js';
+import { HEADER_SIZE, LAYOUT, RG_FLAG, RG_KIND, RG_SCHEMA_VERSION } from '../src/abi/layout.js';
+import type { RawEvent } from '../src/abi/raw-event.js';
+
+const h = (kind: number) =>
+  rawHeader({ kind, timestamp_ns: 81234567890123, pid: 4242, tid: 4243, ppid: 4100, uid: 1000, gid: 1001, comm: 'bash', flags: 0 });
+
+function addr(...bytes: number[]): Uint8Array {
+  const a = new Uint8Array(16);
+  a.set(bytes);
+  return a;
+}
+
+/** One valid event of every kind. */
+const SAMPLES: RawEvent[] = [
+  { kind: RG_KIND.PROCESS_EXEC, h: h(1), old_pid: 4243, exe: '/usr/bin/true', filename: './true' },
+  { kind: RG_KIND.EXEC_SYSCALL, h: h(6), source: 2 },
+  { kind: RG_KIND.PROCESS_FORK, h: h(4), parent_pid: 4242, child_pid: 5000, child_tid: 5000, parent_comm: 'bash', child_comm: 'bash' },
+  { kind: RG_KIND.PROCESS_EXIT, h: h(5), exit_code: 9, group_dead: 1 },
+  { kind: RG_KIND.FILE_OPEN, h: h(7), flags: 577, mode: 0o644, dfd: -100, path: '/etc/hosts' },
+  { kind: RG_KIND.FILE_OPENAT2, h: h(8), flags: 524288, mode: 0, dfd: 3, path: '/etc/passwd' },
+  { kind: RG_KIND.FILE_WRITE, h: h(9), fd: 1, count: 30, iovcnt: 0, pos: 0, path: '/etc/crontab' },
+  { kind: RG_KIND.FILE_WRITEV, h: h(10), fd: 3, count: 0, iovcnt: 2, pos: 0, path: '/etc/crontab' },
+  { kind: RG_KIND.FILE_PWRITE64, h: h(11), fd: 3, count: 12, iovcnt: 0, pos: -4, path: '/etc/crontab' },
+  { kind: RG_KIND.FILE_RENAME, h: h(12), flags: 0, olddfd: -100, newdfd: -100, old_path: '/tmp/a', new_path: '/etc/a' },
+  { kind: RG_KIND.FILE_RENAMEAT, h: h(13), flags: 0, olddfd: 3, newdfd: 4, old_path: '/tmp/b', new_path: '/etc/b' },
+  { kind: RG_KIND.FILE_RENAMEAT2, h: h(14), flags: 1, olddfd: 3, newdfd: 4, old_path: '/etc/cron.d/.x', new_path: '/etc/cron.d/job' },
+  { kind: RG_KIND.FILE_UNLINK, h: h(15), flags: 0, dfd: -100, path: '/etc/a' },
+  { kind: RG_KIND.FILE_UNLINKAT, h: h(16), flags: 0x200, dfd: -100, path: '/etc/dir' },
+  { kind: RG_KIND.NETWORK_CONNECT, h: h(3), family: 2, port: 4444, socket_fd: 3, addr_len: 16, backlog: 0, addr: addr(127, 0, 0, 1), direction: 1 },
+  { kind: RG_KIND.NETWORK_BIND, h: h(17), family: 10, port: 8080, socket_fd: 4, addr_len: 28, backlog: 0, addr: addr(0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1), direction: 2 },
+  { kind: RG_KIND.NETWORK_LISTEN, h: h(18), family: 0, port: 0, socket_fd: 4, addr_len: 0, backlog: 128, addr: addr(), direction: 2 },
+];
+
+function ok(r: DecodeResult): RawEvent {
+  if (!r.ok) assert.fail(`expected ok, got ${r.reason}: ${r.detail}`);
+  return r.event;
+}
+
+function expectFailure(r: DecodeResult, reason: 'invalid_schema' | 'unsupported_kind', detail?: RegExp): void {
+  assert.equal(r.ok, false);
+  if (r.ok) return;
+  assert.equal(r.reason, reason);
+  if (detail) assert.match(r.detail, detail);
+}
+
+test('a valid record of every kind decodes to the fields it was built from', () => {
+  assert.equal(SAMPLES.length, Object.keys(RG_KIND).length);
+  for (const sample of SAMPLES) {
+    const buf = encodeRecord(sample);
+    const ev = ok(decodeRecord(buf, 0, buf.length));
+    const expected = { ...sample, h: { ...sample.h, kind: sample.kind, version: RG_SCHEMA_VERSION, size: buf.length } };
+    assert.deepEqual(ev, expected, `kind ${sample.kind}`);
+  }
+});
+
+test('records are decoded in place at an offset inside a larger buffer', () => {
+  const rec = encodeRecord(SAMPLES[0]);
+  const buf = Buffer.concat([Buffer.alloc(13, 0xaa), rec, Buffer.alloc(7, 0xbb)]);
+  const ev = ok(decodeRecord(buf, 13, rec.length));
+  assert.equal(ev.kind, RG_KIND.PROCESS_EXEC);
+  if (ev.kind === RG_KIND.PROCESS_EXEC) {
+    assert.equal(ev.exe, '/usr/bin/true');
+    assert.equal(ev.filename, './true');
+  }
+});
+
+test('a record shorter than the header is invalid_schema (4 bytes, 55 bytes)', () => {
+  expectFailure(decodeRecord(Buffer.alloc(4), 0, 4), 'invalid_schema', /shorter than the 56-byte header/);
+  const buf = encodeRecord(SAMPLES[1]);
+  expectFailure(decodeRecord(buf, 0, HEADER_SIZE - 1), 'invalid_schema');
+});
+
+test('a range beyond the buffer is invalid_schema, not a throw', () => {
+  const buf = encodeRecord(SAMPLES[1]);
+  expectFailure(decodeRecord(buf, 8, buf.length), 'invalid_schema', /exceeds/);
+});
+
+test('a wrong schema version is invalid_schema (1 = the original, 3)', () => {
+  for (const version of [1, 3]) {
+    const buf = encodeRecord(SAMPLES[1], { version });
+    expectFailure(decodeRecord(buf, 0, buf.length), 'invalid_schema', new RegExp(`version ${version}`));
+  }
+});
+
+test('unknown kinds are unsupported_kind (0, 2, 19, 9999)', () => {
+  for (const kind of [0, 2, 19, 9999]) {
+    const buf = encodeRecord(SAMPLES[1], { kind });
+    expectFailure(decodeRecord(buf, 0, buf.length), 'unsupported_kind', new RegExp(`kind ${kind}`));
+  }
+});
+
+test('header.size != record length is invalid_schema (exec-syscall with size 63)', () => {
+  const buf = encodeRecord(SAMPLES[1], { size: 63 });
+  expectFailure(decodeRecord(buf, 0, buf.length), 'invalid_schema', /header.size 63 != record length 64/);
+});
+
+test('a record shorter than its kind\'s fixed part is invalid_schema even when size agrees', () => {
+  const full = encodeRecord(SAMPLES[1]);
+  const short = Buffer.from(full.subarray(0, 60));
+  short.writeUInt16LE(60, LAYOUT.rg_header.fields.size);
+  expectFailure(decodeRecord(short, 0, short.length), 'invalid_schema', /needs 64/);
+});
+
+test('a tail length that disagrees with header.size is invalid_schema', () => {
+  const open = encodeRecord(SAMPLES[4]);
+  open.writeUInt16LE(11, LAYOUT.rg_file_open.fields.path_len); // real tail is 10 bytes
+  expectFailure(decodeRecord(open, 0, open.length), 'invalid_schema', /tail lengths \(11\)/);
+
+  const rename = encodeRecord(SAMPLES[9]);
+  rename.writeUInt16LE(0, LAYOUT.rg_file_rename.fields.new_len);
+  expectFailure(decodeRecord(rename, 0, rename.length), 'invalid_schema');
+
+  const fork = encodeRecord(SAMPLES[2]);
+  const padded = Buffer.concat([fork, Buffer.alloc(8)]);
+  padded.writeUInt16LE(padded.length, LAYOUT.rg_header.fields.size);
+  expectFailure(decodeRecord(padded, 0, padded.length), 'invalid_schema', /tail lengths \(8\)/);
+});
+
+test('invalid UTF-8 becomes U+FFFD; comm stops at the first NUL', () => {
+  const sample: RawEvent = { kind: RG_KIND.FILE_UNLINK, h: h(15), flags: 0, dfd: -100, path: '/tmp/XX' };
+  const buf = encodeRecord(sample);
+  const tail = LAYOUT.rg_file_unlink.size;
+  buf[tail + 5] = 0xff;
+  buf[tail + 6] = 0xc3; // lead byte without continuation, at the end of the tail
+  const comm = LAYOUT.rg_header.fields.comm;
+  buf.fill(0, comm, comm + 16);
+  buf.write('ab\0junk', comm, 'latin1');
+  const ev = ok(decodeRecord(buf, 0, buf.length));
+  assert.equal(ev.h.comm, 'ab');
+  if (ev.kind !== RG_KIND.FILE_UNLINK) assert.fail('wrong kind');
+  assert.equal(ev.path, '/tmp/\uFFFD\uFFFD');
+});
+
+test('a 16-byte comm without NUL is decoded whole', () => {
+  const sample: RawEvent = { kind: RG_KIND.EXEC_SYSCALL, h: { ...h(6), comm: 'abcdefghijklmnop' }, source: 1 };
+  const buf = encodeRecord(sample);
+  assert.equal(ok(decodeRecord(buf, 0, buf.length)).h.comm, 'abcdefghijklmnop');
+});
+
+test('u64 values above 2^53 - 1 are bigint, below are numbers; s64 keeps its sign', () => {
+  const big = 2n ** 63n + 5n;
+  const sample: RawEvent = {
+    kind: RG_KIND.FILE_PWRITE64,
+    h: { ...h(11), timestamp_ns: 2n ** 53n },
+    fd: Number.MAX_SAFE_INTEGER,
+    count: big,
+    iovcnt: -(2n ** 60n),
+    pos: -1,
+    path: '/x',
+  };
+  const buf = encodeRecord(sample);
+  const ev = ok(decodeRecord(buf, 0, buf.length));
+  if (ev.kind !== RG_KIND.FILE_PWRITE64) assert.fail('wrong kind');
+  assert.equal(ev.h.timestamp_ns, 2n ** 53n);
+  assert.equal(ev.fd, Number.MAX_SAFE_INTEGER);
+  assert.equal(ev.count, big);
+  assert.equal(ev.iovcnt, -(2n ** 60n));
+  assert.equal(ev.pos, -1);
+});
+
+test('flags are passed through', () => {
+  const sample: RawEvent = { ...SAMPLES[4], h: { ...h(7), flags: RG_FLAG.PATH_TRUNCATED | RG_FLAG.PATH_FROM_FILE } } as RawEvent;
+  const buf = encodeRecord(sample);
+  assert.equal(ok(decodeRecord(buf, 0, buf.length)).h.flags, 0x11);
+});
+
+test('decoded events do not alias the input buffer', () => {
+  const buf = encodeRecord(SAMPLES[14]);
+  const ev = ok(decodeRecord(buf, 0, buf.length));
+  buf.fill(0);
+  if (ev.kind !== RG_KIND.NETWORK_CONNECT) assert.fail('wrong kind');
+  assert.deepEqual([...ev.addr.subarray(0, 4)], [127, 0, 0, 1]);
+  assert.equal(ev.h.comm, 'bash');
+});
+
+test('decodeBatch yields every record of a batch in order', () => {
+  const batch = encodeBatch(SAMPLES.map((s) => encodeRecord(s)));
+  const kinds: number[] = [];
+  decodeBatch(batch, (r) => kinds.push(ok(r).kind));
+  assert.deepEqual(kinds, SAMPLES.map((s) => s.kind));
+});
+
+test('decodeBatch reports a bad record and continues with the next one', () => {
+  const batch = encodeBatch([Buffer.alloc(4), encodeRecord(SAMPLES[0])]);
+  const results: DecodeResult[] = [];
+  decodeBatch(batch, (r) => results.push(r));
+  assert.equal(results.length, 2);
+  expectFailure(results[0], 'invalid_schema');
+  assert.equal(ok(results[1]).kind, RG_KIND.PROCESS_EXEC);
+});
+
+test('decodeBatch: a truncated trailing record gives one invalid_schema and no throw', () => {
+  const full = encodeBatch([encodeRecord(SAMPLES[1]), encodeRecord(SAMPLES[2])]);
+  for (const cut of [full.length - 1, full.length - 50, 4 + 64 + 2]) {
+    const results: DecodeResult[] = [];
+    assert.doesNotThrow(() => decodeBatch(full.subarray(0, cut), (r) => results.push(r)));
+    assert.equal(results.length, 2, `cut at ${cut}`);
+    assert.equal(ok(results[0]).kind, RG_KIND.EXEC_SYSCALL);
+    expectFailure(results[1], 'invalid_schema', /batch: truncated|claims/);
+  }
+});
+
+test('decodeBatch on an empty batch calls nothing', () => {
+  let calls = 0;
+  decodeBatch(Buffer.alloc(0), () => calls++);
+  assert.equal(calls, 0);
+});

@@ -1,0 +1,221 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ConfigError } from '../src/config/errors.js';
+import type { Config } from '../src/config/schema.js';
+import { resolveLogLevel, ringBufferBytes, validateRuntime } from '../src/config/validate.js';
+import { exampleWith } from './config-fixtures.js';
+
+/** Asserts that validateRuntime rejects `config` with exactly `message`; returns the error. */
+function rejects(config: Config, message: string): ConfigError {
+  try {
+    validateRuntime(config, 'cfg.toml');
+  } catch (err) {
+    assert.ok(err instanceof ConfigError, `expected ConfigError, got ${String(err)}`);
+    assert.equal(err.message, message);
+    assert.equal(err.path, 'cfg.toml');
+    return err;
+  }
+  assert.fail(`expected validation to fail with: ${message}`);
+}
+
+const FILE_001_ENABLED: [string, string] = ['id = "FILE-001"\nname = "Sensitive file touched"\nenabled = false', 'id = "FILE-001"\nname = "Sensitive file touched"\nenabled = true'];
+const NET_001_ENABLED: [string, string] = ['id = "NET-001"\nname = "Suspicious outbound port"\nenabled = false', 'id = "NET-001"\nname = "Suspicious outbound port"\nenabled = true'];
+const FILE_001_OPS = 'operations = ["file_open", "file_write", "file_unlink", "file_rename"]';
+const PROC_001_NAMES = 'parent_names = ["nginx", "apache2", "httpd"]\nprocess_names = ["sh", "bash", "dash"]';
+const NETWORK_ON: Array<[string, string]> = [
+  ['# Set both events.network and network.enabled to true to collect network syscall telemetry.\nnetwork = false', 'network = true'],
+  ['[network]\nenabled = false', '[network]\nenabled = true'],
+];
+
+test('the example with every rule enabled validates', () => {
+  validateRuntime(exampleWith(FILE_001_ENABLED, NET_001_ENABLED));
+});
+
+test('mode = detect validates', () => {
+  validateRuntime(exampleWith(['mode = "monitor"', 'mode = "detect"']));
+});
+
+test('events.network and network.enabled both true validates', () => {
+  validateRuntime(exampleWith(...NETWORK_ON));
+});
+
+test('eBPF disabled is the first failure', () => {
+  // Also break something later in the order: the first check must win.
+  const err = rejects(exampleWith(['[ebpf]\nenabled = true', '[ebpf]\nenabled = false'], ['collect_dns = false', 'collect_dns = true']), 'eBPF is disabled by config');
+  assert.equal(err.keyPath, 'ebpf.enabled');
+});
+
+test('process collection must be enabled', () => {
+  rejects(exampleWith(['[events]\nprocess = true', '[events]\nprocess = false']), 'process event collection must be enabled for the current runtime');
+  rejects(exampleWith(['[process]\nenabled = true', '[process]\nenabled = false']), 'process event collection must be enabled for the current runtime');
+});
+
+test('unsupported process hooks: clone, and openat in the process section', () => {
+  const clone = rejects(exampleWith(['hooks = ["execve", "fork", "exit", "execveat"]', 'hooks = ["execve", "fork", "exit", "execveat", "clone"]']), "process hook 'clone' is not supported by the current runtime");
+  assert.equal(clone.keyPath, 'process.hooks[4]');
+  rejects(exampleWith(['hooks = ["execve", "fork", "exit", "execveat"]', 'hooks = ["openat"]']), "process hook 'openat' is not supported by the current runtime");
+});
+
+test('execve in the file section is an unsupported file hook', () => {
+  const err = rejects(exampleWith(['hooks = ["openat", "openat2"', 'hooks = ["execve", "openat", "openat2"']), "file hook 'execve' is not supported by the current runtime");
+  assert.equal(err.keyPath, 'file.hooks[0]');
+});
+
+test('collect_args / collect_env / collect_cwd are rejected', () => {
+  const message = 'process argument, environment, and cwd collection are not supported by the current runtime';
+  assert.equal(rejects(exampleWith(['collect_args = false', 'collect_args = true']), message).keyPath, 'process.collect_args');
+  rejects(exampleWith(['collect_env = false', 'collect_env = true']), message);
+  rejects(exampleWith(['collect_cwd = false', 'collect_cwd = true']), message);
+});
+
+test('file events and file collection must agree', () => {
+  rejects(exampleWith(['[file]\nenabled = true', '[file]\nenabled = false']), 'file events are enabled but file collection is disabled');
+  rejects(exampleWith(['process = true\nfile = true', 'process = true\nfile = false']), 'file collection is enabled but file events are disabled');
+});
+
+test('network hook accept is unsupported even while network collection is disabled', () => {
+  const err = rejects(exampleWith(['hooks = ["connect", "bind", "listen"]', 'hooks = ["connect", "bind", "listen", "accept"]']), "network hook 'accept' is not supported by the current runtime");
+  assert.equal(err.keyPath, 'network.hooks[3]');
+});
+
+test('network events and network collection must agree', () => {
+  rejects(exampleWith(NETWORK_ON[0]!), 'network events are enabled but network collection is disabled');
+  rejects(exampleWith(NETWORK_ON[1]!), 'network collection is enabled but network events are disabled');
+});
+
+test('DNS and payload collection are rejected', () => {
+  rejects(exampleWith(['collect_dns = false', 'collect_dns = true']), 'DNS collection is not supported by the current runtime');
+  rejects(exampleWith(['collect_payload = false', 'collect_payload = true']), 'network payload collection is not supported by the current runtime');
+});
+
+test('process rule needs process_names or parent_names, unless disabled', () => {
+  const empty: [string, string] = [PROC_001_NAMES, 'parent_names = []\nprocess_names = []'];
+  const err = rejects(exampleWith(empty), "process rule 'PROC-001' must define process_names or parent_names");
+  assert.match(err.message, /process_names or parent_names/);
+  assert.equal(err.keyPath, 'rules[0]');
+  validateRuntime(exampleWith(empty, ['name = "Shell spawned by web server"\nenabled = true', 'name = "Shell spawned by web server"\nenabled = false']));
+});
+
+test('rules must not mix match fields of other types', () => {
+  rejects(exampleWith([PROC_001_NAMES, `${PROC_001_NAMES}\nports = [22]`]), "process rule 'PROC-001' contains non-process match fields");
+  rejects(exampleWith(FILE_001_ENABLED, [FILE_001_OPS, `${FILE_001_OPS}\nprocess_names = ["tee"]`]), "file rule 'FILE-001' contains non-file match fields");
+  rejects(exampleWith(NET_001_ENABLED, ['direction = "outbound"\nports = [4444, 1337, 31337]', 'direction = "outbound"\nports = [4444, 1337, 31337]\npaths = ["/etc"]']), "network rule 'NET-001' contains non-network match fields");
+  // process_names is allowed on network rules.
+  validateRuntime(exampleWith(NET_001_ENABLED, ['direction = "outbound"\nports = [4444, 1337, 31337]', 'direction = "outbound"\nports = [4444, 1337, 31337]\nprocess_names = ["nc"]']));
+});
+
+test('file rule requirements: paths or patterns, operations, recognized operations', () => {
+  rejects(exampleWith(FILE_001_ENABLED, ['paths = ["/etc/passwd", "/etc/shadow", "/etc/sudoers"]\n', '']), "file rule 'FILE-001' must define paths or patterns");
+  const noOps = rejects(exampleWith(FILE_001_ENABLED, [FILE_001_OPS, 'operations = []']), "file rule 'FILE-001' must define operations");
+  assert.match(noOps.message, /must define operations/);
+  const typo = rejects(exampleWith(FILE_001_ENABLED, [FILE_001_OPS, 'operations = ["file_open", "file_opne"]']), "file rule 'FILE-001' uses unrecognized operation 'file_opne'");
+  assert.equal(typo.keyPath, 'rules[1].operations[1]');
+  validateRuntime(exampleWith(FILE_001_ENABLED, [FILE_001_OPS, 'operations = ["open", "write", "rename", "unlink"]']));
+  validateRuntime(exampleWith(FILE_001_ENABLED, [FILE_001_OPS, 'operations = ["*"]']));
+  // Patterns alone are enough.
+  validateRuntime(exampleWith(FILE_001_ENABLED, ['paths = ["/etc/passwd", "/etc/shadow", "/etc/sudoers"]\n', ''], ['patterns = []', 'patterns = ["*.service"]']));
+});
+
+test('network rule requirements: direction, ports', () => {
+  const err = rejects(exampleWith(NET_001_ENABLED, ['direction = "outbound"\n', '']), "network rule 'NET-001' must define direction");
+  assert.match(err.message, /must define direction/);
+  rejects(exampleWith(NET_001_ENABLED, ['direction = "outbound"\nports = [4444, 1337, 31337]', 'direction = "outbound"\nports = []']), "network rule 'NET-001' must define ports");
+});
+
+test('reserved BUILTIN- prefix, even on a disabled rule; case-sensitive', () => {
+  const err = rejects(exampleWith(['id = "NET-001"', 'id = "BUILTIN-USER-001"']), "rule id 'BUILTIN-USER-001' uses reserved 'BUILTIN-' prefix");
+  assert.match(err.message, /reserved 'BUILTIN-' prefix/);
+  assert.equal(err.keyPath, 'rules[2].id');
+  validateRuntime(exampleWith(['id = "NET-001"', 'id = "builtin-user-001"']));
+});
+
+test('duplicate rule ids across enabled and disabled rules', () => {
+  rejects(exampleWith(['id = "PROC-001"', 'id = "DUPLICATE"'], FILE_001_ENABLED, ['id = "FILE-001"', 'id = "DUPLICATE"']), "duplicate rule id 'DUPLICATE'");
+  const err = rejects(exampleWith(['id = "NET-001"', 'id = "PROC-001"']), "duplicate rule id 'PROC-001'");
+  assert.equal(err.keyPath, 'rules[2].id');
+});
+
+test('rule checks come before the duplicate check, which comes before output', () => {
+  rejects(
+    exampleWith(FILE_001_ENABLED, ['id = "FILE-001"', 'id = "PROC-001"'], [FILE_001_OPS, 'operations = []'], ['type = "stdout"', 'type = "file"']),
+    "file rule 'PROC-001' must define operations",
+  );
+  rejects(exampleWith(['id = "FILE-001"', 'id = "PROC-001"'], ['type = "stdout"', 'type = "file"']), "duplicate rule id 'PROC-001'");
+});
+
+test('output.type file requires output.path; stdout does not', () => {
+  const err = rejects(exampleWith(['type = "stdout"', 'type = "file"']), 'output.path is required when output.type is "file"');
+  assert.equal(err.keyPath, 'output.path');
+  rejects(exampleWith(['type = "stdout"', 'type = "file"\npath = ""']), 'output.path is required when output.type is "file"');
+  const config = exampleWith(['type = "stdout"', 'type = "file"\npath = "/var/log/rand-guard/events.ndjson"']);
+  validateRuntime(config);
+  assert.equal(config.output.path, '/var/log/rand-guard/events.ndjson');
+  validateRuntime(exampleWith(['type = "stdout"', 'type = "stdout"\npath = "/unused"']));
+});
+
+test('ebpf.buffer_size is KiB in 64..1048576', () => {
+  const bufferSize = (n: number) => exampleWith(['buffer_size = 8192', `buffer_size = ${n}`]);
+  const err = rejects(bufferSize(63), 'ebpf.buffer_size must be between 64 and 1048576 (KiB of ring buffer), got 63');
+  assert.equal(err.keyPath, 'ebpf.buffer_size');
+  rejects(bufferSize(0), 'ebpf.buffer_size must be between 64 and 1048576 (KiB of ring buffer), got 0');
+  rejects(bufferSize(1048577), 'ebpf.buffer_size must be between 64 and 1048576 (KiB of ring buffer), got 1048577');
+  validateRuntime(bufferSize(64));
+  validateRuntime(bufferSize(1048576));
+});
+
+test('ringBufferBytes rounds KiB up to a power of two in bytes', () => {
+  const bytes = (kib: number) => ringBufferBytes({ ebpf: { enabled: true, buffer_size: kib } });
+  assert.equal(bytes(8192), 8 * 1024 * 1024);
+  assert.equal(bytes(64), 65536);
+  assert.equal(bytes(65), 131072);
+  assert.equal(bytes(100), 131072);
+  assert.equal(bytes(1048576), 1024 * 1024 * 1024);
+  assert.equal(bytes(1000000), 1024 * 1024 * 1024);
+  assert.throws(() => bytes(32), /ebpf\.buffer_size must be between 64 and 1048576 \(KiB of ring buffer\), got 32/);
+});
+
+test('log level: RUST_LOG wins unless absent, empty or blank', () => {
+  const config = exampleWith(['log_level = "info"', 'log_level = "warn"']);
+  assert.equal(resolveLogLevel(config, {}), 'warn');
+  assert.equal(resolveLogLevel(config, { RUST_LOG: '' }), 'warn');
+  assert.equal(resolveLogLevel(config, { RUST_LOG: '  \t ' }), 'warn');
+  assert.equal(resolveLogLevel(config, { RUST_LOG: 'debug' }), 'debug');
+  assert.equal(resolveLogLevel(config, { RUST_LOG: 'error' }), 'error');
+});
+
+test('log level: EnvFilter directives, most verbose wins', () => {
+  const level = (filter: string) => resolveLogLevel({ agent: { id: 'x', mode: 'monitor', log_level: filter } }, {});
+  assert.equal(level('info'), 'info');
+  assert.equal(level('INFO'), 'info');
+  assert.equal(level('warn,edr_user=debug'), 'debug');
+  assert.equal(level('edr_user=debug'), 'debug');
+  assert.equal(level('edr_user=trace,info'), 'trace');
+  assert.equal(level('edr_user'), 'trace');
+  assert.equal(level('edr_user[span{id=1}]=warn'), 'warn');
+  assert.equal(level('aya::programs=error'), 'error');
+  assert.equal(level('3'), 'info');
+  assert.equal(level('off'), 'silent');
+  assert.equal(level('off,edr_user=off'), 'silent');
+  assert.equal(level(','), 'error');
+});
+
+test('log level: invalid RUST_LOG or default directive is an error', () => {
+  const config = exampleWith();
+  assert.throws(() => resolveLogLevel(config, { RUST_LOG: 'edr_user=notalevel' }), (err: unknown) => {
+    assert.ok(err instanceof ConfigError);
+    assert.equal(err.message, 'failed to parse log filter: edr_user=notalevel');
+    assert.equal(err.keyPath, undefined);
+    return true;
+  });
+  const bad = exampleWith(['log_level = "info"', 'log_level = "info,edr_user=notalevel"']);
+  assert.throws(() => resolveLogLevel(bad, {}), (err: unknown) => {
+    assert.ok(err instanceof ConfigError);
+    assert.equal(err.message, 'failed to parse log filter: edr_user=notalevel');
+    assert.equal(err.keyPath, 'agent.log_level');
+    return true;
+  });
+  // A valid RUST_LOG overrides an invalid default, as the default is never parsed then.
+  assert.equal(resolveLogLevel(bad, { RUST_LOG: 'info' }), 'info');
+  assert.throws(() => resolveLogLevel(config, { RUST_LOG: '=debug' }), /failed to parse log filter: =debug/);
+  assert.throws(() => resolveLogLevel(config, { RUST_LOG: 'info=' + 'x' }), /failed to parse log filter: info=x/);
+});

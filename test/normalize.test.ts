@@ -1,0 +1,425 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { decodeRecord } from '../src/abi/decode.js';
+import { encodeRecord, rawHeader } from '../src/abi/encode.js';
+import { RG_FLAG, RG_KIND } from '../src/abi/layout.js';
+import type { RawEvent, RawHeader, RawNetwork } from '../src/abi/raw-event.js';
+import { UserspaceFilter, type FileFilterLists } from '../src/filter/userspace-filter.js';
+import { ProcessTable } from '../src/process-table/process-table.js';
+import type { Annotator } from '../src/normalize/annotate.js';
+import { WallClock } from '../src/normalize/clock.js';
+import { Normalizer, type NormalizeResult } from '../src/normalize/normalizer.js';
+import { formatAddress } from '../src/normalize/network.js';
+import { normalizeFilePath } from '../src/normalize/file.js';
+import type { NormalizedRecord } from '../src/normalize/records.js';
+
+const NO_LISTS: FileFilterLists = { watch_paths: [], watch_patterns: [], exclude_paths: [] };
+/** 2023-11-14T22:13:20Z at monotonic 0 */
+const OFFSET = 1_700_000_000_000_000_000n;
+
+function setup(lists: FileFilterLists = NO_LISTS, annotate?: Annotator) {
+  const table = new ProcessTable();
+  const n = new Normalizer({ agentId: 'dev-host-001', table, filter: new UserspaceFilter(lists), clock: new WallClock(OFFSET), annotate });
+  return { table, n };
+}
+
+function hdr(init: Partial<RawHeader>): RawHeader {
+  return rawHeader({ timestamp_ns: 1000, ...init });
+}
+
+function execEv(pid: number, o: { ppid?: number; exe?: string; filename?: string; comm?: string; ts?: number; flags?: number } = {}): RawEvent {
+  const exe = o.exe ?? '/bin/sh';
+  return {
+    kind: RG_KIND.PROCESS_EXEC,
+    h: hdr({ pid, tid: pid, ppid: o.ppid ?? 0, comm: o.comm ?? 'sh', timestamp_ns: o.ts ?? 1000, uid: 1000, gid: 1000, flags: o.flags ?? 0 }),
+    old_pid: pid,
+    exe,
+    filename: o.filename ?? exe,
+  };
+}
+
+function openEv(pid: number, path: string, o: { tid?: number; comm?: string; flags?: number; ppid?: number } = {}): RawEvent {
+  return {
+    kind: RG_KIND.FILE_OPEN,
+    h: hdr({ pid, tid: o.tid ?? pid, comm: o.comm ?? 'x', flags: o.flags ?? 0, ppid: o.ppid ?? 0 }),
+    flags: 577, mode: 0o644, dfd: -100, path,
+  };
+}
+
+function netEv(kind: RawNetwork['kind'], pid: number, o: Partial<Omit<RawNetwork, 'kind' | 'h'>> & { comm?: string } = {}): RawEvent {
+  const addr = new Uint8Array(16);
+  addr.set([127, 0, 0, 1]);
+  return {
+    kind,
+    h: hdr({ pid, tid: pid, comm: o.comm ?? 'nc' }),
+    family: 2, port: 4444, socket_fd: 3, addr_len: 16, backlog: 0, addr, direction: 1,
+    ...o,
+  } as RawEvent;
+}
+
+function record(r: NormalizeResult): NormalizedRecord {
+  if (r.type !== 'event') assert.fail(`expected an event, got ${r.type}`);
+  return r.record;
+}
+
+/** decode + normalize, like the agent's per-record path */
+function dispatch(n: Normalizer, buf: Buffer): string {
+  const d = decodeRecord(buf, 0, buf.length);
+  if (!d.ok) return d.reason;
+  const r = n.normalize(d.event);
+  return r.type === 'event' ? 'normalized' : r.type;
+}
+
+// --- Dispatch (§16.2) ---------------------------------------------------------
+
+test('dispatch: short, wrong version, unknown kind, exec-syscall, bad size, exec, filtered open', () => {
+  const { n } = setup({ watch_paths: ['/etc'], watch_patterns: [], exclude_paths: [] });
+  const syscall: RawEvent = { kind: RG_KIND.EXEC_SYSCALL, h: hdr({ pid: 42 }), source: 1 };
+  assert.equal(dispatch(n, Buffer.alloc(4)), 'invalid_schema');
+  assert.equal(dispatch(n, encodeRecord(syscall, { version: 1 })), 'invalid_schema');
+  assert.equal(dispatch(n, encodeRecord(syscall, { kind: 9999 })), 'unsupported_kind');
+  assert.equal(dispatch(n, encodeRecord(syscall)), 'internal');
+  assert.equal(dispatch(n, encodeRecord(syscall, { size: 63 })), 'invalid_schema');
+  assert.equal(dispatch(n, encodeRecord(execEv(42))), 'normalized');
+  assert.equal(dispatch(n, encodeRecord(openEv(42, '/var/log/syslog'))), 'filtered');
+  assert.equal(dispatch(n, encodeRecord(openEv(42, '/etc/hosts'))), 'normalized');
+});
+
+// --- Normalization (§16.2, keyed by tgid) ----------------------------------------
+
+test('exec -> process_start with pid 42, ppid 0, comm sh, exe /bin/sh, source null', () => {
+  const { n } = setup();
+  const r = record(n.normalize(execEv(42, { filename: 'sh' })));
+  assert.deepEqual(r, {
+    agent_id: 'dev-host-001', comm: 'sh', event_type: 'process_start', exe_path: '/bin/sh', filename: 'sh',
+    filename_truncated: false, gid: 1000, pid: 42, ppid: 0, schema_version: 1, source: null, tid: 42,
+    time: '2023-11-14T22:13:20.000001000Z', timestamp_ns: 1000, uid: 1000,
+  });
+});
+
+test('process_start: filename_truncated from either exe or filename flag', () => {
+  const { n } = setup();
+  for (const flags of [RG_FLAG.PATH_TRUNCATED, RG_FLAG.PATH2_TRUNCATED]) {
+    const r = record(n.normalize(execEv(42, { flags })));
+    assert.equal(r.event_type === 'process_start' && r.filename_truncated, true);
+  }
+});
+
+test('after exec of systemctl, a file_open is enriched; an annotator sets alert/detection_type; unwatched paths are filtered', () => {
+  const lists = { watch_paths: ['/etc'], watch_patterns: ['*.service'], exclude_paths: [] };
+  const annotate: Annotator = (rec) =>
+    rec.event_type === 'file_open' && rec.filename.startsWith('/etc/systemd/system/') && rec.filename.endsWith('.service')
+      ? 'systemd_service_modified'
+      : null;
+  const { n } = setup(lists, annotate);
+  n.normalize(execEv(42, { ppid: 7, exe: '/usr/bin/systemctl', comm: 'systemctl' }));
+  const r = record(n.normalize(openEv(42, '/etc/systemd/system/demo.service')));
+  assert.equal(r.event_type, 'file_open');
+  assert.equal(r.ppid, 7);
+  assert.equal(r.comm, 'systemctl');
+  assert.equal(r.exe_path, '/usr/bin/systemctl');
+  if (r.event_type !== 'file_open') return;
+  assert.equal(r.alert, true);
+  assert.equal(r.detection_type, 'systemd_service_modified');
+  assert.equal(r.filename, '/etc/systemd/system/demo.service');
+  assert.equal(r.flags, 577);
+  assert.equal(r.path_resolved, true);
+  assert.equal(n.normalize(openEv(42, '/var/tmp/demo.txt')).type, 'filtered');
+  const plain = record(n.normalize(openEv(42, '/etc/hosts')));
+  assert.equal(plain.event_type === 'file_open' && plain.alert, false);
+  assert.equal(plain.event_type === 'file_open' && plain.detection_type, null);
+});
+
+test('after exec of curl, a connect takes comm/exe/ppid from the table (table comm wins over raw comm)', () => {
+  const { n } = setup();
+  n.normalize(execEv(42, { ppid: 7, exe: '/usr/bin/curl', comm: 'curl' }));
+  const r = record(n.normalize(netEv(RG_KIND.NETWORK_CONNECT, 42, { comm: 'rawcurl' })));
+  assert.deepEqual(r, {
+    agent_id: 'dev-host-001', alert: false, comm: 'curl', detection_type: null, event_type: 'network_connect',
+    exe_path: '/usr/bin/curl', family: 'ipv4', gid: 0, pid: 42, ppid: 7, remote_addr: '127.0.0.1', remote_port: 4444,
+    schema_version: 1, socket_fd: 3, tid: 42, time: '2023-11-14T22:13:20.000001000Z', timestamp_ns: 1000, uid: 0,
+  });
+});
+
+test('an unknown pid keeps the raw comm, ppid from the header (0), exe ""', () => {
+  const { n } = setup();
+  const r = record(n.normalize(netEv(RG_KIND.NETWORK_CONNECT, 999, { comm: 'nc' })));
+  assert.equal(r.comm, 'nc');
+  assert.equal(r.ppid, 0);
+  assert.equal(r.exe_path, '');
+  const f = record(n.normalize(openEv(999, '/etc/x', { comm: 'cat', ppid: 5 })));
+  assert.equal(f.comm, 'cat', 'file records fall back to the header comm too');
+  assert.equal(f.ppid, 5);
+});
+
+test('a network annotator marks suspicious outbound ports', () => {
+  const annotate: Annotator = (rec) =>
+    rec.event_type === 'network_connect' && [4444, 1337, 31337].includes(rec.remote_port) ? 'suspicious_outbound_port' : null;
+  const { n } = setup(NO_LISTS, annotate);
+  const hit = record(n.normalize(netEv(RG_KIND.NETWORK_CONNECT, 1)));
+  assert.equal(hit.event_type === 'network_connect' && hit.alert, true);
+  assert.equal(hit.event_type === 'network_connect' && hit.detection_type, 'suspicious_outbound_port');
+  const miss = record(n.normalize(netEv(RG_KIND.NETWORK_CONNECT, 1, { port: 443 })));
+  assert.equal(miss.event_type === 'network_connect' && miss.alert, false);
+});
+
+test('fork(1 -> 42) then exec 42 keeps ppid 1; timestamp_ns is the exec\'s', () => {
+  const { n } = setup();
+  const fork: RawEvent = {
+    kind: RG_KIND.PROCESS_FORK, h: hdr({ pid: 1, tid: 1, comm: 'bash', timestamp_ns: 2000 }),
+    parent_pid: 1, child_pid: 42, child_tid: 42, parent_comm: 'bash', child_comm: 'sh',
+  };
+  n.normalize(fork);
+  const r = record(n.normalize(execEv(42, { ts: 5000 })));
+  assert.equal(r.ppid, 1);
+  assert.equal(r.timestamp_ns, 5000);
+});
+
+test('exec, execveat syscall, exec /bin/bash -> source execveat; a later execve syscall is internal and pending', () => {
+  const { n, table } = setup();
+  n.normalize(execEv(42));
+  assert.equal(n.normalize({ kind: RG_KIND.EXEC_SYSCALL, h: hdr({ pid: 42 }), source: 2 }).type, 'internal');
+  const r = record(n.normalize(execEv(42, { exe: '/bin/bash', comm: 'bash' })));
+  assert.equal(r.event_type === 'process_start' && r.source, 'execveat');
+  n.normalize({ kind: RG_KIND.EXEC_SYSCALL, h: hdr({ pid: 42 }), source: 1 });
+  assert.equal(table.get(42)?.pending_source, 'execve');
+  assert.equal(table.pendingSource(42), 'execve');
+});
+
+test('fork(1 -> 100, bash -> cat) -> process_relationship without parent context', () => {
+  const { n } = setup();
+  const r = record(n.normalize({
+    kind: RG_KIND.PROCESS_FORK, h: hdr({ pid: 1, tid: 1, comm: 'bash', uid: 1000, gid: 1000 }),
+    parent_pid: 1, child_pid: 100, child_tid: 100, parent_comm: 'bash', child_comm: 'cat',
+  }));
+  assert.deepEqual(r, {
+    agent_id: 'dev-host-001', child_comm: 'cat', child_pid: 100, child_tid: 100, comm: 'bash',
+    event_type: 'process_relationship', exe_path: '', gid: 1000, parent_comm: 'bash', parent_pid: 1, pid: 1, ppid: 0,
+    schema_version: 1, tid: 1, time: '2023-11-14T22:13:20.000001000Z', timestamp_ns: 1000, uid: 1000,
+  });
+});
+
+test('exit of a known process: comm and exe from the table; exit of an unknown one: raw comm', () => {
+  const { n } = setup();
+  n.normalize(execEv(42, { ppid: 7 }));
+  const known = record(n.normalize({ kind: RG_KIND.PROCESS_EXIT, h: hdr({ pid: 42, comm: 'sh' }), exit_code: 0, group_dead: 0 }));
+  assert.equal(known.event_type, 'process_exit');
+  if (known.event_type !== 'process_exit') return;
+  assert.equal(known.pid, 42);
+  assert.equal(known.comm, 'sh');
+  assert.equal(known.group_dead, false);
+  assert.equal(known.exe_path, '/bin/sh');
+  assert.equal(known.ppid, 7);
+  const unknown = record(n.normalize({ kind: RG_KIND.PROCESS_EXIT, h: hdr({ pid: 999, comm: 'unknown' }), exit_code: 0, group_dead: 1 }));
+  assert.equal(unknown.pid, 999);
+  assert.equal(unknown.comm, 'unknown');
+  assert.equal(unknown.event_type === 'process_exit' && unknown.group_dead, true);
+});
+
+test('process_exit splits the wait status into exit_code / exit_signal', () => {
+  const { n } = setup();
+  const cases: Array<[number, number | null, number | null]> = [
+    [0, 0, null],
+    [1 << 8, 1, null],
+    [255 << 8, 255, null],
+    [9, null, 9],
+    [0x80 | 11, null, 11], // SIGSEGV with core dump
+  ];
+  for (const [status, code, signal] of cases) {
+    const r = record(n.normalize({ kind: RG_KIND.PROCESS_EXIT, h: hdr({ pid: 5 }), exit_code: status, group_dead: 1 }));
+    if (r.event_type !== 'process_exit') assert.fail('wrong type');
+    assert.equal(r.exit_code, code, `status ${status}`);
+    assert.equal(r.exit_signal, signal, `status ${status}`);
+  }
+});
+
+// --- fixes over the original ------------------------------------------------------
+
+test('a thread\'s event (tid != pid) is enriched from its process', () => {
+  const { n } = setup();
+  n.normalize(execEv(100, { ppid: 1, exe: '/usr/bin/app', comm: 'app' }));
+  const r = record(n.normalize(openEv(100, '/etc/x', { tid: 103, comm: 'worker-3' })));
+  assert.equal(r.pid, 100);
+  assert.equal(r.tid, 103);
+  assert.equal(r.comm, 'app');
+  assert.equal(r.exe_path, '/usr/bin/app');
+  assert.equal(r.ppid, 1);
+});
+
+test('a forked child that has not exec\'d carries its parent\'s exe_path', () => {
+  const { n } = setup();
+  n.normalize(execEv(50, { exe: '/usr/bin/bash', comm: 'bash', ppid: 1 }));
+  n.normalize({
+    kind: RG_KIND.PROCESS_FORK, h: hdr({ pid: 50, tid: 50, comm: 'bash' }),
+    parent_pid: 50, child_pid: 51, child_tid: 51, parent_comm: 'bash', child_comm: 'bash',
+  });
+  const r = record(n.normalize(openEv(51, '/etc/x')));
+  assert.equal(r.exe_path, '/usr/bin/bash');
+  assert.equal(r.ppid, 50);
+});
+
+test('a process seeded from /proc is enriched', () => {
+  const { n, table } = setup();
+  table.seed({
+    pid: 300, ppid: 1, uid: 0, gid: 0, comm: 'sshd', exe_path: '/usr/sbin/sshd', first_seen_ns: 1, last_seen_ns: 1,
+    exited: false, exit_ns: null, pending_source: null,
+  });
+  const r = record(n.normalize(netEv(RG_KIND.NETWORK_BIND, 300, { comm: 'sshd', port: 22 })));
+  assert.equal(r.exe_path, '/usr/sbin/sshd');
+  assert.equal(r.ppid, 1);
+});
+
+test('"." / ".." segments of absolute paths are normalized before filtering; relative paths are kept', () => {
+  assert.equal(normalizeFilePath('/etc/../tmp/./x'), '/tmp/x');
+  assert.equal(normalizeFilePath('//etc//passwd'), '/etc/passwd');
+  assert.equal(normalizeFilePath('/etc/systemd/'), '/etc/systemd/');
+  assert.equal(normalizeFilePath('../x'), '../x');
+  const { n } = setup({ watch_paths: ['/etc'], watch_patterns: [], exclude_paths: ['/etc/ignore'] });
+  assert.equal(n.normalize(openEv(1, '/etc/../tmp/x')).type, 'filtered');
+  assert.equal(n.normalize(openEv(1, '/etc/./ignore/../ignore/s')).type, 'filtered');
+  const r = record(n.normalize(openEv(1, '/usr/../etc/./passwd')));
+  assert.equal(r.event_type === 'file_open' && r.filename, '/etc/passwd');
+});
+
+test('path_resolved false and the path as given when the kernel could not resolve it', () => {
+  const { n } = setup();
+  const r = record(n.normalize(openEv(1, 'rel/../x', { flags: RG_FLAG.PATH_UNRESOLVED })));
+  if (r.event_type !== 'file_open') assert.fail('wrong type');
+  assert.equal(r.path_resolved, false);
+  assert.equal(r.filename, 'rel/../x');
+  assert.equal(r.filename_truncated, false);
+  const t = record(n.normalize(openEv(1, '/a', { flags: RG_FLAG.PATH_TRUNCATED })));
+  assert.equal(t.event_type === 'file_open' && t.filename_truncated, true);
+});
+
+// --- every file event type ------------------------------------------------------------
+
+test('each file event_type with its key path field, flags and kind-specific fields', () => {
+  const { n } = setup();
+  const h = (flags = 0) => hdr({ pid: 9, comm: 'mv', flags });
+  const w = { fd: 3, count: 12, iovcnt: 2, pos: 4, path: '/etc/crontab' };
+  const results = [
+    n.normalize({ kind: RG_KIND.FILE_OPENAT2, h: h(), flags: 524288, mode: 0, dfd: -100, path: '/etc/hosts' }),
+    n.normalize({ kind: RG_KIND.FILE_WRITE, h: h(), ...w }),
+    n.normalize({ kind: RG_KIND.FILE_WRITEV, h: h(), ...w }),
+    n.normalize({ kind: RG_KIND.FILE_PWRITE64, h: h(), ...w }),
+    n.normalize({ kind: RG_KIND.FILE_RENAME, h: h(), flags: 0, olddfd: -100, newdfd: -100, old_path: '/tmp/a', new_path: '/etc/a' }),
+    n.normalize({ kind: RG_KIND.FILE_RENAMEAT, h: h(RG_FLAG.PATH2_TRUNCATED | RG_FLAG.PATH2_UNRESOLVED), flags: 0, olddfd: 3, newdfd: 4, old_path: '/tmp/a', new_path: 'b' }),
+    n.normalize({ kind: RG_KIND.FILE_RENAMEAT2, h: h(), flags: 1, olddfd: 3, newdfd: 4, old_path: '/etc/cron.d/.x', new_path: '/etc/cron.d/job' }),
+    n.normalize({ kind: RG_KIND.FILE_UNLINK, h: h(), flags: 0, dfd: -100, path: '/etc/a' }),
+    n.normalize({ kind: RG_KIND.FILE_UNLINKAT, h: h(), flags: 0x200, dfd: -100, path: '/etc/d' }),
+  ].map(record);
+  const pick = (r: NormalizedRecord) => {
+    const o = r as unknown as Record<string, unknown>;
+    const keys = ['event_type', 'filename', 'resolved_path', 'old_filename', 'new_filename', 'flags', 'count', 'iovcnt', 'pos', 'fd', 'filename_truncated', 'path_resolved'];
+    return Object.fromEntries(keys.filter((k) => k in o).map((k) => [k, o[k]]));
+  };
+  assert.deepEqual(results.map(pick), [
+    { event_type: 'file_openat2', filename: '/etc/hosts', flags: 524288, filename_truncated: false, path_resolved: true },
+    { event_type: 'file_write', resolved_path: '/etc/crontab', count: 12, fd: 3, filename_truncated: false, path_resolved: true },
+    { event_type: 'file_writev', resolved_path: '/etc/crontab', iovcnt: 2, fd: 3, filename_truncated: false, path_resolved: true },
+    { event_type: 'file_pwrite64', resolved_path: '/etc/crontab', count: 12, pos: 4, fd: 3, filename_truncated: false, path_resolved: true },
+    { event_type: 'file_rename', old_filename: '/tmp/a', new_filename: '/etc/a', filename_truncated: false, path_resolved: true },
+    { event_type: 'file_renameat', old_filename: '/tmp/a', new_filename: 'b', filename_truncated: true, path_resolved: false },
+    { event_type: 'file_renameat2', old_filename: '/etc/cron.d/.x', new_filename: '/etc/cron.d/job', flags: 1, filename_truncated: false, path_resolved: true },
+    { event_type: 'file_unlink', filename: '/etc/a', filename_truncated: false, path_resolved: true },
+    { event_type: 'file_unlinkat', filename: '/etc/d', flags: 0x200, filename_truncated: false, path_resolved: true },
+  ]);
+});
+
+test('the filter judges resolved_path for writes (empty -> rejected with watch lists) and either path for renames', () => {
+  const { n } = setup({ watch_paths: ['/etc'], watch_patterns: [], exclude_paths: [] });
+  const h = hdr({ pid: 9 });
+  assert.equal(n.normalize({ kind: RG_KIND.FILE_WRITE, h, fd: 1, count: 1, iovcnt: 0, pos: 0, path: '' }).type, 'filtered');
+  assert.equal(n.normalize({ kind: RG_KIND.FILE_WRITE, h, fd: 1, count: 1, iovcnt: 0, pos: 0, path: '/var/x' }).type, 'filtered');
+  const kept = record(n.normalize({ kind: RG_KIND.FILE_WRITE, h, fd: 1, count: 1, iovcnt: 0, pos: 0, path: '/etc/x' }));
+  assert.equal(kept.event_type === 'file_write' && kept.resolved_path, '/etc/x');
+  const rename = (old_path: string, new_path: string) =>
+    n.normalize({ kind: RG_KIND.FILE_RENAME, h, flags: 0, olddfd: -100, newdfd: -100, old_path, new_path }).type;
+  assert.equal(rename('/tmp/passwd', '/etc/passwd'), 'event');
+  assert.equal(rename('/etc/passwd', '/tmp/passwd'), 'event');
+  assert.equal(rename('/tmp/a', '/var/b'), 'filtered');
+  const { n: open } = setup();
+  const empty = record(open.normalize({ kind: RG_KIND.FILE_WRITE, h, fd: 1, count: 1, iovcnt: 0, pos: 0, path: '' }));
+  assert.equal(empty.event_type === 'file_write' && empty.path_resolved, false, 'no lists: kept, marked unresolved');
+});
+
+// --- network ---------------------------------------------------------------------
+
+test('bind -> local_addr/local_port; listen -> backlog, family unknown, "" and 0', () => {
+  const { n } = setup();
+  const bind = record(n.normalize(netEv(RG_KIND.NETWORK_BIND, 5, { port: 8080 })));
+  assert.equal(bind.event_type, 'network_bind');
+  if (bind.event_type === 'network_bind') {
+    assert.equal(bind.local_addr, '127.0.0.1');
+    assert.equal(bind.local_port, 8080);
+    assert.ok(!('remote_addr' in bind));
+  }
+  const listen = record(n.normalize(netEv(RG_KIND.NETWORK_LISTEN, 5, { family: 0, port: 0, backlog: 128, addr: new Uint8Array(16) })));
+  if (listen.event_type !== 'network_listen') assert.fail('wrong type');
+  assert.equal(listen.backlog, 128);
+  assert.equal(listen.family, 'unknown');
+  assert.equal(listen.local_addr, '');
+  assert.equal(listen.local_port, 0);
+});
+
+test('addresses: IPv4 dotted quad, IPv6 RFC 5952, IPv4-mapped as ::ffff:a.b.c.d, unknown family ""', () => {
+  const v6 = (...b: number[]) => {
+    const a = new Uint8Array(16);
+    a.set(b);
+    return a;
+  };
+  assert.equal(formatAddress(2, v6(10, 1, 2, 3)), '10.1.2.3');
+  assert.equal(formatAddress(10, v6(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1)), '::1');
+  assert.equal(formatAddress(10, v6()), '::');
+  assert.equal(formatAddress(10, v6(0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1)), '2001:db8::1:0:0:1');
+  assert.equal(formatAddress(10, v6(0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1)), '2001:db8:0:1::1');
+  assert.equal(formatAddress(10, v6(0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0xab, 0xcd, 0, 0, 0, 0, 0, 1)), 'fe80::abcd:0:0:1');
+  assert.equal(formatAddress(10, v6(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 192, 168, 1, 9)), '::ffff:192.168.1.9');
+  assert.equal(formatAddress(1, v6(1, 2, 3, 4)), '');
+  const { n } = setup();
+  const r = record(n.normalize(netEv(RG_KIND.NETWORK_CONNECT, 5, { family: 10, port: 443, addr: v6(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1) })));
+  assert.equal(r.event_type === 'network_connect' && r.family, 'ipv6');
+  assert.equal(r.event_type === 'network_connect' && r.remote_addr, '::1');
+});
+
+// --- common fields ---------------------------------------------------------------
+
+test('every record carries schema_version 1, agent_id, time, and keys in lexicographic order', () => {
+  const { n } = setup();
+  const all: RawEvent[] = [
+    execEv(1),
+    { kind: RG_KIND.PROCESS_FORK, h: hdr({ pid: 1 }), parent_pid: 1, child_pid: 2, child_tid: 2, parent_comm: 'a', child_comm: 'a' },
+    { kind: RG_KIND.PROCESS_EXIT, h: hdr({ pid: 2 }), exit_code: 0, group_dead: 1 },
+    openEv(1, '/etc/a'),
+    { kind: RG_KIND.FILE_WRITE, h: hdr({ pid: 1 }), fd: 1, count: 1, iovcnt: 0, pos: 0, path: '/a' },
+    { kind: RG_KIND.FILE_WRITEV, h: hdr({ pid: 1 }), fd: 1, count: 0, iovcnt: 1, pos: 0, path: '/a' },
+    { kind: RG_KIND.FILE_PWRITE64, h: hdr({ pid: 1 }), fd: 1, count: 1, iovcnt: 0, pos: 1, path: '/a' },
+    { kind: RG_KIND.FILE_RENAME, h: hdr({ pid: 1 }), flags: 0, olddfd: 0, newdfd: 0, old_path: '/a', new_path: '/b' },
+    { kind: RG_KIND.FILE_RENAMEAT2, h: hdr({ pid: 1 }), flags: 0, olddfd: 0, newdfd: 0, old_path: '/a', new_path: '/b' },
+    { kind: RG_KIND.FILE_UNLINK, h: hdr({ pid: 1 }), flags: 0, dfd: 0, path: '/a' },
+    { kind: RG_KIND.FILE_UNLINKAT, h: hdr({ pid: 1 }), flags: 0, dfd: 0, path: '/a' },
+    netEv(RG_KIND.NETWORK_CONNECT, 1),
+    netEv(RG_KIND.NETWORK_BIND, 1),
+    netEv(RG_KIND.NETWORK_LISTEN, 1),
+  ];
+  for (const ev of all) {
+    const r = record(n.normalize(ev));
+    assert.equal(r.schema_version, 1);
+    assert.equal(r.agent_id, 'dev-host-001');
+    assert.match(r.time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/);
+    const keys = Object.keys(r);
+    assert.deepEqual(keys, [...keys].sort(), r.event_type);
+  }
+});
+
+test('WallClock: monotonic ns + boot offset as RFC 3339 with 9 digits, bigint timestamps too', () => {
+  const c = new WallClock(OFFSET);
+  assert.equal(c.format(123), '2023-11-14T22:13:20.000000123Z');
+  assert.equal(c.format(1_999_999_999), '2023-11-14T22:13:21.999999999Z');
+  assert.equal(c.format(2n ** 60n), '2060-05-27T22:11:44.606846976Z');
+  assert.equal(c.format(5_000_000_000), '2023-11-14T22:13:25.000000000Z');
+  const real = new WallClock();
+  const formatted = Date.parse(real.format(process.hrtime.bigint()));
+  assert.ok(Math.abs(formatted - Date.now()) < 1000, 'measured offset maps monotonic now to wall-clock now');
+});
