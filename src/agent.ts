@@ -71,6 +71,8 @@ export class Agent {
   private startedNs = process.hrtime.bigint();
   private lastOutputWarnNs = 0n;
   private stopping: Promise<void> | null = null;
+  /** True once records flow: only then is there a pipeline to drain and a health record to write. */
+  private running = false;
 
   constructor(private readonly opts: AgentOptions) {
     const { config } = opts;
@@ -117,6 +119,7 @@ export class Agent {
 
     this.startedNs = process.hrtime.bigint();
     sensor.start((batch) => this.onBatch(batch));
+    this.running = true;
     this.healthTimer = setInterval(() => this.writeHealth(false), HEALTH_PERIOD_MS);
     this.flushTimer = setInterval(() => this.flushSink(), FLUSH_PERIOD_MS);
     logger.info(
@@ -239,7 +242,7 @@ export class Agent {
     if (this.flushTimer) clearInterval(this.flushTimer);
     const sensor = this.sensor;
     if (sensor) await sensor.stop();
-    this.writeHealth(true);
+    if (this.running) this.writeHealth(true);
     try {
       this.sink?.close();
     } catch (err) {

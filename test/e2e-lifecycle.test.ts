@@ -33,12 +33,13 @@ test("the agent's own output writes are excluded in the kernel and counted", asy
   if (skipUnlessRoot(t)) return;
   const dir = mkdtempSync(join(tmpdir(), 'rg-self-'));
   const outputPath = join(dir, 'events.ndjson');
-  const agent = await AgentProcess.start({ configText: makeConfig({ watchPaths: [dir], outputPath }) });
+  const agent = await AgentProcess.start({ configText: makeConfig({ watchPaths: [dir], outputPath }), outputPath });
   writeFileSync(join(dir, 'other.txt'), 'x');
   await agent.waitFor((r) => r.event_type === 'file_open' && r.filename === join(dir, 'other.txt'), 'open of other.txt');
   const { records } = await agent.stop();
   assert.equal(agent.outputPath, join(dir, 'events.ndjson'));
-  const self = records.filter((r) => r.resolved_path === outputPath || r.filename === outputPath);
+  // The test process reads the output file too; only the agent's own activity must be absent.
+  const self = records.filter((r) => r.pid === agent.child.pid);
   assert.deepEqual(self, []);
   const health = records.at(-1)!;
   assert.ok((health.kernel_self_excluded_file as number) > 0, JSON.stringify(health));
@@ -96,4 +97,17 @@ test('--version and --help', () => {
   assert.equal(h.status, 0);
   assert.match(h.stdout, /run/);
   assert.match(h.stdout, /validate/);
+});
+
+test('run without CAP_BPF/CAP_PERFMON or CAP_SYS_ADMIN fails naming the capabilities', (t) => {
+  if (skipUnlessRoot(t)) return;
+  // Root with an empty bounding set: euid 0 but no effective capabilities.
+  const r = spawnSync(
+    'setpriv',
+    ['--bounding-set=-all', '--inh-caps=-all', '--ambient-caps=-all', '--', process.execPath, BIN, 'run', '--config', join(SHARED_CONFIGS, 'config.example.toml')],
+    { encoding: 'utf8' },
+  );
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stderr, /insufficient privileges to load eBPF programs: grant CAP_BPF and CAP_PERFMON/);
+  assert.doesNotMatch(r.stderr, /tracepoint attached/);
 });

@@ -87,7 +87,13 @@ test('processes started before the agent are known (process table seeded from /p
   const target = join(dir, 'seeded.txt');
   const early = spawn('/bin/sh', ['-c', `read line; echo "$line" > ${target}`], { stdio: ['pipe', 'ignore', 'ignore'] });
   await sleep(200);
-  const agent = await AgentProcess.start({ watchPaths: [dir] });
+  let agent: AgentProcess;
+  try {
+    agent = await AgentProcess.start({ watchPaths: [dir] });
+  } catch (err) {
+    early.kill();
+    throw err;
+  }
   try {
     early.stdin?.end('go\n');
     const rec: Rec = await agent.waitFor((r) => r.event_type === 'file_open' && r.filename === target, 'file_open by the early shell');
@@ -96,6 +102,7 @@ test('processes started before the agent are known (process table seeded from /p
     assert.match(String(rec.exe_path), /^\/.*(dash|sh)$/, `exe_path from /proc, got ${String(rec.exe_path)}`);
     assert.equal(rec.ppid, process.pid);
   } finally {
+    early.kill();
     await agent.stop();
   }
 });

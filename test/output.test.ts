@@ -17,9 +17,9 @@ test('u64 values beyond 2^53 are written as exact JSON integers', () => {
   assert.equal(toNdjsonLine({ a: 1 }), '{"a":1}\n');
 });
 
-test('a string that looks like the placeholder stays a string', () => {
-  const line = toNdjsonLine({ s: '\u0000rg-u64:5', n: 1n });
-  assert.deepEqual(JSON.parse(line), { s: '\u0000rg-u64:5', n: 1 });
+test('strings stay strings and negative BigInts stay exact next to a BigInt', () => {
+  const line = toNdjsonLine({ s: '\u0000123', n: 1n, pos: -9007199254740993n, u: undefined });
+  assert.equal(line, '{"s":"\\u0000123","n":1,"pos":-9007199254740993}\n');
 });
 
 test('file sink appends', () => {

@@ -115,13 +115,16 @@ export class AgentProcess {
   }
 
   /**
-   * Write the config into a fresh temp dir and start the agent; resolves once it logged
+   * Write the config into a fresh temp dir and start the agent (pass `outputPath` along with a
+   * hand-written `configText` whose output goes elsewhere); resolves once it logged
    * that it is listening (all programs attached).
    * @throws Error with the agent's stderr when it exits or does not start within 60 s.
    */
-  static async start(options: Omit<ConfigOptions, 'outputPath'> & { configText?: string }): Promise<AgentProcess> {
+  static async start(
+    options: Omit<ConfigOptions, 'outputPath'> & { configText?: string; outputPath?: string },
+  ): Promise<AgentProcess> {
     const dir = mkdtempSync(join(tmpdir(), 'rg-e2e-'));
-    const outputPath = join(dir, 'events.ndjson');
+    const outputPath = options.outputPath ?? join(dir, 'events.ndjson');
     const configPath = join(dir, 'config.toml');
     writeFileSync(configPath, options.configText ?? makeConfig({ ...options, outputPath }));
     const child = spawn(process.execPath, [BIN, 'run', '--config', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
