@@ -187,6 +187,7 @@ enum rg_counter {
 	RG_CNT_PATH_ERROR = 7,      /* path read/walk failed; record still sent with what was captured */
 	RG_CNT_NET_UNPARSED = 8,    /* connect/bind with NULL or short sockaddr: no record */
 	RG_CNT_SUBMITTED = 9,       /* records successfully written to the ring buffer */
+	RG_CNT_PATH_DEFERRED = 10,  /* file syscall whose path (or open_how) was unreadable at sys_enter: record built at sys_exit */
 	RG_CNT_MAX = 16,
 };
 

@@ -3,6 +3,12 @@
  * File family: open, write, rename, unlink. Paths are made absolute in the
  * kernel (lib/path.h) and passed through the kernel filter (lib/filter.h)
  * before a record is sent.
+ *
+ * sys_enter_* programs cannot sleep, so a path string in a user page that is
+ * not faulted in yet (right after exec, or on purpose: an untouched
+ * file-backed mapping) cannot be read there. Open, rename and unlink then
+ * keep their arguments in rg_file_defer and the matching sys_exit_* program
+ * resolves and sends the record: by then getname() has faulted the page in.
  */
 #include "lib/maps.h"
 #include "lib/record.h"
@@ -19,14 +25,17 @@ char LICENSE[] SEC("license") = "GPL";
  * Both take only scalars and find their scratch maps themselves.
  */
 
-/* Resolves (dfd, upath) into the path scratch; results in rg_path_out(). */
+/*
+ * Resolves (dfd, upath) into the path scratch; results in rg_path_out().
+ * Returns 0 when the user string could not be read, else 1.
+ */
 __noinline int rg_resolve_user_path(long dfd, __u64 upath)
 {
 	char *path = rg_scratch(&rg_path_buf);
 
-	if (path)
-		rg_user_path(path, dfd, (const char *)upath);
-	return 0;
+	if (!path)
+		return 1; /* nothing a retry could fix */
+	return rg_user_path(path, dfd, (const char *)upath);
 }
 
 /* 1 when the path at record offset off, len bytes, passes the kernel filter. */
@@ -41,37 +50,132 @@ __noinline int rg_filter_path(__u32 off, __u32 len, __u32 pflags, __u32 check_do
 	return rg_filter_keep(&cfg, rec, off, len, pflags, check_dots);
 }
 
+/* ---- deferral to syscall exit ------------------------------------------ */
+
+/*
+ * The arguments of one open/rename/unlink call, built at sys_enter and kept
+ * in rg_file_defer until sys_exit when a path string could not be read.
+ * Field use per kind: open: dfd, upath, flags, mode (openat2: uhow when the
+ * open_how read failed too); rename: dfd/upath old, dfd2/upath2 new, flags;
+ * unlink: dfd, upath, flags.
+ */
+struct rg_file_call {
+	__u64 ts;     /* bpf_ktime_get_ns() at sys_enter when deferred, else 0 */
+	__u64 upath;  /* user pointer to the (old) name */
+	__u64 upath2; /* user pointer to the new name (rename) */
+	__u64 uhow;   /* openat2: user struct open_how not read at entry, else 0 */
+	__s64 dfd;
+	__s64 dfd2;
+	__u64 flags;
+	__u32 mode;
+	__u16 kind;   /* enum rg_kind: checked by the exit program, which serves one kind */
+	__u16 _pad;
+};
+
+/*
+ * Keyed by pid_tgid: a thread is in one syscall at a time. LRU so that an
+ * entry whose exit never ran (programs attached or detached mid-syscall)
+ * cannot fill the map; userspace attaches each sys_exit_* before its
+ * sys_enter_* so that no exit is missed while starting.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 10240);
+	__type(key, __u64);
+	__type(value, struct rg_file_call);
+} rg_file_defer SEC(".maps");
+
+/*
+ * Stashes c for the sys_exit program of this thread, stamped with the entry
+ * time. Returns false when the map update failed: the caller sends the
+ * record now, unresolved.
+ */
+static __always_inline bool rg_defer(struct rg_file_call *c)
+{
+	__u64 key = bpf_get_current_pid_tgid();
+
+	c->ts = bpf_ktime_get_ns();
+	if (bpf_map_update_elem(&rg_file_defer, &key, c, BPF_ANY))
+		return false;
+	rg_count(RG_CNT_PATH_DEFERRED);
+	return true;
+}
+
+/* Moves this thread's stashed call into *c; false when there is none of this kind. */
+static __always_inline bool rg_take_deferred(struct rg_file_call *c, __u16 kind)
+{
+	__u64 key = bpf_get_current_pid_tgid();
+	struct rg_file_call *v = bpf_map_lookup_elem(&rg_file_defer, &key);
+
+	if (!v)
+		return false;
+	*c = *v;
+	bpf_map_delete_elem(&rg_file_defer, &key);
+	return c->kind == kind;
+}
+
+/* Header from the current task; a deferred call keeps its sys_enter time. */
+static __always_inline void rg_call_header(struct rg_header *h, const struct rg_file_call *c)
+{
+	rg_fill_header(h, c->kind);
+	if (c->ts)
+		h->timestamp_ns = c->ts;
+}
+
+/*
+ * An empty call of kind for a sys_enter program. Returns false (send nothing)
+ * for the agent's own threads.
+ */
+static __always_inline bool rg_call_begin(struct rg_file_call *c, __u16 kind)
+{
+	struct rg_config cfg;
+
+	rg_load_config(&cfg);
+	if (rg_is_self(&cfg, RG_CNT_SELF_FILE))
+		return false;
+	__builtin_memset(c, 0, sizeof(*c));
+	c->kind = kind;
+	return true;
+}
+
 /* ---- open ---------------------------------------------------------------- */
 
-static __always_inline int rg_open(__u16 kind, long dfd, const char *upath, __u64 flags, __u32 mode)
+/*
+ * at_entry: called from sys_enter (may defer), else from sys_exit with the
+ * stashed call (sends what it gets, counting an unreadable string).
+ */
+static __always_inline int rg_open(struct rg_file_call *c, bool at_entry)
 {
 	struct rg_config cfg;
 	struct rg_file_open *e;
 	char *rec, *path;
 	__u32 len;
 	__u16 pflags;
+	bool read;
 
 	rg_load_config(&cfg);
-	if (rg_is_self(&cfg, RG_CNT_SELF_FILE))
-		return 0;
 	rec = rg_scratch(&rg_record_buf);
 	path = rg_scratch(&rg_path_buf);
 	if (!rec || !path)
 		return 0;
 	e = (struct rg_file_open *)rec;
 	__builtin_memset(e, 0, sizeof(*e));
-	rg_resolve_user_path(dfd, (__u64)upath);
+	read = rg_resolve_user_path(c->dfd, c->upath);
+	if (at_entry && (!read || c->uhow) && rg_defer(c))
+		return 0;
+	if (!read)
+		rg_count(RG_CNT_PATH_ERROR);
 	pflags = rg_path_flags(path);
 	len = rg_append(rec, sizeof(*e), path);
 	if (!rg_filter_path(sizeof(*e), len, pflags, true)) {
 		rg_count(RG_CNT_FILE_FILTERED);
 		return 0;
 	}
-	rg_fill_header(&e->h, kind);
+	rg_call_header(&e->h, c);
 	e->h.flags = pflags;
-	e->flags = flags;
-	e->mode = mode;
-	e->dfd = (int)dfd;
+	e->flags = c->flags;
+	e->mode = c->mode;
+	e->dfd = (int)c->dfd;
 	e->path_len = len;
 	rg_submit(&cfg, rec, sizeof(*e) + len, RG_CNT_DROP_FILE);
 	return 0;
@@ -81,21 +185,68 @@ static __always_inline int rg_open(__u16 kind, long dfd, const char *upath, __u6
 SEC("tracepoint/syscalls/sys_enter_openat")
 int sys_enter_openat(struct trace_event_raw_sys_enter *ctx)
 {
-	return rg_open(RG_KIND_FILE_OPEN, ctx->args[0], (const char *)ctx->args[1],
-		       (__u32)ctx->args[2], (__u32)ctx->args[3]);
+	struct rg_file_call c;
+
+	if (!rg_call_begin(&c, RG_KIND_FILE_OPEN))
+		return 0;
+	c.dfd = ctx->args[0];
+	c.upath = ctx->args[1];
+	c.flags = (__u32)ctx->args[2];
+	c.mode = (__u32)ctx->args[3];
+	return rg_open(&c, true);
 }
 
-/* openat2(int dfd, const char *filename, struct open_how *how, size_t usize) */
+SEC("tracepoint/syscalls/sys_exit_openat")
+int sys_exit_openat(struct trace_event_raw_sys_exit *ctx)
+{
+	struct rg_file_call c;
+
+	if (!rg_take_deferred(&c, RG_KIND_FILE_OPEN))
+		return 0;
+	return rg_open(&c, false);
+}
+
+/* flags and mode of the user struct open_how at uhow; false when unreadable. */
+static __always_inline bool rg_read_how(struct rg_file_call *c, __u64 uhow)
+{
+	struct open_how how = {};
+
+	if (!uhow || bpf_probe_read_user(&how, sizeof(how), (const void *)uhow))
+		return false;
+	c->flags = how.flags;
+	c->mode = (__u32)how.mode;
+	return true;
+}
+
+/*
+ * openat2(int dfd, const char *filename, struct open_how *how, size_t usize)
+ * An unreadable open_how is retried at exit too: flags such as O_CREAT or
+ * O_TRUNC are worth as much as the name.
+ */
 SEC("tracepoint/syscalls/sys_enter_openat2")
 int sys_enter_openat2(struct trace_event_raw_sys_enter *ctx)
 {
-	struct open_how how = {};
-	const void *uhow = (const void *)ctx->args[2];
+	struct rg_file_call c;
+	__u64 uhow = ctx->args[2];
 
-	if (!uhow || bpf_probe_read_user(&how, sizeof(how), uhow))
-		__builtin_memset(&how, 0, sizeof(how));
-	return rg_open(RG_KIND_FILE_OPENAT2, ctx->args[0], (const char *)ctx->args[1], how.flags,
-		       (__u32)how.mode);
+	if (!rg_call_begin(&c, RG_KIND_FILE_OPENAT2))
+		return 0;
+	c.dfd = ctx->args[0];
+	c.upath = ctx->args[1];
+	if (!rg_read_how(&c, uhow))
+		c.uhow = uhow;
+	return rg_open(&c, true);
+}
+
+SEC("tracepoint/syscalls/sys_exit_openat2")
+int sys_exit_openat2(struct trace_event_raw_sys_exit *ctx)
+{
+	struct rg_file_call c;
+
+	if (!rg_take_deferred(&c, RG_KIND_FILE_OPENAT2))
+		return 0;
+	rg_read_how(&c, c.uhow); /* no-op when it was read at entry (uhow 0) */
+	return rg_open(&c, false);
 }
 
 /* ---- write --------------------------------------------------------------- */
@@ -208,19 +359,16 @@ int sys_enter_pwrite64(struct trace_event_raw_sys_enter *ctx)
 /* ---- rename -------------------------------------------------------------- */
 
 /* Sent when either path passes the filter. Tail: old path, then new path. */
-static __always_inline int rg_rename(__u16 kind, long olddfd, const char *oldname, long newdfd,
-				     const char *newname, __u32 flags)
+static __always_inline int rg_rename(struct rg_file_call *c, bool at_entry)
 {
 	struct rg_config cfg;
 	struct rg_file_rename *e;
 	char *rec, *path;
 	__u32 old_len, new_len;
 	__u16 old_flags, new_flags;
-	bool keep;
+	bool keep, old_read, new_read;
 
 	rg_load_config(&cfg);
-	if (rg_is_self(&cfg, RG_CNT_SELF_FILE))
-		return 0;
 	rec = rg_scratch(&rg_record_buf);
 	path = rg_scratch(&rg_path_buf);
 	if (!rec || !path)
@@ -228,12 +376,20 @@ static __always_inline int rg_rename(__u16 kind, long olddfd, const char *oldnam
 	e = (struct rg_file_rename *)rec;
 	__builtin_memset(e, 0, sizeof(*e));
 
-	rg_resolve_user_path(olddfd, (__u64)oldname);
+	old_read = rg_resolve_user_path(c->dfd, c->upath);
+	if (at_entry && !old_read && rg_defer(c))
+		return 0;
 	old_flags = rg_path_flags(path);
 	old_len = rg_append(rec, sizeof(*e), path);
-	rg_resolve_user_path(newdfd, (__u64)newname);
+	new_read = rg_resolve_user_path(c->dfd2, c->upath2);
+	if (at_entry && !new_read && rg_defer(c))
+		return 0;
 	new_flags = rg_path_flags(path);
 	new_len = rg_append(rec, sizeof(*e) + old_len, path);
+	if (!old_read)
+		rg_count(RG_CNT_PATH_ERROR);
+	if (!new_read)
+		rg_count(RG_CNT_PATH_ERROR);
 
 	keep = rg_filter_path(sizeof(*e), old_len, old_flags, true) ||
 	       rg_filter_path(sizeof(*e) + old_len, new_len, new_flags, true);
@@ -241,88 +397,166 @@ static __always_inline int rg_rename(__u16 kind, long olddfd, const char *oldnam
 		rg_count(RG_CNT_FILE_FILTERED);
 		return 0;
 	}
-	rg_fill_header(&e->h, kind);
+	rg_call_header(&e->h, c);
 	/* PATH2_ bits are the PATH_ bits shifted left by one */
 	e->h.flags = old_flags | (new_flags << 1);
-	e->flags = flags;
-	e->olddfd = (int)olddfd;
-	e->newdfd = (int)newdfd;
+	e->flags = c->flags;
+	e->olddfd = (int)c->dfd;
+	e->newdfd = (int)c->dfd2;
 	e->old_len = old_len;
 	e->new_len = new_len;
 	rg_submit(&cfg, rec, sizeof(*e) + old_len + new_len, RG_CNT_DROP_FILE);
 	return 0;
 }
 
+static __always_inline int rg_rename_enter(__u16 kind, long olddfd, __u64 oldname, long newdfd,
+					   __u64 newname, __u32 flags)
+{
+	struct rg_file_call c;
+
+	if (!rg_call_begin(&c, kind))
+		return 0;
+	c.dfd = olddfd;
+	c.upath = oldname;
+	c.dfd2 = newdfd;
+	c.upath2 = newname;
+	c.flags = flags;
+	return rg_rename(&c, true);
+}
+
+static __always_inline int rg_rename_exit(__u16 kind)
+{
+	struct rg_file_call c;
+
+	if (!rg_take_deferred(&c, kind))
+		return 0;
+	return rg_rename(&c, false);
+}
+
 /* rename(const char *oldname, const char *newname) */
 SEC("tracepoint/syscalls/sys_enter_rename")
 int sys_enter_rename(struct trace_event_raw_sys_enter *ctx)
 {
-	return rg_rename(RG_KIND_FILE_RENAME, RG_AT_FDCWD, (const char *)ctx->args[0], RG_AT_FDCWD,
-			 (const char *)ctx->args[1], 0);
+	return rg_rename_enter(RG_KIND_FILE_RENAME, RG_AT_FDCWD, ctx->args[0], RG_AT_FDCWD,
+			       ctx->args[1], 0);
+}
+
+SEC("tracepoint/syscalls/sys_exit_rename")
+int sys_exit_rename(struct trace_event_raw_sys_exit *ctx)
+{
+	return rg_rename_exit(RG_KIND_FILE_RENAME);
 }
 
 /* renameat(int olddfd, const char *oldname, int newdfd, const char *newname) */
 SEC("tracepoint/syscalls/sys_enter_renameat")
 int sys_enter_renameat(struct trace_event_raw_sys_enter *ctx)
 {
-	return rg_rename(RG_KIND_FILE_RENAMEAT, ctx->args[0], (const char *)ctx->args[1], ctx->args[2],
-			 (const char *)ctx->args[3], 0);
+	return rg_rename_enter(RG_KIND_FILE_RENAMEAT, ctx->args[0], ctx->args[1], ctx->args[2],
+			       ctx->args[3], 0);
+}
+
+SEC("tracepoint/syscalls/sys_exit_renameat")
+int sys_exit_renameat(struct trace_event_raw_sys_exit *ctx)
+{
+	return rg_rename_exit(RG_KIND_FILE_RENAMEAT);
 }
 
 /* renameat2(int olddfd, const char *oldname, int newdfd, const char *newname, unsigned int flags) */
 SEC("tracepoint/syscalls/sys_enter_renameat2")
 int sys_enter_renameat2(struct trace_event_raw_sys_enter *ctx)
 {
-	return rg_rename(RG_KIND_FILE_RENAMEAT2, ctx->args[0], (const char *)ctx->args[1],
-			 ctx->args[2], (const char *)ctx->args[3], (__u32)ctx->args[4]);
+	return rg_rename_enter(RG_KIND_FILE_RENAMEAT2, ctx->args[0], ctx->args[1], ctx->args[2],
+			       ctx->args[3], (__u32)ctx->args[4]);
+}
+
+SEC("tracepoint/syscalls/sys_exit_renameat2")
+int sys_exit_renameat2(struct trace_event_raw_sys_exit *ctx)
+{
+	return rg_rename_exit(RG_KIND_FILE_RENAMEAT2);
 }
 
 /* ---- unlink -------------------------------------------------------------- */
 
-static __always_inline int rg_unlink(__u16 kind, long dfd, const char *upath, __u32 flags)
+static __always_inline int rg_unlink(struct rg_file_call *c, bool at_entry)
 {
 	struct rg_config cfg;
 	struct rg_file_unlink *e;
 	char *rec, *path;
 	__u32 len;
 	__u16 pflags;
+	bool read;
 
 	rg_load_config(&cfg);
-	if (rg_is_self(&cfg, RG_CNT_SELF_FILE))
-		return 0;
 	rec = rg_scratch(&rg_record_buf);
 	path = rg_scratch(&rg_path_buf);
 	if (!rec || !path)
 		return 0;
 	e = (struct rg_file_unlink *)rec;
 	__builtin_memset(e, 0, sizeof(*e));
-	rg_resolve_user_path(dfd, (__u64)upath);
+	read = rg_resolve_user_path(c->dfd, c->upath);
+	if (at_entry && !read && rg_defer(c))
+		return 0;
+	if (!read)
+		rg_count(RG_CNT_PATH_ERROR);
 	pflags = rg_path_flags(path);
 	len = rg_append(rec, sizeof(*e), path);
 	if (!rg_filter_path(sizeof(*e), len, pflags, true)) {
 		rg_count(RG_CNT_FILE_FILTERED);
 		return 0;
 	}
-	rg_fill_header(&e->h, kind);
+	rg_call_header(&e->h, c);
 	e->h.flags = pflags;
-	e->flags = flags;
-	e->dfd = (int)dfd;
+	e->flags = c->flags;
+	e->dfd = (int)c->dfd;
 	e->path_len = len;
 	rg_submit(&cfg, rec, sizeof(*e) + len, RG_CNT_DROP_FILE);
 	return 0;
+}
+
+static __always_inline int rg_unlink_enter(__u16 kind, long dfd, __u64 upath, __u32 flags)
+{
+	struct rg_file_call c;
+
+	if (!rg_call_begin(&c, kind))
+		return 0;
+	c.dfd = dfd;
+	c.upath = upath;
+	c.flags = flags;
+	return rg_unlink(&c, true);
+}
+
+static __always_inline int rg_unlink_exit(__u16 kind)
+{
+	struct rg_file_call c;
+
+	if (!rg_take_deferred(&c, kind))
+		return 0;
+	return rg_unlink(&c, false);
 }
 
 /* unlink(const char *pathname) */
 SEC("tracepoint/syscalls/sys_enter_unlink")
 int sys_enter_unlink(struct trace_event_raw_sys_enter *ctx)
 {
-	return rg_unlink(RG_KIND_FILE_UNLINK, RG_AT_FDCWD, (const char *)ctx->args[0], 0);
+	return rg_unlink_enter(RG_KIND_FILE_UNLINK, RG_AT_FDCWD, ctx->args[0], 0);
+}
+
+SEC("tracepoint/syscalls/sys_exit_unlink")
+int sys_exit_unlink(struct trace_event_raw_sys_exit *ctx)
+{
+	return rg_unlink_exit(RG_KIND_FILE_UNLINK);
 }
 
 /* unlinkat(int dfd, const char *pathname, int flag) */
 SEC("tracepoint/syscalls/sys_enter_unlinkat")
 int sys_enter_unlinkat(struct trace_event_raw_sys_enter *ctx)
 {
-	return rg_unlink(RG_KIND_FILE_UNLINKAT, ctx->args[0], (const char *)ctx->args[1],
-			 (__u32)ctx->args[2]);
+	return rg_unlink_enter(RG_KIND_FILE_UNLINKAT, ctx->args[0], ctx->args[1],
+			       (__u32)ctx->args[2]);
+}
+
+SEC("tracepoint/syscalls/sys_exit_unlinkat")
+int sys_exit_unlinkat(struct trace_event_raw_sys_exit *ctx)
+{
+	return rg_unlink_exit(RG_KIND_FILE_UNLINKAT);
 }

@@ -221,9 +221,13 @@ static __always_inline bool rg_base_dir(long dfd, struct dentry **dentry, struct
  * flags the RG_FLAG_PATH_TRUNCATED / RG_FLAG_PATH_UNRESOLVED bits (shift
  * left by one for the PATH2_ bits). Absolute strings are taken as given;
  * relative ones are joined to the dentry walk of the base directory.
- * Counts RG_CNT_PATH_ERROR on read failures.
+ * Returns false when the user string could not be read (NULL pointer, or a
+ * page not faulted in yet: sys_enter_* cannot sleep to fault it in); the
+ * path is then empty and flagged unresolved, and the caller decides between
+ * retrying at syscall exit and counting RG_CNT_PATH_ERROR. Counts
+ * RG_CNT_PATH_ERROR itself only for a failed walk of the base directory.
  */
-static __always_inline void rg_user_path(char *buf, long dfd, const char *upath)
+static __always_inline bool rg_user_path(char *buf, long dfd, const char *upath)
 {
 	volatile struct rg_path_out *out = rg_path_out(buf);
 	struct dentry *dentry;
@@ -237,10 +241,8 @@ static __always_inline void rg_user_path(char *buf, long dfd, const char *upath)
 	out->flags = 0;
 	ret = bpf_probe_read_user_str(buf + RG_USER_OFF, RG_PATH_MAX + 2, upath);
 	if (ret <= 0) {
-		/* NULL pointer, or the string is in a page not faulted in yet */
-		rg_count(RG_CNT_PATH_ERROR);
 		out->flags = RG_FLAG_PATH_UNRESOLVED;
-		return;
+		return false;
 	}
 	ulen = ret - 1;
 	if (ulen > RG_PATH_MAX) {
@@ -249,18 +251,18 @@ static __always_inline void rg_user_path(char *buf, long dfd, const char *upath)
 	}
 	out->len = ulen;
 	if (buf[RG_USER_OFF] == '/')
-		return;
+		return true;
 
 	if (!rg_base_dir(dfd, &dentry, &vfsmnt)) {
 		out->flags |= RG_FLAG_PATH_UNRESOLVED;
-		return;
+		return true;
 	}
 	status = rg_walk(buf, dentry, vfsmnt, &pos);
 	if (status == RG_WALK_ERROR)
 		rg_count(RG_CNT_PATH_ERROR);
 	if (status == RG_WALK_DETACHED || status == RG_WALK_ERROR) {
 		out->flags |= RG_FLAG_PATH_UNRESOLVED;
-		return;
+		return true;
 	}
 	if (status == RG_WALK_TRUNCATED)
 		out->flags |= RG_FLAG_PATH_TRUNCATED;
@@ -273,7 +275,7 @@ static __always_inline void rg_user_path(char *buf, long dfd, const char *upath)
 		/* "" relative to a directory: the directory itself */
 		out->start = base_len ? pos : RG_BASE_END;
 		out->len = base_len ? base_len : 1;
-		return;
+		return true;
 	}
 	total = base_len + 1 + ulen;
 	if (total > RG_PATH_MAX) {
@@ -282,6 +284,7 @@ static __always_inline void rg_user_path(char *buf, long dfd, const char *upath)
 	}
 	out->start = pos;
 	out->len = total;
+	return true;
 }
 
 /* RG_FLAG_PATH_* bits of the last resolution in buf. */

@@ -71,6 +71,7 @@ export const RG_COUNTER = {
   PATH_ERROR: 7,
   NET_UNPARSED: 8,
   SUBMITTED: 9,
+  PATH_DEFERRED: 10,
   MAX: 16,
 } as const;
 

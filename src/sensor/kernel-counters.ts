@@ -2,7 +2,8 @@
  * Kernel-side counters (per-CPU array map `counters`, enum rg_counter in
  * bpf/events.h), summed over CPUs. These explain every record the kernel
  * did not deliver: ring buffer full, the agent's own activity, the kernel
- * path filter, unparsable sockaddrs.
+ * path filter, unparsable sockaddrs; and how often a path had to be read at
+ * syscall exit instead of entry.
  */
 
 /** Health field name for each enum rg_counter index. */
@@ -17,6 +18,7 @@ export const KERNEL_COUNTER_FIELDS = [
   'kernel_path_errors', // RG_CNT_PATH_ERROR: path read failed, record flagged
   'kernel_network_unparsed', // RG_CNT_NET_UNPARSED: NULL or short sockaddr
   'kernel_records_submitted', // RG_CNT_SUBMITTED: records written to the ring buffer
+  'kernel_path_deferred', // RG_CNT_PATH_DEFERRED: path unreadable at sys_enter, record built at sys_exit
 ] as const;
 
 export type KernelCounterField = (typeof KERNEL_COUNTER_FIELDS)[number];

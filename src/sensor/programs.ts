@@ -12,13 +12,29 @@ export interface HookConfig {
   network: { enabled: boolean; hooks: string[] };
 }
 
+/** File hooks with a user path argument: they have a sys_exit_<hook> fallback program. */
+export const DEFERRED_FILE_HOOKS: ReadonlySet<string> = new Set([
+  'openat',
+  'openat2',
+  'rename',
+  'renameat',
+  'renameat2',
+  'unlink',
+  'unlinkat',
+]);
+
 /**
  * Program names to load and attach, in attach order, without duplicates.
  * - process `execve`: sched_process_exec (the completed exec) + sys_enter_execve (its source);
  *   `execveat`: sys_enter_execveat + sched_process_exec (the original attached only the
  *   syscall and so produced no process_start when execveat was the only hook);
  *   `fork`: sched_process_fork; `exit`: sched_process_exit.
- * - file hooks, when events.file and file.enabled: sys_enter_<hook>.
+ * - file hooks, when events.file and file.enabled: sys_enter_<hook>; for the open, rename and
+ *   unlink hooks (openat, openat2, rename, renameat, renameat2, unlink, unlinkat) also
+ *   sys_exit_<hook>, listed just before it: when the path string is in a page not faulted in
+ *   at entry, the entry program stashes the arguments and the exit program sends the record
+ *   (bpf/file.bpf.c). Attaching the exit first means no call is stashed without its exit
+ *   being attached. write/writev/pwrite64 read no user string and have no exit program.
  * - network hooks, only when both events.network and network.enabled: sys_enter_<hook>.
  */
 export function selectPrograms(config: HookConfig): string[] {
@@ -44,7 +60,10 @@ export function selectPrograms(config: HookConfig): string[] {
     }
   }
   if (config.events.file && config.file.enabled) {
-    for (const hook of config.file.hooks) out.add(`sys_enter_${hook}`);
+    for (const hook of config.file.hooks) {
+      if (DEFERRED_FILE_HOOKS.has(hook)) out.add(`sys_exit_${hook}`);
+      out.add(`sys_enter_${hook}`);
+    }
   }
   if (config.events.network && config.network.enabled) {
     for (const hook of config.network.hooks) out.add(`sys_enter_${hook}`);
