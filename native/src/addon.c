@@ -46,10 +46,15 @@ struct rg_sensor {
 	napi_deferred stop_deferred;
 };
 
+/*
+ * Reverse attach order: userspace attaches sys_exit_X before sys_enter_X so
+ * a call deferred at entry always has its exit program; detaching the entry
+ * side first keeps that true during shutdown.
+ */
 static void destroy_links(struct rg_sensor *s)
 {
-	for (size_t i = 0; i < s->n_links; i++)
-		bpf_link__destroy(s->links[i]);
+	for (size_t i = s->n_links; i > 0; i--)
+		bpf_link__destroy(s->links[i - 1]);
 	free(s->links);
 	s->links = NULL;
 	s->n_links = 0;
