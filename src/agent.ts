@@ -2,7 +2,8 @@
  * Wires the pipeline together; the only module that knows every stage:
  *
  *   BPF programs -> ring buffer -> native bridge (batches) -> decode
- *     -> process table + normalize (+ userspace filter) -> rate limit -> NDJSON sink
+ *     -> process table + normalize (+ userspace filter, built-in detections) -> rate limit
+ *     -> rule engine (alerts) + mode policy -> NDJSON sink (one write per batch)
  *
  * Startup order matters: config is validated by the caller before anything
  * here runs; then privileges, tracefs, load, configure maps, attach, seed
@@ -10,7 +11,7 @@
  * between is seen by one or the other), and only then consume.
  */
 import type { Logger } from 'pino';
-import type { Config } from './config/schema.js';
+import type { Config, RuleConfig } from './config/schema.js';
 import { ringBufferBytes } from './config/validate.js';
 import { checkPrivileges } from './sensor/privileges.js';
 import { ensureTracefs } from './sensor/tracefs.js';
@@ -22,6 +23,8 @@ import { UserspaceFilter } from './filter/userspace-filter.js';
 import { ProcessTable } from './process-table/process-table.js';
 import { seedFromProc } from './process-table/seed.js';
 import { Normalizer } from './normalize/normalizer.js';
+import { compileDetections } from './detect/detections.js';
+import { DetectionStage } from './detect/detection-stage.js';
 import { WallClock } from './normalize/clock.js';
 import { decodeBatch } from './abi/decode.js';
 import { RateLimiter } from './limit/rate-limiter.js';
@@ -46,6 +49,8 @@ export interface AgentOptions {
   configPath: string;
   /** Compiled BPF object (EDR_EBPF_OBJECT or build/bpf/rand-guard.bpf.o). */
   objectPath: string;
+  /** Config `[[rules]]` followed by the rules directory's rules (src/detect/rule-set.ts). */
+  rules: RuleConfig[];
   logger: Logger;
 }
 
@@ -64,6 +69,7 @@ export class Agent {
   private readonly table: ProcessTable;
   private readonly normalizer: Normalizer;
   private readonly limiter: RateLimiter;
+  private readonly detection: DetectionStage;
   private sink: NdjsonSink | null = null;
   private sensor: Sensor | null = null;
   private healthTimer: NodeJS.Timeout | null = null;
@@ -85,8 +91,10 @@ export class Agent {
       table: this.table,
       filter: new UserspaceFilter(config.file),
       clock: this.clock,
+      annotate: compileDetections(config.detections),
     });
     this.limiter = new RateLimiter(config.performance.max_events_per_second);
+    this.detection = new DetectionStage(config, opts.rules, (record) => this.table.get(record.ppid));
   }
 
   /**
@@ -138,11 +146,12 @@ export class Agent {
     );
   }
 
-  /** One ring-buffer batch: decode, normalize, filter, limit, then one sink write. */
+  /** One ring-buffer batch: decode, normalize, filter, limit, detect, then one sink write. */
   private onBatch(batch: Buffer): void {
     const c = this.counters;
     const lines: string[] = [];
     let eventLines = 0;
+    let alertLines = 0;
     decodeBatch(batch, (result) => {
       c.raw_events_read++;
       if (!result.ok) {
@@ -164,12 +173,23 @@ export class Agent {
         c.userspace_rate_limited++;
         return;
       }
+      const { writeRecord, alerts } = this.detection.evaluate(out.record);
+      if (!writeRecord) {
+        c.userspace_mode_suppressed++;
+        return;
+      }
       lines.push(toNdjsonLine(out.record));
       eventLines++;
+      for (const alert of alerts) lines.push(toNdjsonLine(alert));
+      alertLines += alerts.length;
     });
     if (lines.length === 0) return;
-    if (this.writeLines(lines.join(''), lines.length)) c.normalized_events_output += eventLines;
-    else c.output_failed_events += eventLines;
+    if (this.writeLines(lines.join(''), lines.length)) {
+      c.normalized_events_output += eventLines;
+      c.alerts_output += alertLines;
+    } else {
+      c.output_failed_events += eventLines;
+    }
   }
 
   /** @returns false when the sink failed (counted, warned at most every 10 s; collection goes on). */

@@ -46,14 +46,24 @@ const usize = boundedInteger(0n, BigInt(Number.MAX_SAFE_INTEGER), 'usize');
 
 const stringList = z.array(z.string());
 
-/** `[agent]`: identity and default log filter. */
+/** `[agent]`: identity, output mode, default log filter, rules directory. */
 const agentSchema = strictObject({
-  /** Free text, only logged at startup. */
+  /** Copied into every record as `agent_id`. */
   id: z.string(),
-  /** No behavioural effect in the original (alerts are emitted in both modes); only logged. */
+  /**
+   * `monitor`: write all telemetry, annotations and alerts (the original's behaviour).
+   * `detect`: write only alerts, the records that triggered a detection or alert, and health;
+   * other records are counted in health (`userspace_mode_suppressed`), not written.
+   */
   mode: z.enum(['monitor', 'detect']),
   /** tracing EnvFilter directive(s), used when RUST_LOG is unset or blank (see resolveLogLevel). */
   log_level: z.string(),
+  /**
+   * Optional (new): directory of extra `*.toml` rule files (`[[rules]]` only). Default: `rules.d`
+   * beside the config file; a missing directory means no extra rules. Relative paths are relative
+   * to the config file's directory.
+   */
+  rules_dir: z.string().optional(),
 });
 
 /** `[ebpf]`: kernel side switches. */
@@ -203,7 +213,7 @@ export const rulesDocumentSchema = strictObject({
 export type Config = z.output<typeof configSchema>;
 /** `[agent]`. */
 export type AgentConfig = Config['agent'];
-/** `agent.mode`: `monitor` | `detect` (only logged). */
+/** `agent.mode`: `monitor` | `detect` (see agentSchema). */
 export type AgentMode = AgentConfig['mode'];
 /** `[ebpf]`; `buffer_size` is in KiB. */
 export type EbpfConfig = Config['ebpf'];

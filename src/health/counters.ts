@@ -22,6 +22,8 @@ export class PipelineCounters {
   userspace_output_failures = 0;
   /** Event records (not alerts or health) whose sink write failed: used to balance the books. */
   output_failed_events = 0;
+  /** Records not written because `[agent] mode = "detect"` writes only records with a detection or alert. */
+  userspace_mode_suppressed = 0;
   /** Records consumed internally (exec-syscall source markers): never printed by design. */
   internal_events = 0;
 
@@ -37,6 +39,7 @@ export class PipelineCounters {
       this.userspace_invalid_schema -
       this.userspace_unsupported_kind -
       this.userspace_rate_limited -
+      this.userspace_mode_suppressed -
       this.output_failed_events -
       this.internal_events
     );

@@ -65,6 +65,7 @@ export function buildHealthRecord(h: HealthInputs): Record<string, unknown> {
     userspace_unsupported_kind: c.userspace_unsupported_kind,
     userspace_rate_limited: c.userspace_rate_limited,
     userspace_output_failures: c.userspace_output_failures,
+    userspace_mode_suppressed: c.userspace_mode_suppressed,
     internal_events: c.internal_events,
     process_table_size: h.table.size,
     pending_exec_source_size: h.table.pendingSize,

@@ -104,29 +104,33 @@ ${o.extra ?? ''}`;
 /** A running agent child process. */
 export class AgentProcess {
   stderr = '';
+  /** NDJSON the agent wrote to stdout (configs with `[output] type = "stdout"`). */
+  stdout = '';
   private exited: Promise<number | null>;
 
   private constructor(
     readonly child: ChildProcess,
-    readonly outputPath: string,
+    /** File the config sends NDJSON to, or null when it goes to stdout. */
+    readonly outputPath: string | null,
   ) {
     child.stderr?.on('data', (d: Buffer) => (this.stderr += d.toString()));
+    child.stdout?.on('data', (d: Buffer) => (this.stdout += d.toString()));
     this.exited = new Promise((res) => child.on('exit', (code) => res(code)));
   }
 
   /**
    * Write the config into a fresh temp dir and start the agent (pass `outputPath` along with a
-   * hand-written `configText` whose output goes elsewhere); resolves once it logged
+   * hand-written `configText` whose output goes elsewhere, null when it goes to stdout); resolves once it logged
    * that it is listening (all programs attached).
    * @throws Error with the agent's stderr when it exits or does not start within 60 s.
    */
   static async start(
-    options: Omit<ConfigOptions, 'outputPath'> & { configText?: string; outputPath?: string },
+    options: Omit<ConfigOptions, 'outputPath'> & { configText?: string; outputPath?: string | null },
   ): Promise<AgentProcess> {
     const dir = mkdtempSync(join(tmpdir(), 'rg-e2e-'));
-    const outputPath = options.outputPath ?? join(dir, 'events.ndjson');
+    const outputPath = options.outputPath === undefined ? join(dir, 'events.ndjson') : options.outputPath;
     const configPath = join(dir, 'config.toml');
-    writeFileSync(configPath, options.configText ?? makeConfig({ ...options, outputPath }));
+    writeFileSync(configPath, options.configText ?? makeConfig({ ...options, outputPath: outputPath ?? '' }));
     const child = spawn(process.execPath, [BIN, 'run', '--config', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
     const agent = new AgentProcess(child, outputPath);
     const deadline = Date.now() + 60_000;
@@ -142,8 +146,11 @@ export class AgentProcess {
 
   /** Records written so far (complete lines only). */
   records(): Rec[] {
-    if (!existsSync(this.outputPath)) return [];
-    const text = readFileSync(this.outputPath, 'utf8');
+    let text = this.stdout;
+    if (this.outputPath !== null) {
+      if (!existsSync(this.outputPath)) return [];
+      text = readFileSync(this.outputPath, 'utf8');
+    }
     const end = text.lastIndexOf('\n');
     if (end < 0) return [];
     return text
