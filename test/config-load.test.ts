@@ -174,7 +174,7 @@ test('minimal config without watch_patterns and [detections] gets empty defaults
 test('unknown key agent.unexpected is rejected naming the key path and file', () => {
   const err = parseError(mutate(exampleText(), ['log_level = "info"', 'log_level = "info"\nunexpected = true']), 'cfg.toml');
   assert.match(err.message, /invalid TOML config/);
-  assert.match(err.message, /^failed to parse config from cfg\.toml: invalid TOML config: agent\.unexpected: unknown key; expected one of: id, mode, log_level$/);
+  assert.match(err.message, /^failed to parse config from cfg\.toml: invalid TOML config: agent\.unexpected: unknown key; expected one of: id, mode, log_level, rules_dir$/);
   assert.equal(err.keyPath, 'agent.unexpected');
   assert.equal(err.path, 'cfg.toml');
 });
@@ -230,7 +230,7 @@ test('every schema issue is listed, one per line with the full prefix', () => {
   );
   const lines = err.message.split('\n');
   assert.deepEqual(lines, [
-    'failed to parse config from multi.toml: invalid TOML config: agent.extra: unknown key; expected one of: id, mode, log_level',
+    'failed to parse config from multi.toml: invalid TOML config: agent.extra: unknown key; expected one of: id, mode, log_level, rules_dir',
     'failed to parse config from multi.toml: invalid TOML config: performance.max_events_per_second: expected integer, got string',
   ]);
   assert.equal(err.keyPath, 'agent.extra');
