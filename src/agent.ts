@@ -54,8 +54,15 @@ export interface AgentOptions {
   logger: Logger;
 }
 
+/** @throws Error naming `output.path` when the file cannot be opened for appending. */
 function openSink(config: Config): NdjsonSink {
-  return config.output.type === 'file' && config.output.path ? new FileSink(config.output.path) : new StdoutSink();
+  const path = config.output.path;
+  if (config.output.type !== 'file' || !path) return new StdoutSink();
+  try {
+    return new FileSink(path);
+  } catch (err) {
+    throw new Error(`output.path: cannot open ${path} for appending: ${(err as Error).message}`);
+  }
 }
 
 /**
@@ -203,7 +210,9 @@ export class Agent {
       const now = process.hrtime.bigint();
       if (now - this.lastOutputWarnNs > 10_000_000_000n) {
         this.lastOutputWarnNs = now;
-        this.opts.logger.warn(
+        // Collection goes on (a sink may recover: disk space freed, file rotated); the
+        // failures are counted and shown here and in health records.
+        this.opts.logger.error(
           { err: (err as Error).message, sink: this.sink.description, failures: this.counters.userspace_output_failures },
           'failed to write normalized event',
         );

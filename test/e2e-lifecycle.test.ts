@@ -111,3 +111,14 @@ test('run without CAP_BPF/CAP_PERFMON or CAP_SYS_ADMIN fails naming the capabili
   assert.match(r.stderr, /insufficient privileges to load eBPF programs: grant CAP_BPF and CAP_PERFMON/);
   assert.doesNotMatch(r.stderr, /tracepoint attached/);
 });
+
+test('an output file that cannot be opened fails before anything is attached, naming output.path', (t) => {
+  if (skipUnlessRoot(t)) return;
+  const dir = mkdtempSync(join(tmpdir(), 'rg-badout-'));
+  const outputPath = join(dir, 'missing', 'events.ndjson');
+  writeFileSync(join(dir, 'config.toml'), makeConfig({ outputPath }));
+  const r = spawnSync(process.execPath, [BIN, 'run', '--config', join(dir, 'config.toml')], { encoding: 'utf8' });
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /output\.path: cannot open .*missing\/events\.ndjson for appending: ENOENT/);
+  assert.doesNotMatch(r.stderr, /tracepoint attached/);
+});

@@ -95,7 +95,7 @@ program
 program
   .command('validate')
   .description('check a config file and exit 0 if valid; loads nothing into the kernel')
-  .option('-c, --config <file>', 'config file (default: $EDR_CONFIG)')
+  .option('-c, --config <file>', 'config file (default: $EDR_CONFIG, ./config.toml, then the bundled config)')
   .action((opts: { config?: string }) => {
     try {
       validate(opts);
