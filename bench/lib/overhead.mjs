@@ -1,0 +1,180 @@
+/**
+ * Overhead: each workload alternately without and with a tracer (the agent, then the peers that
+ * apply), as B C1 B C2 B ...: every traced run is bracketed by two baselines and its slowdown is
+ * mean(baseline before, baseline after) / traced ops/s. The tracer order rotates every round.
+ */
+import { join } from 'node:path';
+import { rmSync } from 'node:fs';
+import { runGenerator } from './generator.mjs';
+import { BenchAgent, dropsOf } from './agent.mjs';
+import { PeerUnavailable } from './peers.mjs';
+import { cpuMs, sleep } from './proc.mjs';
+import { summary } from './stats.mjs';
+
+/**
+ * @typedef {object} TracedRun
+ * @property {number} ops_per_sec
+ * @property {number} ops
+ * @property {number} seconds
+ * @property {number|null} cpu_ms tracer CPU (utime+stime, ms) from just before the workload to settleMs after it
+ * @property {Record<string,number>} [drops] agent only: non-zero drop counters of its final health record
+ * @property {number} [events_written] agent only: normalized_events_output of the final health record
+ * @property {boolean} [lost_events] peers: the tool reported lost samples
+ */
+
+function genArgs(w, seconds) {
+  return ['-d', String(seconds), ...w.args];
+}
+
+function cpuOf(pids) {
+  let total = 0;
+  for (const pid of pids) {
+    const v = cpuMs(pid);
+    if (v === null) return null;
+    total += v;
+  }
+  return total;
+}
+
+/** Runs the generator while `pids` are traced and charges their CPU to the window. */
+async function tracedRun(w, s, pids) {
+  await sleep(s.warmupMs);
+  const cpu0 = cpuOf(pids);
+  const gen = await runGenerator(w.bin, genArgs(w, s.seconds));
+  await sleep(s.settleMs);
+  const cpu1 = cpuOf(pids);
+  return { gen, cpu: cpu0 === null || cpu1 === null ? null : cpu1 - cpu0 };
+}
+
+async function runWithAgent(w, s, ctx, i) {
+  const outputPath = join(ctx.dir, `agent-${w.id}-${i}.ndjson`);
+  const agent = await BenchAgent.start(ctx.repoRoot, ctx.dir, { outputPath, network: w.network });
+  ctx.cleanup.add(agent);
+  try {
+    const { gen, cpu } = await tracedRun(w, s, [agent.pid]);
+    const { health } = await agent.stop();
+    return {
+      ops_per_sec: gen.ops_per_sec,
+      ops: gen.ops,
+      seconds: gen.seconds,
+      cpu_ms: cpu,
+      drops: dropsOf(health),
+      events_written: Number(health?.normalized_events_output ?? 0),
+      rss_kb: Number(health?.rss_kb ?? 0),
+    };
+  } finally {
+    agent.kill();
+    ctx.cleanup.delete(agent);
+    rmSync(outputPath, { force: true });
+  }
+}
+
+async function runWithPeer(peer, w, s, ctx) {
+  const tracer = await peer.start({ workload: w.id, dir: ctx.dir, watchPaths: ctx.watchPaths });
+  ctx.cleanup.add(tracer);
+  try {
+    const { gen, cpu } = await tracedRun(w, s, tracer.pids);
+    const { lostEvents } = await tracer.stop();
+    return { ops_per_sec: gen.ops_per_sec, ops: gen.ops, seconds: gen.seconds, cpu_ms: cpu, lost_events: lostEvents };
+  } finally {
+    ctx.cleanup.delete(tracer);
+    rmSync(join(ctx.dir, `${peer.name}.out`), { force: true });
+  }
+}
+
+/** Summary of a condition's runs: ratio and ops/s spread, tracer CPU per 1,000 operations and in % of a core. */
+function summarize(runs) {
+  const withCpu = runs.filter((r) => r.cpu_ms !== null);
+  return {
+    ratio: summary(runs.map((r) => r.ratio)),
+    ops_per_sec: summary(runs.map((r) => r.ops_per_sec)),
+    cpu_ms_per_1k_ops: summary(withCpu.map((r) => (r.cpu_ms / r.ops) * 1000)),
+    cpu_core_pct: summary(withCpu.map((r) => (r.cpu_ms / (r.seconds * 1000 + ctxSettle)) * 100)),
+    runs,
+  };
+}
+let ctxSettle = 0;
+
+/**
+ * Full overhead measurement.
+ * @param {import('./workloads.mjs').Workload[]} list
+ * @param {import('./settings.mjs').BenchSettings} s
+ * @param {{repoRoot:string, dir:string, watchPaths:string[], cleanup:Set<{kill?:Function, stop?:Function}>, log:(m:string)=>void}} ctx
+ * @param {import('./peers.mjs').Peer[]} peers
+ * @returns {Promise<{workloads: object[], unavailable: Record<string,string>}>}
+ */
+export async function measureOverhead(list, s, ctx, peers) {
+  ctxSettle = s.warmupMs * 0 + s.settleMs;
+  const unavailable = {};
+  const out = [];
+  for (const w of list) {
+    const applicable = s.peerPairs > 0 ? peers.filter((p) => p.workloads.includes(w.id)) : [];
+    const runs = { agent: [] };
+    for (const p of applicable) runs[p.name] = [];
+    const baselines = [];
+    for (let round = 0; round < s.pairs; round++) {
+      const names = ['agent', ...(round < s.peerPairs ? applicable.map((p) => p.name) : [])].filter((n) => !unavailable[n]);
+      const order = names.map((_, i) => names[(i + round) % names.length]);
+      let before = (await runGenerator(w.bin, genArgs(w, s.seconds))).ops_per_sec;
+      baselines.push(before);
+      for (const name of order) {
+        let run;
+        try {
+          run = name === 'agent' ? await runWithAgent(w, s, ctx, round) : await runWithPeer(peers.find((p) => p.name === name), w, s, ctx);
+        } catch (err) {
+          if (!(err instanceof PeerUnavailable)) throw err;
+          unavailable[name] = err.message;
+          ctx.log(`  ${name}: unavailable: ${err.message}`);
+          continue;
+        }
+        const after = (await runGenerator(w.bin, genArgs(w, s.seconds))).ops_per_sec;
+        baselines.push(after);
+        run.ratio = (before + after) / 2 / run.ops_per_sec;
+        runs[name].push(run);
+        ctx.log(`  ${w.id} round ${round + 1}: ${name} ${run.ratio.toFixed(2)}x (${Math.round(run.ops_per_sec)} vs ${Math.round((before + after) / 2)} ops/s)`);
+        before = after;
+      }
+    }
+    const conditions = {};
+    for (const [name, r] of Object.entries(runs)) {
+      conditions[name] = unavailable[name] && r.length === 0 ? { unavailable: unavailable[name] } : summarize(r);
+    }
+    out.push({ id: w.id, title: w.title, baseline_ops_per_sec: summary(baselines), conditions });
+  }
+  return { workloads: out, unavailable };
+}
+
+/**
+ * Smoke variant (BENCH_SMOKE=1): one baseline per workload, then one agent session with network on
+ * running every workload once. Exercises the harness in seconds; the figures are not a measurement.
+ */
+export async function measureOverheadSmoke(list, s, ctx) {
+  ctxSettle = s.settleMs;
+  const base = {};
+  for (const w of list) base[w.id] = (await runGenerator(w.bin, genArgs(w, s.seconds))).ops_per_sec;
+  const outputPath = join(ctx.dir, 'agent-smoke.ndjson');
+  const agent = await BenchAgent.start(ctx.repoRoot, ctx.dir, { outputPath, network: true });
+  ctx.cleanup.add(agent);
+  const traced = {};
+  try {
+    for (const w of list) {
+      const { gen, cpu } = await tracedRun(w, s, [agent.pid]);
+      traced[w.id] = { ops_per_sec: gen.ops_per_sec, ops: gen.ops, seconds: gen.seconds, cpu_ms: cpu, ratio: base[w.id] / gen.ops_per_sec };
+    }
+    const { health } = await agent.stop();
+    for (const w of list) traced[w.id].drops = dropsOf(health);
+  } finally {
+    agent.kill();
+    ctx.cleanup.delete(agent);
+    rmSync(outputPath, { force: true });
+  }
+  return {
+    workloads: list.map((w) => ({
+      id: w.id,
+      title: w.title,
+      baseline_ops_per_sec: summary([base[w.id]]),
+      conditions: { agent: summarize([traced[w.id]]) },
+    })),
+    unavailable: {},
+  };
+}

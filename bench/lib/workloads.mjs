@@ -1,0 +1,53 @@
+/** The six overhead workloads: which generator, which path, whether the agent needs network on. */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * @typedef {object} Workload
+ * @property {string} id        stable key in the JSON report
+ * @property {string} title     for the Markdown report
+ * @property {string} bin       generator binary
+ * @property {string[]} args    generator arguments after -d (the path, if any)
+ * @property {boolean} network  the agent runs with [events] network and [network] enabled on
+ */
+
+/**
+ * Files the workloads touch: a watched file under /etc (in the default config's watch paths), a
+ * watched write target under /etc, and unwatched ones in a fresh temp dir. remove() deletes them all.
+ * @param {string[]} watchPaths the agent config's watch paths
+ * @throws Error when the temp dir is itself under a watch path (the unwatched workloads would be watched)
+ */
+export function createWorkloadFiles(watchPaths) {
+  const tmp = mkdtempSync(join(tmpdir(), 'rg-bench-'));
+  if (watchPaths.some((p) => tmp === p || tmp.startsWith(p.endsWith('/') ? p : `${p}/`))) {
+    throw new Error(`temp dir ${tmp} is under a watch path: set TMPDIR elsewhere`);
+  }
+  const files = {
+    dir: tmp,
+    openWatched: '/etc/rand-guard-bench-open.dat',
+    openUnwatched: join(tmp, 'open.dat'),
+    writeWatched: '/etc/rand-guard-bench-write.dat',
+    writeUnwatched: join(tmp, 'write.dat'),
+    rampWatched: '/etc/rand-guard-bench-ramp.dat',
+    remove() {
+      for (const f of [files.openWatched, files.writeWatched, files.rampWatched]) rmSync(f, { force: true });
+      rmSync(tmp, { recursive: true, force: true });
+    },
+  };
+  writeFileSync(files.openWatched, 'rand-guard bench\n');
+  writeFileSync(files.openUnwatched, 'rand-guard bench\n');
+  return files;
+}
+
+/** @returns {Workload[]} in report order */
+export function workloads(bins, files) {
+  return [
+    { id: 'open_unwatched', title: 'open()+close(), unwatched path', bin: bins.open_close, args: [files.openUnwatched], network: false },
+    { id: 'open_watched', title: 'open()+close(), watched path', bin: bins.open_close, args: [files.openWatched], network: false },
+    { id: 'write_watched', title: 'write() 1 B, watched file', bin: bins.write_loop, args: [files.writeWatched], network: false },
+    { id: 'write_unwatched', title: 'write() 1 B, unwatched file', bin: bins.write_loop, args: [files.writeUnwatched], network: false },
+    { id: 'exec', title: 'fork+exec /bin/true', bin: bins.fork_exec, args: [], network: false },
+    { id: 'connect', title: 'connect() 127.0.0.1 (network on)', bin: bins.connect_loop, args: [], network: true },
+  ];
+}
