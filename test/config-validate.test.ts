@@ -219,3 +219,13 @@ test('log level: invalid RUST_LOG or default directive is an error', () => {
   assert.throws(() => resolveLogLevel(config, { RUST_LOG: '=debug' }), /failed to parse log filter: =debug/);
   assert.throws(() => resolveLogLevel(config, { RUST_LOG: 'info=' + 'x' }), /failed to parse log filter: info=x/);
 });
+
+test('a detection with an unrecognized operation is rejected naming the key (new: the original ignored it)', () => {
+  const config = exampleWith([
+    'name = "cron_modified"\npaths = ["/etc/cron.d/", "/etc/cron.daily/", "/etc/crontab"]\noperations = ["file_open", "file_write", "file_rename", "file_unlink"]',
+    'name = "cron_modified"\npaths = ["/etc/cron.d/", "/etc/cron.daily/", "/etc/crontab"]\noperations = ["file_open", "file_wrte"]',
+  ]);
+  const err = rejects(config, "detection 'cron_modified' uses unrecognized operation 'file_wrte'");
+  assert.equal(err.keyPath, 'detections.persistence[1].operations[1]');
+  validateRuntime(exampleWith(['operations = ["file_open", "file_write", "file_rename", "file_unlink"]\n\n[[detections.persistence]]\nname = "cron_modified"', 'operations = ["open", "*"]\n\n[[detections.persistence]]\nname = "cron_modified"']));
+});

@@ -83,17 +83,16 @@ async function runWithPeer(peer, w, s, ctx) {
 }
 
 /** Summary of a condition's runs: ratio and ops/s spread, tracer CPU per 1,000 operations and in % of a core. */
-function summarize(runs) {
+function summarize(runs, settleMs) {
   const withCpu = runs.filter((r) => r.cpu_ms !== null);
   return {
     ratio: summary(runs.map((r) => r.ratio)),
     ops_per_sec: summary(runs.map((r) => r.ops_per_sec)),
     cpu_ms_per_1k_ops: summary(withCpu.map((r) => (r.cpu_ms / r.ops) * 1000)),
-    cpu_core_pct: summary(withCpu.map((r) => (r.cpu_ms / (r.seconds * 1000 + ctxSettle)) * 100)),
+    cpu_core_pct: summary(withCpu.map((r) => (r.cpu_ms / (r.seconds * 1000 + settleMs)) * 100)),
     runs,
   };
 }
-let ctxSettle = 0;
 
 /**
  * Full overhead measurement.
@@ -104,7 +103,6 @@ let ctxSettle = 0;
  * @returns {Promise<{workloads: object[], unavailable: Record<string,string>}>}
  */
 export async function measureOverhead(list, s, ctx, peers) {
-  ctxSettle = s.warmupMs * 0 + s.settleMs;
   const unavailable = {};
   const out = [];
   for (const w of list) {
@@ -137,7 +135,7 @@ export async function measureOverhead(list, s, ctx, peers) {
     }
     const conditions = {};
     for (const [name, r] of Object.entries(runs)) {
-      conditions[name] = unavailable[name] && r.length === 0 ? { unavailable: unavailable[name] } : summarize(r);
+      conditions[name] = unavailable[name] && r.length === 0 ? { unavailable: unavailable[name] } : summarize(r, s.settleMs);
     }
     out.push({ id: w.id, title: w.title, baseline_ops_per_sec: summary(baselines), conditions });
   }
@@ -149,7 +147,6 @@ export async function measureOverhead(list, s, ctx, peers) {
  * running every workload once. Exercises the harness in seconds; the figures are not a measurement.
  */
 export async function measureOverheadSmoke(list, s, ctx) {
-  ctxSettle = s.settleMs;
   const base = {};
   for (const w of list) base[w.id] = (await runGenerator(w.bin, genArgs(w, s.seconds))).ops_per_sec;
   const outputPath = join(ctx.dir, 'agent-smoke.ndjson');
@@ -173,7 +170,7 @@ export async function measureOverheadSmoke(list, s, ctx) {
       id: w.id,
       title: w.title,
       baseline_ops_per_sec: summary([base[w.id]]),
-      conditions: { agent: summarize([traced[w.id]]) },
+      conditions: { agent: summarize([traced[w.id]], s.settleMs) },
     })),
     unavailable: {},
   };

@@ -102,6 +102,16 @@ export function validateRuntime(config: Config, source?: string): void {
     seen.add(rule.id);
   });
 
+  // New: the original accepted any operation string in detections, so a typo silently disabled
+  // the detection; they now use the rules' operation names.
+  config.detections.persistence.forEach((detection, i) => {
+    detection.operations.forEach((op, j) => {
+      if (!RULE_OPERATIONS.has(op)) {
+        fail(`detection '${detection.name}' uses unrecognized operation '${op}'`, `detections.persistence[${i}].operations[${j}]`);
+      }
+    });
+  });
+
   if (config.output.type === 'file' && (config.output.path === undefined || config.output.path === '')) {
     fail('output.path is required when output.type is "file"', 'output.path');
   }

@@ -1,0 +1,184 @@
+/**
+ * Throughput ramp: a rate-limited generator of watched-file writes (or opens), the rate doubled each
+ * round from BENCH_RAMP_START, one fresh agent per round. A round passes when every generated event
+ * is in the NDJSON file, every drop counter of the final health record is 0, and the generator
+ * reached >= 95% of the asked rate. After the first failing round one more round runs at 1.5x the
+ * last passing rate, so a ceiling between two doublings (e.g. 300k between 200k and 400k) is seen.
+ *
+ * Event-to-disk latency: while the round runs, the harness stats the output file every 5 ms and keeps
+ * (CLOCK_MONOTONIC ns, file size) samples. Afterwards each record line is given the time of the first
+ * sample whose size covers the line's end: latency = that time - the record's timestamp_ns (also
+ * CLOCK_MONOTONIC: bpf_ktime_get_ns at the syscall). The figure is an upper bound by at most the
+ * 5 ms sampling period.
+ */
+import { join } from 'node:path';
+import { closeSync, openSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { runGenerator } from './generator.mjs';
+import { BenchAgent, dropsOf } from './agent.mjs';
+import { cpuMs, rssKb, sleep } from './proc.mjs';
+import { quantile } from './stats.mjs';
+
+const SAMPLE_MS = 5;
+
+function fileSize(path) {
+  return statSync(path, { throwIfNoEntry: false })?.size ?? 0;
+}
+
+/** Waits until the file has not grown for quietMs (at most maxMs): the agent has written what it read. */
+async function waitQuiet(path, quietMs, maxMs) {
+  const deadline = Date.now() + maxMs;
+  let last = fileSize(path);
+  let since = Date.now();
+  while (Date.now() < deadline) {
+    await sleep(25);
+    const now = fileSize(path);
+    if (now !== last) {
+      last = now;
+      since = Date.now();
+    } else if (Date.now() - since >= quietMs) return;
+  }
+}
+
+/**
+ * Counts the generator's records in an NDJSON file and their event-to-disk latencies.
+ * @param {{t:Float64Array|number[], size:number[]}} samples (monotonic ns, file size) in time order
+ * @returns {{count:number, latencies_ms:Float64Array}}
+ */
+export function analyzeOutput(path, { eventType, pathKey, filePath, pid }, samples, endNs) {
+  const needles = [`"event_type":"${eventType}"`, `"${pathKey}":${JSON.stringify(filePath)}`, `"pid":${pid},`];
+  const fd = openSync(path, 'r');
+  const chunk = Buffer.alloc(8 << 20);
+  const lat = [];
+  let count = 0;
+  let offset = 0; // file offset of `rest`'s first byte
+  let rest = '';
+  let j = 0;
+  try {
+    for (;;) {
+      const n = readSync(fd, chunk, 0, chunk.length, null);
+      if (n === 0) break;
+      // latin1: one char per byte, so string offsets are file offsets.
+      const text = rest + chunk.toString('latin1', 0, n);
+      let start = 0;
+      for (let nl = text.indexOf('\n'); nl >= 0; start = nl + 1, nl = text.indexOf('\n', start)) {
+        const line = text.slice(start, nl);
+        if (!needles.every((s) => line.includes(s))) continue;
+        count++;
+        const end = offset + nl + 1;
+        while (j < samples.size.length && samples.size[j] < end) j++;
+        const seen = j < samples.size.length ? samples.t[j] : endNs;
+        const k = line.indexOf('"timestamp_ns":') + 15;
+        let e = k;
+        while (line.charCodeAt(e) >= 48 && line.charCodeAt(e) <= 57) e++;
+        lat.push((seen - Number(line.slice(k, e))) / 1e6);
+      }
+      offset += start;
+      rest = text.slice(start);
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return { count, latencies_ms: Float64Array.from(lat) };
+}
+
+async function round(rate, s, ctx, bins, files) {
+  const outputPath = join(ctx.dir, `ramp-${rate}.ndjson`);
+  const target = files.rampWatched;
+  const spec =
+    s.rampOp === 'write'
+      ? { bin: bins.write_loop, eventType: 'file_write', pathKey: 'resolved_path' }
+      : { bin: bins.open_close, eventType: 'file_open', pathKey: 'filename' };
+  if (s.rampOp === 'open') writeFileSync(target, 'ramp\n');
+  const agent = await BenchAgent.start(ctx.repoRoot, ctx.dir, { outputPath, network: false });
+  ctx.cleanup.add(agent);
+  const samples = { t: [], size: [] };
+  let rssMax = 0;
+  const poll = setInterval(() => {
+    samples.t.push(Number(process.hrtime.bigint()));
+    samples.size.push(fileSize(outputPath));
+  }, SAMPLE_MS);
+  const rssPoll = setInterval(() => (rssMax = Math.max(rssMax, rssKb(agent.pid) ?? 0)), 100);
+  try {
+    await sleep(s.warmupMs);
+    const t0 = Date.now();
+    const cpu0 = cpuMs(agent.pid);
+    const gen = await runGenerator(spec.bin, ['-d', String(s.rampSeconds), '-r', String(rate), target]);
+    await waitQuiet(outputPath, 300, 10_000);
+    const cpu1 = cpuMs(agent.pid);
+    const windowMs = Date.now() - t0;
+    clearInterval(rssPoll);
+    const { health } = await agent.stop();
+    clearInterval(poll);
+    const endNs = Number(process.hrtime.bigint());
+    const { count, latencies_ms } = analyzeOutput(outputPath, { ...spec, filePath: target, pid: gen.pid }, samples, endNs);
+    const drops = dropsOf(health);
+    const cpu = cpu0 !== null && cpu1 !== null ? cpu1 - cpu0 : null;
+    const result = {
+      rate,
+      achieved_per_sec: gen.ops_per_sec,
+      generated: gen.ops,
+      written: count,
+      drops,
+      cpu_ms: cpu,
+      cpu_core_pct: cpu === null ? null : (cpu / windowMs) * 100,
+      cpu_ms_per_1k_events: cpu === null || count === 0 ? null : (cpu / count) * 1000,
+      rss_max_kb: rssMax,
+      rss_final_kb: Number(health?.rss_kb ?? 0),
+      latency_ms: {
+        p50: quantile(latencies_ms, 0.5),
+        p99: quantile(latencies_ms, 0.99),
+        max: latencies_ms.length ? latencies_ms.reduce((a, b) => Math.max(a, b), 0) : null,
+      },
+    };
+    result.zero_drop = count === gen.ops && Object.keys(drops).length === 0;
+    result.pass = result.zero_drop && gen.ops_per_sec >= 0.95 * rate;
+    return result;
+  } finally {
+    clearInterval(poll);
+    clearInterval(rssPoll);
+    agent.kill();
+    ctx.cleanup.delete(agent);
+    rmSync(outputPath, { force: true });
+    rmSync(target, { force: true });
+  }
+}
+
+/**
+ * Runs the ramp.
+ * @returns {Promise<{op:string, seconds:number, rounds:object[], max_zero_drop_rate:number|null}>}
+ *   max_zero_drop_rate: highest asked rate (events/s) of a passing round, null when none passed
+ */
+export async function measureThroughput(s, ctx, bins, files) {
+  const rounds = [];
+  let lastPass = null;
+  let failed = null;
+  for (let k = 0; k < s.rampRounds; k++) {
+    const r = await round(s.rampStart * 2 ** k, s, ctx, bins, files);
+    rounds.push(r);
+    logRound(ctx, r);
+    if (!r.pass) {
+      failed = r.rate;
+      break;
+    }
+    lastPass = r.rate;
+  }
+  if (!s.smoke && failed !== null && lastPass !== null && lastPass * 1.5 < failed) {
+    const r = await round(lastPass * 1.5, s, ctx, bins, files);
+    rounds.push(r);
+    logRound(ctx, r);
+  }
+  const passing = rounds.filter((r) => r.pass).map((r) => r.rate);
+  return {
+    op: s.rampOp,
+    seconds: s.rampSeconds,
+    rounds,
+    max_zero_drop_rate: passing.length ? Math.max(...passing) : null,
+  };
+}
+
+function logRound(ctx, r) {
+  ctx.log(
+    `  ramp ${r.rate}/s: achieved ${Math.round(r.achieved_per_sec)}/s, written ${r.written}/${r.generated}, ` +
+      `drops ${JSON.stringify(r.drops)}, cpu ${r.cpu_core_pct?.toFixed(0)}%, p99 ${r.latency_ms.p99?.toFixed(1)} ms -> ${r.pass ? 'pass' : 'FAIL'}`,
+  );
+}
