@@ -48,13 +48,19 @@ enum rg_kind {
 	RG_KIND_NETWORK_LISTEN = 18, /* struct rg_network        -> network_listen */
 };
 
-/* header.flags bits: say when data is degraded instead of guessing. */
+/*
+ * header.flags bits: say when data is degraded instead of guessing.
+ * Paths are in the view of the task's mount namespace root, not of its fs
+ * root: a task chrooted to /srv/jail that opens "/etc/x" is reported as
+ * "/srv/jail/etc/x" (what the host, where watch paths are written, sees).
+ */
 enum rg_flag {
 	RG_FLAG_PATH_TRUNCATED = 1 << 0,   /* first path longer than RG_PATH_MAX or deeper than the walk bound */
 	RG_FLAG_PATH2_TRUNCATED = 1 << 1,  /* second path (rename new name) truncated */
 	RG_FLAG_PATH_UNRESOLVED = 1 << 2,  /* first path relative and its dirfd/cwd could not be resolved: reported as given */
 	RG_FLAG_PATH2_UNRESOLVED = 1 << 3, /* same for the second path */
 	RG_FLAG_PATH_FROM_FILE = 1 << 4,   /* first path came from a dentry walk of an open struct file (kernel's view) */
+	RG_FLAG_PATH_DELETED = 1 << 5,     /* that file is unlinked (dentry unhashed or inode i_nlink == 0): the path is its last name */
 };
 
 /* Common 56-byte header. Filled from the current task unless noted. */
@@ -77,8 +83,10 @@ struct rg_header {
 struct rg_process_exec {
 	struct rg_header h;
 	__u32 old_pid;      /* tracepoint arg old_pid: the tid that called execve (matches rg_exec_syscall.h.tid) */
-	__u16 exe_len;      /* bytes of exe path: dentry walk of bprm->file (what /proc/<pid>/exe shows) */
+	__u16 exe_len;      /* bytes of exe path: dentry walk of bprm->file (what /proc/<pid>/exe shows; "/memfd:x (deleted)" for a memfd) */
 	__u16 filename_len; /* bytes of bprm->filename: the path as passed to execve (may be relative) */
+	__u32 euid;         /* current->cred->euid.val after the exec (the new creds: setuid bits applied) */
+	__u32 egid;         /* current->cred->egid.val after the exec */
 };
 
 /* exec source values (rg_exec_syscall.source) */

@@ -38,6 +38,21 @@ __noinline int rg_resolve_user_path(long dfd, __u64 upath)
 	return rg_user_path(path, dfd, (const char *)upath);
 }
 
+/*
+ * Dentry walk of an open struct file (a kernel pointer passed as a scalar)
+ * into the path scratch; results in rg_path_out(). Returns enum
+ * rg_walk_status. Global for the same reason: the caller's filter step is
+ * then checked once, not once per way the walk can end.
+ */
+__noinline int rg_resolve_file_path(__u64 file)
+{
+	char *path = rg_scratch(&rg_path_buf);
+
+	if (!path)
+		return RG_WALK_ERROR;
+	return rg_file_path(path, (struct file *)file);
+}
+
 /* 1 when the path at record offset off, len bytes, passes the kernel filter. */
 __noinline int rg_filter_path(__u32 off, __u32 len, __u32 pflags, __u32 check_dots)
 {
@@ -302,7 +317,7 @@ static __always_inline int rg_write(__u16 kind, long fd, __u64 count, __s64 iovc
 	e = (struct rg_file_write *)rec;
 	__builtin_memset(e, 0, sizeof(*e));
 
-	status = file ? rg_file_path(path, file) : RG_WALK_ERROR;
+	status = file ? rg_resolve_file_path((__u64)file) : RG_WALK_ERROR;
 	if (status == RG_WALK_ERROR && file)
 		rg_count(RG_CNT_PATH_ERROR);
 	if (status == RG_WALK_OK || status == RG_WALK_TRUNCATED) {

@@ -34,9 +34,13 @@ enum rg_filter_mode rg_btf_filter_mode __attribute__((unused));
 enum rg_filter_verdict rg_btf_filter_verdict __attribute__((unused));
 
 /*
- * Completed exec. exe: dentry walk of bprm->file (what /proc/<pid>/exe shows);
+ * Completed exec. exe: dentry walk of bprm->file up to the mount namespace
+ * root (what /proc/<pid>/exe shows to a reader in that namespace: the host
+ * path for a chrooted task, "/memfd:name (deleted)" for a fileless exec);
  * filename: bprm->filename as passed to execve. Tail: exe, then filename.
  * Flags: PATH_* describe exe, PATH2_TRUNCATED the filename.
+ * euid/egid: begin_new_exec() has committed bprm->cred before this
+ * tracepoint, so current->cred is the new program's (setuid applied).
  */
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(sched_process_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
@@ -60,6 +64,8 @@ int BPF_PROG(sched_process_exec, struct task_struct *p, pid_t old_pid, struct li
 	__builtin_memset(e, 0, sizeof(*e));
 	rg_fill_header(&e->h, RG_KIND_PROCESS_EXEC);
 	e->old_pid = old_pid;
+	e->euid = BPF_CORE_READ(p, cred, euid.val);
+	e->egid = BPF_CORE_READ(p, cred, egid.val);
 	e->h.flags = RG_FLAG_PATH_FROM_FILE;
 
 	status = rg_file_path(path, BPF_CORE_READ(bprm, file));

@@ -16,7 +16,7 @@ function addr(...bytes: number[]): Uint8Array {
 
 /** One valid event of every kind. */
 const SAMPLES: RawEvent[] = [
-  { kind: RG_KIND.PROCESS_EXEC, h: h(1), old_pid: 4243, exe: '/usr/bin/true', filename: './true' },
+  { kind: RG_KIND.PROCESS_EXEC, h: h(1), old_pid: 4243, euid: 0, egid: 42, exe: '/usr/bin/true', filename: './true' },
   { kind: RG_KIND.EXEC_SYSCALL, h: h(6), source: 2 },
   { kind: RG_KIND.PROCESS_FORK, h: h(4), parent_pid: 4242, child_pid: 5000, child_tid: 5000, parent_comm: 'bash', child_comm: 'bash' },
   { kind: RG_KIND.PROCESS_EXIT, h: h(5), exit_code: 9, group_dead: 1 },
@@ -166,6 +166,28 @@ test('flags are passed through', () => {
   const sample: RawEvent = { ...SAMPLES[4], h: { ...h(7), flags: RG_FLAG.PATH_TRUNCATED | RG_FLAG.PATH_FROM_FILE } } as RawEvent;
   const buf = encodeRecord(sample);
   assert.equal(ok(decodeRecord(buf, 0, buf.length)).h.flags, 0x11);
+  const deleted: RawEvent = { ...SAMPLES[6], h: { ...h(9), flags: RG_FLAG.PATH_FROM_FILE | RG_FLAG.PATH_DELETED } } as RawEvent;
+  const dbuf = encodeRecord(deleted);
+  assert.equal(ok(decodeRecord(dbuf, 0, dbuf.length)).h.flags, 0x30);
+});
+
+test('exec: euid/egid are the u32s at bytes 64 and 68, the exe tail starts at 72', () => {
+  const buf = encodeRecord({ kind: RG_KIND.PROCESS_EXEC, h: h(1), old_pid: 7, euid: 0xfffffffe, egid: 5, exe: '/x', filename: 'y' });
+  assert.equal(buf.length, 72 + 3);
+  assert.equal(buf.readUInt32LE(64), 0xfffffffe);
+  assert.equal(buf.readUInt32LE(68), 5);
+  assert.equal(buf.toString('latin1', 72), '/xy');
+  buf.writeUInt32LE(0, 64); // a setuid-root program: euid 0 while the header's real uid stays 1000
+  const ev = ok(decodeRecord(buf, 0, buf.length));
+  if (ev.kind !== RG_KIND.PROCESS_EXEC) assert.fail('wrong kind');
+  assert.deepEqual([ev.h.uid, ev.euid, ev.h.gid, ev.egid, ev.exe, ev.filename], [1000, 0, 1001, 5, '/x', 'y']);
+});
+
+test('exec: a hand-built record without euid/egid is encoded with the real ids', () => {
+  const buf = encodeRecord({ kind: RG_KIND.PROCESS_EXEC, h: h(1), old_pid: 7, exe: '/x', filename: 'y' });
+  const ev = ok(decodeRecord(buf, 0, buf.length));
+  if (ev.kind !== RG_KIND.PROCESS_EXEC) assert.fail('wrong kind');
+  assert.deepEqual([ev.euid, ev.egid], [1000, 1001]);
 });
 
 test('decoded events do not alias the input buffer', () => {

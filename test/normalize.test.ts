@@ -11,7 +11,7 @@ import { WallClock } from '../src/normalize/clock.js';
 import { Normalizer, type NormalizeResult } from '../src/normalize/normalizer.js';
 import { formatAddress } from '../src/normalize/network.js';
 import { normalizeFilePath } from '../src/normalize/file.js';
-import type { NormalizedRecord } from '../src/normalize/records.js';
+import type { FileWriteRecordBase, NormalizedRecord, ProcessStartRecord } from '../src/normalize/records.js';
 
 const NO_LISTS: FileFilterLists = { watch_paths: [], watch_patterns: [], exclude_paths: [] };
 /** 2023-11-14T22:13:20Z at monotonic 0 */
@@ -27,12 +27,15 @@ function hdr(init: Partial<RawHeader>): RawHeader {
   return rawHeader({ timestamp_ns: 1000, ...init });
 }
 
-function execEv(pid: number, o: { ppid?: number; exe?: string; filename?: string; comm?: string; ts?: number; flags?: number } = {}): RawEvent {
+type ExecOpts = { ppid?: number; exe?: string; filename?: string; comm?: string; ts?: number; flags?: number; euid?: number; egid?: number };
+function execEv(pid: number, o: ExecOpts = {}): RawEvent {
   const exe = o.exe ?? '/bin/sh';
   return {
     kind: RG_KIND.PROCESS_EXEC,
     h: hdr({ pid, tid: pid, ppid: o.ppid ?? 0, comm: o.comm ?? 'sh', timestamp_ns: o.ts ?? 1000, uid: 1000, gid: 1000, flags: o.flags ?? 0 }),
     old_pid: pid,
+    euid: o.euid ?? 1000,
+    egid: o.egid ?? 1000,
     exe,
     filename: o.filename ?? exe,
   };
@@ -91,10 +94,34 @@ test('exec -> process_start with pid 42, ppid 0, comm sh, exe /bin/sh, source nu
   const { n } = setup();
   const r = record(n.normalize(execEv(42, { filename: 'sh' })));
   assert.deepEqual(r, {
-    agent_id: 'dev-host-001', comm: 'sh', event_type: 'process_start', exe_path: '/bin/sh', filename: 'sh',
-    filename_truncated: false, gid: 1000, pid: 42, ppid: 0, schema_version: 1, source: null, tid: 42,
-    time: '2023-11-14T22:13:20.000001000Z', timestamp_ns: 1000, uid: 1000,
+    agent_id: 'dev-host-001', comm: 'sh', egid: 1000, euid: 1000, event_type: 'process_start', exe_path: '/bin/sh',
+    filename: 'sh', filename_truncated: false, gid: 1000, path_deleted: false, pid: 42, ppid: 0, schema_version: 1,
+    source: null, tid: 42, time: '2023-11-14T22:13:20.000001000Z', timestamp_ns: 1000, uid: 1000,
   });
+});
+
+test('process_start of a setuid-root program run by uid 1000: uid/gid real, euid 0, egid from the record', () => {
+  const { n } = setup();
+  const r = record(n.normalize(execEv(43, { exe: '/var/tmp/x/id', euid: 0, egid: 1000 })));
+  assert.equal(r.event_type, 'process_start');
+  assert.deepEqual([r.uid, r.gid, (r as ProcessStartRecord).euid, (r as ProcessStartRecord).egid], [1000, 1000, 0, 1000]);
+});
+
+test('process_start without euid/egid in the raw record (hand-built) reports the real ids', () => {
+  const { n } = setup();
+  const ev = execEv(44);
+  if (ev.kind !== RG_KIND.PROCESS_EXEC) assert.fail('wrong kind');
+  delete ev.euid;
+  delete ev.egid;
+  const r = record(n.normalize(ev)) as ProcessStartRecord;
+  assert.deepEqual([r.euid, r.egid], [1000, 1000]);
+});
+
+test('process_start of a memfd exec: exe_path as the kernel gives it, path_deleted from RG_FLAG_PATH_DELETED', () => {
+  const { n } = setup();
+  const flags = RG_FLAG.PATH_FROM_FILE | RG_FLAG.PATH_DELETED;
+  const r = record(n.normalize(execEv(45, { exe: '/memfd:evil (deleted)', filename: '/proc/self/fd/3', flags }))) as ProcessStartRecord;
+  assert.deepEqual([r.exe_path, r.filename, r.path_deleted], ['/memfd:evil (deleted)', '/proc/self/fd/3', true]);
 });
 
 test('process_start: filename_truncated from either exe or filename flag', () => {
@@ -311,20 +338,30 @@ test('each file event_type with its key path field, flags and kind-specific fiel
   ].map(record);
   const pick = (r: NormalizedRecord) => {
     const o = r as unknown as Record<string, unknown>;
-    const keys = ['event_type', 'filename', 'resolved_path', 'old_filename', 'new_filename', 'flags', 'count', 'iovcnt', 'pos', 'fd', 'filename_truncated', 'path_resolved'];
+    const keys = ['event_type', 'filename', 'resolved_path', 'old_filename', 'new_filename', 'flags', 'count', 'iovcnt', 'pos', 'fd', 'filename_truncated', 'path_resolved', 'path_deleted'];
     return Object.fromEntries(keys.filter((k) => k in o).map((k) => [k, o[k]]));
   };
   assert.deepEqual(results.map(pick), [
     { event_type: 'file_openat2', filename: '/etc/hosts', flags: 524288, filename_truncated: false, path_resolved: true },
-    { event_type: 'file_write', resolved_path: '/etc/crontab', count: 12, fd: 3, filename_truncated: false, path_resolved: true },
-    { event_type: 'file_writev', resolved_path: '/etc/crontab', iovcnt: 2, fd: 3, filename_truncated: false, path_resolved: true },
-    { event_type: 'file_pwrite64', resolved_path: '/etc/crontab', count: 12, pos: 4, fd: 3, filename_truncated: false, path_resolved: true },
+    { event_type: 'file_write', resolved_path: '/etc/crontab', count: 12, fd: 3, filename_truncated: false, path_resolved: true, path_deleted: false },
+    { event_type: 'file_writev', resolved_path: '/etc/crontab', iovcnt: 2, fd: 3, filename_truncated: false, path_resolved: true, path_deleted: false },
+    { event_type: 'file_pwrite64', resolved_path: '/etc/crontab', count: 12, pos: 4, fd: 3, filename_truncated: false, path_resolved: true, path_deleted: false },
     { event_type: 'file_rename', old_filename: '/tmp/a', new_filename: '/etc/a', filename_truncated: false, path_resolved: true },
     { event_type: 'file_renameat', old_filename: '/tmp/a', new_filename: 'b', filename_truncated: true, path_resolved: false },
     { event_type: 'file_renameat2', old_filename: '/etc/cron.d/.x', new_filename: '/etc/cron.d/job', flags: 1, filename_truncated: false, path_resolved: true },
     { event_type: 'file_unlink', filename: '/etc/a', filename_truncated: false, path_resolved: true },
     { event_type: 'file_unlinkat', filename: '/etc/d', flags: 0x200, filename_truncated: false, path_resolved: true },
   ]);
+});
+
+test('writes to an unlinked file: path_deleted true on file_write/writev/pwrite64, the last name kept', () => {
+  const { n } = setup({ watch_paths: ['/etc'], watch_patterns: [], exclude_paths: [] });
+  const h = hdr({ pid: 9, flags: RG_FLAG.PATH_FROM_FILE | RG_FLAG.PATH_DELETED });
+  const w = { fd: 3, count: 2, iovcnt: 1, pos: 0, path: '/etc/gone' };
+  for (const kind of [RG_KIND.FILE_WRITE, RG_KIND.FILE_WRITEV, RG_KIND.FILE_PWRITE64] as const) {
+    const r = record(n.normalize({ kind, h, ...w })) as unknown as FileWriteRecordBase;
+    assert.deepEqual([r.resolved_path, r.path_deleted, r.path_resolved], ['/etc/gone', true, true], String(kind));
+  }
 });
 
 test('the filter judges resolved_path for writes (empty -> rejected with watch lists) and either path for renames', () => {

@@ -6,9 +6,12 @@
  *
  * Path scratch layout (offsets in bytes):
  *   [RG_BASE_MIN, RG_BASE_END)  directory walked backwards, ends at RG_BASE_END
- *   RG_BASE_END                 '/' joining base and user string
+ *   RG_BASE_END                 '/' joining base and a relative user string
  *   [RG_USER_OFF, +RG_PATH_MAX+2) user string read forwards
- * so "base/user" is contiguous from the walk's start offset.
+ * so "base/user" is contiguous from the walk's start offset. The walk of a
+ * chroot directory that prefixes an absolute user string ends at RG_USER_OFF
+ * instead (the string brings its own '/'). A pseudo file's name is written
+ * forwards from RG_BASE_MIN.
  */
 #ifndef RG_LIB_PATH_H
 #define RG_LIB_PATH_H
@@ -33,6 +36,8 @@ struct rg_path_out {
 	__u32 start; /* result: offset of the path in the scratch */
 	__u32 len;   /* result: path bytes */
 	__u32 flags; /* result: RG_FLAG_PATH_TRUNCATED / RG_FLAG_PATH_UNRESOLVED */
+	__u32 end;   /* walk: offset the walked path ends before (RG_BASE_END or RG_USER_OFF) */
+	__u32 _pad;
 };
 
 #define RG_PATH_OUT_OFF (RG_SCRATCH_SIZE - sizeof(struct rg_path_out))
@@ -67,26 +72,26 @@ static __always_inline bool rg_valid_ns(void *ns)
 }
 
 /*
- * Writes "/c1/c2/.../cn" for (dentry, vfsmnt) into buf so that it ends at
- * RG_BASE_END; *start receives the first byte's offset (== RG_BASE_END for
- * the root directory, i.e. an empty string). The walk stops at the current
- * task's fs root (so chrooted/containerized tasks see their own view, as
- * d_path does) or at the root of a mount namespace. When it is cut
- * (RG_WALK_TRUNCATED) the deepest components are kept and the top is missing.
+ * Writes "/c1/c2/.../cn" for (dentry, vfsmnt) into buf so that it ends just
+ * before offset end (RG_BASE_END, or RG_USER_OFF when an absolute user string
+ * follows); *start receives the first byte's offset (== end for the root
+ * directory, i.e. an empty string). The walk goes up to the root of the
+ * mount namespace, crossing mounts until a mount is its own parent, and does
+ * not stop at the task's fs root: a chrooted task's files are reported as the
+ * host (its namespace) sees them, which is where watch paths are written.
+ * When it is cut (RG_WALK_TRUNCATED) the deepest components are kept and the
+ * top is missing.
  */
 static __always_inline int rg_walk(char *buf, struct dentry *dentry, struct vfsmount *vfsmnt,
-				   __u32 *start)
+				   __u32 end, __u32 *start)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct dentry *root_dentry = BPF_CORE_READ(task, fs, root.dentry);
-	struct vfsmount *root_mnt = BPF_CORE_READ(task, fs, root.mnt);
 	struct mount *mnt = rg_real_mount(vfsmnt);
 	struct dentry *mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
 	/* the write offset lives in map memory for the same reason as the results */
 	volatile __u32 *posp = &rg_path_out(buf)->pos;
 	int status = RG_WALK_TRUNCATED;
 
-	*posp = RG_BASE_END;
+	*posp = end;
 	for (int i = 0; i < RG_WALK_MAX_DEPTH; i++) {
 		struct dentry *parent;
 		struct qstr name;
@@ -96,15 +101,11 @@ static __always_inline int rg_walk(char *buf, struct dentry *dentry, struct vfsm
 			status = RG_WALK_ERROR;
 			break;
 		}
-		if (dentry == root_dentry && vfsmnt == root_mnt) {
-			status = RG_WALK_OK;
-			break;
-		}
 		parent = BPF_CORE_READ(dentry, d_parent);
 		if (dentry == mnt_root || dentry == parent) {
 			struct mount *mnt_parent = BPF_CORE_READ(mnt, mnt_parent);
 
-			/* d_parent == self but not a mount root: a pseudo dentry (pipe, socket, anon inode) */
+			/* d_parent == self but not a mount root: a pseudo dentry (pipe, socket, anon inode, memfd) */
 			if (dentry != mnt_root) {
 				status = RG_WALK_DETACHED;
 				break;
@@ -128,7 +129,7 @@ static __always_inline int rg_walk(char *buf, struct dentry *dentry, struct vfsm
 		if (len > RG_NAME_MAX)
 			len = RG_NAME_MAX;
 		pos = *posp;
-		if (pos > RG_BASE_END || pos < RG_BASE_MIN + len + 1)
+		if (pos > RG_USER_OFF || pos < RG_BASE_MIN + len + 1)
 			break; /* longer than RG_PATH_MAX: truncated */
 		pos -= len;
 		if (bpf_probe_read_kernel(buf + (pos & RG_OFF_MASK), len & RG_NAME_MAX, name.name)) {
@@ -142,6 +143,61 @@ static __always_inline int rg_walk(char *buf, struct dentry *dentry, struct vfsm
 	}
 	*start = *posp;
 	return status;
+}
+
+/*
+ * RG_FLAG_PATH_DELETED when the file is gone from the tree: its dentry was
+ * unhashed by unlink/rename-over (d_unlinked(): unhashed and not a root) or
+ * its inode has no links left (O_TMPFILE, memfd, or unlinked on another
+ * mount). The walk still finds the old name through d_parent.
+ */
+static __always_inline __u32 rg_deleted_flag(struct dentry *dentry)
+{
+	struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
+	void *hashed = BPF_CORE_READ(dentry, d_hash.pprev);
+	unsigned int nlink = BPF_CORE_READ(dentry, d_inode, __i_nlink);
+
+	if ((!hashed && parent != dentry) || nlink == 0)
+		return RG_FLAG_PATH_DELETED;
+	return 0;
+}
+
+/*
+ * Name of a pseudo file, one whose dentry is its own parent on a kernel
+ * internal mount (mnt_ns is MNT_NS_INTERNAL or NULL) (memfd and other shmem files, pipes, sockets, anon inodes):
+ * "/" + dentry name, plus " (deleted)" when the inode has no links, written
+ * at RG_BASE_MIN; this is what /proc/<pid>/exe and /proc/<pid>/fd show for a
+ * memfd ("/memfd:evil (deleted)", shmem's simple_dname()). Returns
+ * RG_WALK_OK for a "memfd:" name, which userspace can match like a path,
+ * RG_WALK_DETACHED (bytes kept, caller flags them unresolved) for any other,
+ * RG_WALK_ERROR when the name could not be read.
+ */
+static __always_inline int rg_pseudo_name(char *buf, struct dentry *dentry, __u32 deleted)
+{
+	volatile struct rg_path_out *out = rg_path_out(buf);
+	struct qstr name;
+	__u32 len, end;
+
+	if (bpf_core_read(&name, sizeof(name), &dentry->d_name))
+		return RG_WALK_ERROR;
+	len = name.len;
+	if (len > RG_NAME_MAX)
+		len = RG_NAME_MAX;
+	buf[RG_BASE_MIN] = '/';
+	if (bpf_probe_read_kernel(buf + RG_BASE_MIN + 1, len & RG_NAME_MAX, name.name))
+		return RG_WALK_ERROR;
+	end = RG_BASE_MIN + 1 + len;
+	if (deleted) {
+		__builtin_memcpy(buf + (end & RG_OFF_MASK), " (deleted)", 10);
+		end += 10;
+	}
+	out->start = RG_BASE_MIN;
+	out->len = end - RG_BASE_MIN;
+	if (len >= 6 && buf[RG_BASE_MIN + 1] == 'm' && buf[RG_BASE_MIN + 2] == 'e' &&
+	    buf[RG_BASE_MIN + 3] == 'm' && buf[RG_BASE_MIN + 4] == 'f' && buf[RG_BASE_MIN + 5] == 'd' &&
+	    buf[RG_BASE_MIN + 6] == ':')
+		return RG_WALK_OK;
+	return RG_WALK_DETACHED;
 }
 
 /* current->files->fdt->fd[fd], or NULL when fd is not open. */
@@ -165,15 +221,18 @@ static __always_inline struct file *rg_fd_file(long fd)
 
 /*
  * Path of an open struct file (file->f_path) into buf; rg_path_out(buf)
- * start/len give the bytes ("/" for the root), flags the truncated bit.
- * Returns enum rg_walk_status (path bytes are valid for OK and TRUNCATED).
+ * start/len give the bytes ("/" for the root), flags the TRUNCATED and
+ * DELETED bits. A pseudo file gets its rg_pseudo_name() and, unless it is a
+ * memfd, RG_WALK_DETACHED plus RG_FLAG_PATH_UNRESOLVED.
+ * Returns enum rg_walk_status (path bytes are valid for OK and TRUNCATED,
+ * and for DETACHED when out->len is not 0).
  */
 static __always_inline int rg_file_path(char *buf, struct file *file)
 {
 	volatile struct rg_path_out *out = rg_path_out(buf);
 	struct dentry *dentry = BPF_CORE_READ(file, f_path.dentry);
 	struct vfsmount *vfsmnt = BPF_CORE_READ(file, f_path.mnt);
-	__u32 pos = RG_BASE_END;
+	__u32 pos = RG_BASE_END, deleted;
 	int status;
 
 	out->start = RG_BASE_END;
@@ -181,11 +240,24 @@ static __always_inline int rg_file_path(char *buf, struct file *file)
 	out->flags = 0;
 	if (!dentry || !vfsmnt)
 		return RG_WALK_ERROR;
-	status = rg_walk(buf, dentry, vfsmnt, &pos);
+	deleted = rg_deleted_flag(dentry);
+	status = rg_walk(buf, dentry, vfsmnt, RG_BASE_END, &pos);
+	/*
+	 * Only on an internal mount: a disconnected dentry on a mounted
+	 * filesystem (open_by_handle_at) is its own parent too, but has no
+	 * name worth reporting.
+	 */
+	if (status == RG_WALK_DETACHED && BPF_CORE_READ(dentry, d_parent) == dentry &&
+	    !rg_valid_ns(BPF_CORE_READ(rg_real_mount(vfsmnt), mnt_ns))) {
+		status = rg_pseudo_name(buf, dentry, deleted);
+		out->flags = deleted | (status == RG_WALK_OK ? 0 : RG_FLAG_PATH_UNRESOLVED);
+		return status;
+	}
 	if (status == RG_WALK_DETACHED || status == RG_WALK_ERROR)
 		return status;
+	out->flags = deleted;
 	if (status == RG_WALK_TRUNCATED)
-		out->flags = RG_FLAG_PATH_TRUNCATED;
+		out->flags = deleted | RG_FLAG_PATH_TRUNCATED;
 	if (pos >= RG_BASE_END) {
 		buf[RG_BASE_END] = '/';
 		out->len = 1;
@@ -217,22 +289,29 @@ static __always_inline bool rg_base_dir(long dfd, struct dentry **dentry, struct
 
 /*
  * Resolves a user path argument of a *at() syscall to an absolute path in
- * buf (see the layout above); rg_path_out(buf) start/len give the bytes and
- * flags the RG_FLAG_PATH_TRUNCATED / RG_FLAG_PATH_UNRESOLVED bits (shift
- * left by one for the PATH2_ bits). Absolute strings are taken as given;
- * relative ones are joined to the dentry walk of the base directory.
+ * the mount namespace's view, in buf (see the layout above);
+ * rg_path_out(buf) start/len give the bytes and flags the
+ * RG_FLAG_PATH_TRUNCATED / RG_FLAG_PATH_UNRESOLVED bits (shift left by one
+ * for the PATH2_ bits). Relative strings are joined to the dentry walk of
+ * the base directory (cwd or dirfd); absolute ones to the walk of the task's
+ * fs root, which is empty unless the task is chrooted (so "/w2/f" from a
+ * task chrooted to /srv/jail is "/srv/jail/w2/f"). One walk call site for
+ * both keeps the verifier's work at one walk.
  * Returns false when the user string could not be read (NULL pointer, or a
  * page not faulted in yet: sys_enter_* cannot sleep to fault it in); the
  * path is then empty and flagged unresolved, and the caller decides between
  * retrying at syscall exit and counting RG_CNT_PATH_ERROR. Counts
- * RG_CNT_PATH_ERROR itself only for a failed walk of the base directory.
+ * RG_CNT_PATH_ERROR itself only for a failed walk of the base directory;
+ * the path is then reported as given, flagged unresolved.
  */
 static __always_inline bool rg_user_path(char *buf, long dfd, const char *upath)
 {
 	volatile struct rg_path_out *out = rg_path_out(buf);
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct dentry *dentry;
 	struct vfsmount *vfsmnt;
-	__u32 ulen, base_len, total, pos = RG_BASE_END;
+	__u32 ulen, base_len, total, end, pos;
+	bool absolute;
 	long ret;
 	int status;
 
@@ -250,14 +329,34 @@ static __always_inline bool rg_user_path(char *buf, long dfd, const char *upath)
 		out->flags = RG_FLAG_PATH_TRUNCATED;
 	}
 	out->len = ulen;
-	if (buf[RG_USER_OFF] == '/')
-		return true;
+	absolute = buf[RG_USER_OFF] == '/';
 
-	if (!rg_base_dir(dfd, &dentry, &vfsmnt)) {
+	if (absolute) {
+		dentry = BPF_CORE_READ(task, fs, root.dentry);
+		vfsmnt = BPF_CORE_READ(task, fs, root.mnt);
+		if (!dentry || !vfsmnt) {
+			out->flags |= RG_FLAG_PATH_UNRESOLVED;
+			return true;
+		}
+	} else if (!rg_base_dir(dfd, &dentry, &vfsmnt)) {
 		out->flags |= RG_FLAG_PATH_UNRESOLVED;
 		return true;
 	}
-	status = rg_walk(buf, dentry, vfsmnt, &pos);
+	/*
+	 * An absolute string already starts with the joining '/': the base ends
+	 * right before it. The end goes through map memory so that the verifier
+	 * sees one unknown offset and checks the walk once, not once per case.
+	 */
+	out->end = absolute ? RG_USER_OFF : RG_BASE_END;
+	end = out->end;
+	if (end != RG_USER_OFF)
+		end = RG_BASE_END;
+	pos = end;
+	status = rg_walk(buf, dentry, vfsmnt, end, &pos);
+	end = out->end;
+	if (end != RG_USER_OFF)
+		end = RG_BASE_END;
+	absolute = end == RG_USER_OFF;
 	if (status == RG_WALK_ERROR)
 		rg_count(RG_CNT_PATH_ERROR);
 	if (status == RG_WALK_DETACHED || status == RG_WALK_ERROR) {
@@ -266,18 +365,25 @@ static __always_inline bool rg_user_path(char *buf, long dfd, const char *upath)
 	}
 	if (status == RG_WALK_TRUNCATED)
 		out->flags |= RG_FLAG_PATH_TRUNCATED;
+	if (pos > end)
+		pos = end;
+	base_len = end - pos;
 
-	buf[RG_BASE_END] = '/';
-	if (pos > RG_BASE_END)
-		pos = RG_BASE_END;
-	base_len = RG_BASE_END - pos;
-	if (ulen == 0) {
-		/* "" relative to a directory: the directory itself */
-		out->start = base_len ? pos : RG_BASE_END;
-		out->len = base_len ? base_len : 1;
-		return true;
+	if (absolute) {
+		if (base_len == 0)
+			return true; /* not chrooted: the string as given */
+		/* "/" in a chroot is the chroot directory itself, without a trailing '/' */
+		total = ulen == 1 ? base_len : base_len + ulen;
+	} else {
+		buf[RG_BASE_END] = '/';
+		if (ulen == 0) {
+			/* "" relative to a directory: the directory itself */
+			out->start = base_len ? pos : RG_BASE_END;
+			out->len = base_len ? base_len : 1;
+			return true;
+		}
+		total = base_len + 1 + ulen;
 	}
-	total = base_len + 1 + ulen;
 	if (total > RG_PATH_MAX) {
 		total = RG_PATH_MAX;
 		out->flags |= RG_FLAG_PATH_TRUNCATED;

@@ -103,6 +103,8 @@ export function decodeRecord(buf: Buffer, offset: number, length: number): Decod
         kind,
         h,
         old_pid: buf.readUInt32LE(o + EXEC.old_pid),
+        euid: buf.readUInt32LE(o + EXEC.euid),
+        egid: buf.readUInt32LE(o + EXEC.egid),
         exe: readString(buf, tail, tail + exeLen),
         filename: readString(buf, tail + exeLen, tail + exeLen + fileLen),
       };

@@ -88,6 +88,9 @@ export function encodeRecord(ev: RawEvent, overrides: EncodeOverrides = {}): Buf
     case RG_KIND.PROCESS_EXEC: {
       const F = LAYOUT.rg_process_exec.fields;
       buf.writeUInt32LE(ev.old_pid, F.old_pid);
+      // absent in hand-built records: the real ids, i.e. no escalation
+      buf.writeUInt32LE(ev.euid ?? h.uid, F.euid);
+      buf.writeUInt32LE(ev.egid ?? h.gid, F.egid);
       buf.writeUInt16LE(tails[0].length, F.exe_len);
       buf.writeUInt16LE(tails[1].length, F.filename_len);
       break;

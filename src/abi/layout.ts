@@ -45,6 +45,8 @@ export const RG_FLAG = {
   PATH_UNRESOLVED: 1 << 2,
   PATH2_UNRESOLVED: 1 << 3,
   PATH_FROM_FILE: 1 << 4,
+  /** the walked file is unlinked (dentry unhashed or inode i_nlink == 0); the path is its last name */
+  PATH_DELETED: 1 << 5,
 } as const;
 
 /** enum rg_exec_source: rg_exec_syscall.source values. */
@@ -117,8 +119,8 @@ export const LAYOUT = {
     },
   },
   rg_process_exec: {
-    size: 64,
-    fields: { h: 0, old_pid: 56, exe_len: 60, filename_len: 62 },
+    size: 72,
+    fields: { h: 0, old_pid: 56, exe_len: 60, filename_len: 62, euid: 64, egid: 68 },
   },
   rg_exec_syscall: {
     size: 64,

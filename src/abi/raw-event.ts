@@ -44,7 +44,18 @@ export interface RawProcessExec {
   h: RawHeader;
   /** the tid that called execve (matches RawExecSyscall.h.tid) */
   old_pid: number;
-  /** dentry walk of bprm->file: what /proc/<pid>/exe shows (flag PATH_*) */
+  /**
+   * current->cred->euid.val after the exec (setuid bit applied; h.uid is the real uid).
+   * Always set by decodeRecord; optional only so that hand-built records written before the
+   * field existed still type-check: consumers read an absent value as h.uid (no escalation).
+   */
+  euid?: number;
+  /** current->cred->egid.val after the exec (setgid bit applied; h.gid is the real gid); absent: h.gid */
+  egid?: number;
+  /**
+   * dentry walk of bprm->file up to the mount namespace root: what /proc/<pid>/exe shows
+   * (host path for a chrooted task, "/memfd:<name> (deleted)" for a memfd; flags PATH_*)
+   */
   exe: string;
   /** bprm->filename: as passed to execve, may be relative (flag PATH2_*) */
   filename: string;
@@ -108,7 +119,10 @@ export interface RawFileWrite {
   iovcnt: U64;
   /** pwrite64: file offset; others: 0 (signed) */
   pos: U64;
-  /** dentry walk of the fd's struct file; "" when none */
+  /**
+   * dentry walk of the fd's struct file up to the mount namespace root; "/memfd:<name> (deleted)" for a
+   * memfd; "" when none (pipe, socket, fd not open). PATH_DELETED: the file was unlinked.
+   */
   path: string;
 }
 

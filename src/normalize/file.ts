@@ -90,7 +90,10 @@ export function normalizeOpen(ev: RawFileOpen, env: NormalizeEnv): FileOpenRecor
   };
 }
 
-/** rg_file_write (write / writev / pwrite64) -> file_write / file_writev / file_pwrite64. */
+/**
+ * rg_file_write (write / writev / pwrite64) -> file_write / file_writev / file_pwrite64.
+ * path_deleted: RG_FLAG_PATH_DELETED, the fd's file was unlinked (resolved_path is its last name).
+ */
 export function normalizeWrite(
   ev: RawFileWrite,
   env: NormalizeEnv,
@@ -100,23 +103,26 @@ export function normalizeWrite(
   const { agent_id, alert, comm, detection_type, exe_path, filename_truncated, gid, path_resolved } = c;
   const { pid, ppid, schema_version, tid, time, timestamp_ns, uid } = c;
   const resolved_path = normalizeFilePath(ev.path);
+  const path_deleted = (h.flags & RG_FLAG.PATH_DELETED) !== 0;
   const fd = ev.fd;
   if (ev.kind === RG_KIND.FILE_WRITEV) {
     return {
       agent_id, alert, comm, detection_type, event_type: 'file_writev', exe_path, fd, filename_truncated, gid,
-      iovcnt: ev.iovcnt, path_resolved, pid, ppid, resolved_path, schema_version, tid, time, timestamp_ns, uid,
+      iovcnt: ev.iovcnt, path_deleted, path_resolved, pid, ppid, resolved_path, schema_version, tid, time,
+      timestamp_ns, uid,
     };
   }
   if (ev.kind === RG_KIND.FILE_PWRITE64) {
     return {
       agent_id, alert, comm, count: ev.count, detection_type, event_type: 'file_pwrite64', exe_path, fd,
-      filename_truncated, gid, path_resolved, pid, pos: ev.pos, ppid, resolved_path, schema_version, tid, time,
-      timestamp_ns, uid,
+      filename_truncated, gid, path_deleted, path_resolved, pid, pos: ev.pos, ppid, resolved_path, schema_version,
+      tid, time, timestamp_ns, uid,
     };
   }
   return {
     agent_id, alert, comm, count: ev.count, detection_type, event_type: 'file_write', exe_path, fd,
-    filename_truncated, gid, path_resolved, pid, ppid, resolved_path, schema_version, tid, time, timestamp_ns, uid,
+    filename_truncated, gid, path_deleted, path_resolved, pid, ppid, resolved_path, schema_version, tid, time,
+    timestamp_ns, uid,
   };
 }
 

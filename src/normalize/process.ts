@@ -16,18 +16,26 @@ import {
 
 const EXEC_TRUNCATED = RG_FLAG.PATH_TRUNCATED | RG_FLAG.PATH2_TRUNCATED;
 
-/** rg_process_exec -> process_start; records the exec in the table and consumes its pending source. */
+/**
+ * rg_process_exec -> process_start; records the exec in the table and consumes its pending source.
+ * uid/gid are the real ids (header), euid/egid the effective ids after the exec: a setuid-root
+ * program run by nobody gives uid 65534, euid 0. An exec record without them (hand-built) gets
+ * the real ids.
+ */
 export function normalizeExec(ev: RawProcessExec, env: NormalizeEnv): ProcessStartRecord {
   const h = ev.h;
   const { entry, source } = env.table.exec(ev);
   return {
     agent_id: env.agentId,
     comm: entry.comm,
+    egid: ev.egid ?? h.gid,
+    euid: ev.euid ?? h.uid,
     event_type: 'process_start',
     exe_path: entry.exe_path,
     filename: ev.filename,
     filename_truncated: (h.flags & EXEC_TRUNCATED) !== 0,
     gid: h.gid,
+    path_deleted: (h.flags & RG_FLAG.PATH_DELETED) !== 0,
     pid: h.pid,
     ppid: entry.ppid,
     schema_version: OUTPUT_SCHEMA_VERSION,

@@ -1,0 +1,144 @@
+/** Targets of issue 4 checked against the figures, and the Markdown / JSON reports. */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const fmt = (v, d = 2) => (v === null || v === undefined || Number.isNaN(v) ? 'n/a' : Number(v).toFixed(d));
+const int = (v) => (v === null || v === undefined ? 'n/a' : Math.round(v).toLocaleString('en-US'));
+
+function condition(overhead, workload, name) {
+  return overhead.workloads.find((w) => w.id === workload)?.conditions[name] ?? null;
+}
+
+/**
+ * @typedef {object} TargetCheck
+ * @property {string} target  the issue's wording
+ * @property {string} measured
+ * @property {'pass'|'fail'|'n/a'} result n/a when the figure could not be measured in this run
+ */
+
+/** @returns {TargetCheck[]} the six targets of issue 4 in its order */
+export function checkTargets(results, s) {
+  const { overhead, throughput } = results;
+  const out = [];
+  const check = (target, measured, ok) => out.push({ target, measured, result: ok === null ? 'n/a' : ok ? 'pass' : 'fail' });
+
+  const unw = condition(overhead, 'open_unwatched', 'agent')?.ratio?.median ?? null;
+  check('open() loop, unwatched path: <= 1.05x', `${fmt(unw)}x`, unw === null ? null : unw <= 1.05);
+
+  const w = condition(overhead, 'open_watched', 'agent')?.ratio?.median ?? null;
+  const peers = Object.entries(overhead.workloads.find((x) => x.id === 'open_watched')?.conditions ?? {})
+    .filter(([name, c]) => name !== 'agent' && c.ratio?.median != null)
+    .map(([name, c]) => [name, c.ratio.median]);
+  const peerText = peers.length ? `; peers: ${peers.map(([n, r]) => `${n} ${fmt(r)}x`).join(', ')}` : '; no peer measured';
+  check(
+    'open() loop, watched path, every event written: <= 1.20x and lower than every peer',
+    `${fmt(w)}x${peerText}`,
+    w === null ? null : w <= 1.2 && peers.every(([, r]) => w < r),
+  );
+
+  const best = throughput.rounds.filter((r) => r.pass).sort((a, b) => b.rate - a.rate)[0] ?? null;
+  check(
+    '>= 300,000 events/s into the NDJSON file, zero drops, agent <= 1 core',
+    best ? `${int(best.rate)}/s zero-drop (achieved ${int(best.achieved_per_sec)}/s), agent ${fmt(best.cpu_core_pct, 0)}% of a core` : 'no passing round',
+    best ? best.rate >= 300_000 && (best.cpu_core_pct ?? 0) <= 100 : false,
+  );
+
+  const agentExec = condition(overhead, 'exec', 'agent')?.cpu_ms_per_1k_ops?.median ?? null;
+  const snoop = condition(overhead, 'exec', 'execsnoop');
+  const snoopExec = snoop?.cpu_ms_per_1k_ops?.median ?? null;
+  check(
+    'agent CPU per 1,000 execs lower than execsnoop',
+    `agent ${fmt(agentExec, 1)} ms, execsnoop ${snoop?.unavailable ? 'unavailable' : `${fmt(snoopExec, 1)} ms`}`,
+    agentExec === null || snoopExec === null ? null : agentExec < snoopExec,
+  );
+
+  const rssRound = throughput.rounds.find((r) => r.rate === s.rssRate) ?? null;
+  check(
+    `RSS <= 120 MB at ${int(s.rssRate)} events/s`,
+    rssRound ? `${fmt(rssRound.rss_max_kb / 1024, 1)} MiB (max sampled)` : `no ${int(s.rssRate)}/s round`,
+    rssRound ? rssRound.rss_max_kb <= 120 * 1024 : null,
+  );
+
+  const mod = throughput.rounds.find((r) => r.rate === s.moderateRate) ?? null;
+  check(
+    `event-to-disk p99 <= 100 ms at moderate load (${int(s.moderateRate)} events/s)`,
+    mod ? `p50 ${fmt(mod.latency_ms.p50, 1)} ms, p99 ${fmt(mod.latency_ms.p99, 1)} ms` : `no ${int(s.moderateRate)}/s round`,
+    mod && mod.latency_ms.p99 !== null ? mod.latency_ms.p99 <= 100 : null,
+  );
+  return out;
+}
+
+/** @returns {string} the Markdown report */
+export function renderMarkdown(results, s) {
+  const L = [];
+  L.push(`# rand-guard bench, ${results.started_at}`, '');
+  L.push(`Machine: ${results.machine.kernel}, ${results.machine.cpus} CPUs, Node ${results.machine.node}. Duration: ${fmt(results.duration_s, 0)} s.`);
+  L.push(
+    `Settings: ${s.seconds} s per run, ${s.pairs} pairs per workload (peers in ${s.peerPairs}), ramp from ${int(s.rampStart)}/s x2 per round, ${s.rampSeconds} s per round (${s.rampOp}). Agent config: config/rand-guard.toml with file output and \`max_events_per_second\` raised to ${int(results.agent_max_events_per_second)} (no rate limiting in this run).`,
+  );
+  if (s.smoke) L.push('', '**BENCH_SMOKE=1: harness smoke run (one agent session, one short pair, no peers). These figures are not a measurement.**');
+  L.push('', '## Targets (issue 4)', '', '| target | measured | result |', '|---|---|---|');
+  for (const t of results.targets) L.push(`| ${t.target} | ${t.measured} | ${t.result === 'pass' ? 'pass' : t.result === 'fail' ? '**FAIL**' : 'n/a'} |`);
+
+  L.push('', '## Overhead', '', 'Slowdown = baseline ops/s / ops/s with the tracer running; each traced run is bracketed by two baselines. Median [min-max] over the pairs. Tracer CPU = utime+stime of the tracer process(es) during the run.', '');
+  L.push('| workload | baseline ops/s | tracer | slowdown | spread | traced ops/s | tracer CPU ms / 1k ops | tracer CPU % core | pairs |', '|---|---|---|---|---|---|---|---|---|');
+  for (const w of results.overhead.workloads) {
+    for (const [name, c] of Object.entries(w.conditions)) {
+      if (c.unavailable) {
+        L.push(`| ${w.title} | ${int(w.baseline_ops_per_sec.median)} | ${name} | unavailable | ${c.unavailable} | | | | 0 |`);
+        continue;
+      }
+      const lost = c.runs.some((r) => r.lost_events) ? ' (lost events)' : '';
+      const drops = c.runs.some((r) => r.drops && Object.keys(r.drops).length) ? ' (drops)' : '';
+      L.push(
+        `| ${w.title} | ${int(w.baseline_ops_per_sec.median)} | ${name}${lost}${drops} | ${fmt(c.ratio.median)}x | ${fmt(c.ratio.min)}-${fmt(c.ratio.max)} | ${int(c.ops_per_sec.median)} | ${fmt(c.cpu_ms_per_1k_ops.median, 1)} | ${fmt(c.cpu_core_pct.median, 0)} | ${c.ratio.n} |`,
+      );
+    }
+  }
+
+  const exec = results.overhead.workloads.find((w) => w.id === 'exec');
+  if (exec) {
+    L.push('', '## Exec storm', '', 'fork+exec of /bin/true as fast as one process can (the exec workload above). Each exec gives the agent several records (fork, exec, the dynamic loader\'s open of /etc/ld.so.cache, exit); execsnoop prints one line.', '');
+    L.push('| tracer | execs/s | CPU ms per 1,000 execs | CPU % of a core |', '|---|---|---|---|');
+    for (const [name, c] of Object.entries(exec.conditions)) {
+      if (c.unavailable) continue;
+      L.push(`| ${name} | ${int(c.ops_per_sec.median)} | ${fmt(c.cpu_ms_per_1k_ops.median, 1)} | ${fmt(c.cpu_core_pct.median, 1)} |`);
+    }
+  }
+
+  const tp = results.throughput;
+  L.push('', '## Throughput ramp', '');
+  L.push(`Rate-limited ${tp.op}() of a watched file (/etc), ${tp.seconds} s per round, one fresh agent per round. Pass = every generated event in the NDJSON file, every drop counter of the final health record 0, and >= 95% of the asked rate reached. Highest zero-drop rate: **${tp.max_zero_drop_rate === null ? 'none' : int(tp.max_zero_drop_rate)} events/s**.`, '');
+  L.push('| asked/s | achieved/s | written / generated | drops | agent CPU % core | CPU ms / 1k events | RSS max MiB | p50 ms | p99 ms | max ms | result |', '|---|---|---|---|---|---|---|---|---|---|---|');
+  for (const r of tp.rounds) {
+    const drops = Object.keys(r.drops).length ? Object.entries(r.drops).map(([k, v]) => `${k}=${v}`).join(' ') : '0';
+    L.push(
+      `| ${int(r.rate)} | ${int(r.achieved_per_sec)} | ${int(r.written)} / ${int(r.generated)} | ${drops} | ${fmt(r.cpu_core_pct, 0)} | ${fmt(r.cpu_ms_per_1k_events, 2)} | ${fmt(r.rss_max_kb / 1024, 1)} | ${fmt(r.latency_ms.p50, 1)} | ${fmt(r.latency_ms.p99, 1)} | ${fmt(r.latency_ms.max, 1)} | ${r.pass ? 'pass' : '**FAIL**'} |`,
+    );
+  }
+  L.push('', 'Latency: the harness stats the output file every 5 ms (CLOCK_MONOTONIC, size); a record counts as on disk at the first sample whose size covers its line; latency = that time - the record\'s `timestamp_ns` (bpf_ktime_get_ns, same clock). Upper bound by <= 5 ms.');
+
+  const un = Object.entries(results.overhead.unavailable);
+  if (un.length) {
+    L.push('', '## Peers that could not run here', '');
+    for (const [n, why] of un) L.push(`- ${n}: ${why}`);
+  }
+  if (results.peers.length) {
+    L.push('', '## Peers', '');
+    for (const p of results.peers) L.push(`- ${p.name}: ${p.what}`);
+  }
+  return `${L.join('\n')}\n`;
+}
+
+/**
+ * Writes report-<stamp>.md and report-<stamp>.json into dir.
+ * @returns {{md:string, json:string}} their paths
+ */
+export function writeReports(dir, stamp, markdown, results) {
+  mkdirSync(dir, { recursive: true });
+  const md = join(dir, `report-${stamp}.md`);
+  const json = join(dir, `report-${stamp}.json`);
+  writeFileSync(md, markdown);
+  writeFileSync(json, `${JSON.stringify(results, null, 2)}\n`);
+  return { md, json };
+}
