@@ -91,6 +91,13 @@ test('paths longer than the capture buffer set filename_truncated', async (t) =>
     assert.ok(String(open.filename).length <= 1024 + 1);
     const ok = await agent.waitFor((r) => isOpen(r) && r.filename === short, 'short open');
     assert.equal(ok.filename_truncated, false);
+    // The write is resolved from the file by a dentry walk that keeps the deepest components:
+    // its top is cut, so it cannot be judged against watch paths and must still be reported.
+    const write = await agent.waitFor(
+      (r) => r.event_type === 'file_write' && r.filename_truncated === true && String(r.resolved_path).endsWith('/file.txt'),
+      'truncated write',
+    );
+    assert.ok(String(write.resolved_path).length <= 1024 + 1);
   } finally {
     await agent.stop();
   }

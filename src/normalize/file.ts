@@ -172,8 +172,12 @@ export function normalizeUnlink(ev: RawFileUnlink, env: NormalizeEnv): FileUnlin
 /**
  * §6.4 path choice: filename for open/unlink, resolved_path for the write
  * family, and old OR new path for the rename family.
+ * A truncated path is always kept: a cut dentry walk lost its top components,
+ * so neither watch nor exclude prefixes can be judged (the kernel keeps such
+ * records for the same reason); the record says filename_truncated.
  */
 export function fileRecordPasses(record: FileRecord, filter: UserspaceFilter): boolean {
+  if (record.filename_truncated) return true;
   switch (record.event_type) {
     case 'file_open':
     case 'file_openat2':
