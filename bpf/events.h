@@ -46,6 +46,7 @@ enum rg_kind {
 	RG_KIND_FILE_UNLINKAT = 16,  /* struct rg_file_unlink    -> file_unlinkat */
 	RG_KIND_NETWORK_BIND = 17,   /* struct rg_network        -> network_bind */
 	RG_KIND_NETWORK_LISTEN = 18, /* struct rg_network        -> network_listen */
+	RG_KIND_NETWORK_ACCEPT = 19, /* struct rg_network        -> network_accept */
 };
 
 /*
@@ -165,19 +166,57 @@ struct rg_file_unlink {
 enum rg_direction {
 	RG_DIRECTION_OUTBOUND = 1, /* connect */
 	RG_DIRECTION_LISTENER = 2, /* bind, listen */
+	RG_DIRECTION_INBOUND = 3,  /* accept, accept4 */
 };
 
-/* sys_enter_connect / bind / listen. No tail. */
+/* Outcome of the syscall (rg_network.result), read at sys_exit. */
+enum rg_net_result {
+	RG_NET_RESULT_NONE = 0,        /* not observed */
+	RG_NET_RESULT_SUCCESS = 1,     /* returned 0 (accept: a new fd >= 0) */
+	RG_NET_RESULT_IN_PROGRESS = 2, /* connect returned -EINPROGRESS (non-blocking socket) */
+	RG_NET_RESULT_FAILED = 3,      /* returned -errno; the errno is in rg_network.err */
+};
+
+/* rg_network.net_flags bits: which parts of the record hold data. */
+enum rg_net_flag {
+	RG_NET_SOCK_READ = 1 << 0,  /* sock_family, sock_type, protocol were read from the fd's struct sock */
+	RG_NET_LOCAL_SET = 1 << 1,  /* local_addr / local_port hold an IPv4/IPv6 endpoint */
+	RG_NET_REMOTE_SET = 1 << 2, /* remote_addr / remote_port hold an IPv4/IPv6 endpoint */
+	RG_NET_PATH_LOCAL = 1 << 3, /* the tail is the local AF_UNIX sun_path (bind) */
+	RG_NET_PATH_REMOTE = 1 << 4, /* the tail is the remote AF_UNIX sun_path (connect) */
+};
+
+/* Bytes of sun_path (struct sockaddr_un) */
+#define RG_UNIX_PATH_MAX 108
+
+/*
+ * connect / bind / listen / accept / accept4, sent at sys_exit (the entry
+ * program stashes the record per thread; header and timestamp are from
+ * sys_enter). Tail: path_len bytes of AF_UNIX sun_path as given (up to
+ * addrlen - 2, at most RG_UNIX_PATH_MAX; an abstract name starts with a NUL).
+ * Socket facts come from current->files->fdt->fd[fd]->private_data
+ * (struct socket)->sk, read at sys_exit.
+ */
 struct rg_network {
 	struct rg_header h;
-	__u16 family;       /* sa_family: AF_INET = 2, AF_INET6 = 10, other raw values kept; listen: 0 */
-	__u16 port;         /* host order (ntohs of sin_port / sin6_port); 0 when not parsed */
-	__s32 socket_fd;    /* fd argument */
-	__u32 addr_len;     /* addrlen argument (connect/bind); 0 for listen */
-	__s32 backlog;      /* listen backlog; 0 otherwise */
-	__u8 addr[16];      /* network order: AF_INET uses addr[0..4), AF_INET6 all 16 (sin6_addr) */
-	__u8 direction;     /* enum rg_direction */
-	__u8 _pad[7];
+	__u16 family;          /* connect/bind: sa_family of the user sockaddr; listen/accept: sk->__sk_common.skc_family */
+	__u16 sock_family;     /* sk->__sk_common.skc_family (RG_NET_SOCK_READ) */
+	__u16 sock_type;       /* sk->sk_type: SOCK_STREAM 1, SOCK_DGRAM 2, SOCK_RAW 3, ... (RG_NET_SOCK_READ) */
+	__u16 protocol;        /* sk->sk_protocol: IPPROTO_TCP 6, IPPROTO_UDP 17, ... (RG_NET_SOCK_READ) */
+	__s32 socket_fd;       /* fd argument; accept: the new fd (return value) */
+	__s32 listen_fd;       /* accept: the listening fd argument; -1 otherwise */
+	__u32 addr_len;        /* addrlen argument (connect/bind); 0 otherwise */
+	__s32 backlog;         /* listen backlog; 0 otherwise */
+	__s32 err;             /* positive errno when result is RG_NET_RESULT_FAILED, else 0 */
+	__u16 local_port;      /* host order: bind: sin_port of the sockaddr; others: sk skc_num */
+	__u16 remote_port;     /* host order: connect: sin_port of the sockaddr; accept: ntohs(skc_dport) */
+	__u8 local_addr[16];   /* network order; sock_family (bind: family) AF_INET uses [0..4): skc_rcv_saddr / skc_v6_rcv_saddr */
+	__u8 remote_addr[16];  /* network order; family AF_INET uses [0..4): connect: sockaddr; accept: skc_daddr / skc_v6_daddr */
+	__u16 path_len;        /* tail bytes (AF_UNIX sun_path) */
+	__u8 direction;        /* enum rg_direction */
+	__u8 result;           /* enum rg_net_result */
+	__u8 net_flags;        /* enum rg_net_flag bits */
+	__u8 _pad[3];
 };
 
 /*

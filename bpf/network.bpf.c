@@ -1,70 +1,217 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Network family: connect, bind, listen (socket syscalls at entry).
+ * Network family: connect, bind, listen, accept, accept4.
+ *
+ * Each syscall is seen twice. sys_enter parses the user's arguments (the
+ * sockaddr of connect/bind, listen's backlog, accept's listening fd) into a
+ * record stashed per thread; sys_exit adds what only exists afterwards (the
+ * outcome, the accepted fd, the port the kernel chose) and the socket's own
+ * facts read from its struct sock (lib/socket.h), then sends it. The record
+ * keeps the header (and timestamp) of the entry.
  */
 #include "lib/maps.h"
 #include "lib/record.h"
-#include "lib/sockaddr.h"
+#include "lib/socket.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
-/* connect/bind(int fd, struct sockaddr *uservaddr, int addrlen) */
-static __always_inline int rg_sockaddr_call(struct trace_event_raw_sys_enter *ctx, __u16 kind,
-					    __u8 direction)
+/* include/uapi/asm-generic/errno.h */
+#define RG_EINPROGRESS 115
+
+/* A record under construction: the fixed part, then room for its sun_path tail. */
+struct rg_net_stash {
+	struct rg_network n;
+	char path[RG_UNIX_PATH_MAX];
+	__u32 _pad;
+};
+
+/*
+ * Keyed by pid_tgid: a thread is in one syscall at a time. LRU so that an
+ * entry whose exit never ran (programs attached or detached mid-syscall, a
+ * thread killed in a blocking accept) is evicted instead of filling the
+ * map; userspace attaches each sys_exit_* before its sys_enter_*.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, struct rg_net_stash);
+} rg_net_pending SEC(".maps");
+
+/*
+ * Builds the entry part of a record of kind in the record scratch and
+ * stashes it for this thread's sys_exit. uaddr/addrlen: the user sockaddr
+ * of connect/bind (NULL for listen/accept). A connect/bind whose sockaddr
+ * cannot be parsed is counted (RG_CNT_NET_UNPARSED) and gives no record.
+ */
+static __always_inline int rg_net_enter(__u16 kind, __u8 direction, long fd, const void *uaddr, long addrlen,
+					long backlog)
 {
 	struct rg_config cfg;
-	struct rg_network *e;
-	long addrlen = ctx->args[2];
+	struct rg_network *n;
+	__u64 key = bpf_get_current_pid_tgid();
+	bool has_addr = kind == RG_KIND_NETWORK_CONNECT || kind == RG_KIND_NETWORK_BIND;
 
 	rg_load_config(&cfg);
 	if (rg_is_self(&cfg, RG_CNT_SELF_NETWORK))
 		return 0;
-	e = rg_scratch(&rg_record_buf);
-	if (!e)
+	n = rg_scratch(&rg_record_buf);
+	if (!n)
 		return 0;
-	__builtin_memset(e, 0, sizeof(*e));
-	if (!rg_parse_sockaddr(e, (const void *)ctx->args[1], addrlen)) {
+	__builtin_memset(n, 0, sizeof(struct rg_net_stash));
+	if (has_addr && !rg_parse_sockaddr(n, uaddr, addrlen, direction == RG_DIRECTION_OUTBOUND)) {
 		rg_count(RG_CNT_NET_UNPARSED);
 		return 0;
 	}
-	rg_fill_header(&e->h, kind);
-	e->socket_fd = (int)ctx->args[0];
-	e->addr_len = (__u32)addrlen;
-	e->direction = direction;
-	rg_submit(&cfg, e, sizeof(*e), RG_CNT_DROP_NETWORK);
+	rg_fill_header(&n->h, kind);
+	n->direction = direction;
+	n->listen_fd = -1;
+	if (kind == RG_KIND_NETWORK_ACCEPT) {
+		n->listen_fd = (int)fd;
+		n->socket_fd = -1;
+	} else {
+		n->socket_fd = (int)fd;
+	}
+	if (has_addr)
+		n->addr_len = (__u32)addrlen;
+	n->backlog = (int)backlog;
+	bpf_map_update_elem(&rg_net_pending, &key, n, BPF_ANY);
 	return 0;
 }
 
+/* Outcome of a syscall that returns 0 or -errno. */
+static __always_inline void rg_net_result(struct rg_network *n, long ret)
+{
+	if (ret == 0) {
+		n->result = RG_NET_RESULT_SUCCESS;
+	} else if (ret == -RG_EINPROGRESS && n->h.kind == RG_KIND_NETWORK_CONNECT) {
+		n->result = RG_NET_RESULT_IN_PROGRESS;
+	} else {
+		n->result = RG_NET_RESULT_FAILED;
+		n->err = (int)-ret;
+	}
+}
+
+/* Completes this thread's stashed record of kind with the syscall's return value ret and sends it. */
+static __always_inline int rg_net_exit(__u16 kind, long ret)
+{
+	struct rg_config cfg;
+	struct rg_network *n;
+	struct rg_net_stash *v;
+	__u64 key = bpf_get_current_pid_tgid();
+	__u32 tail;
+
+	v = bpf_map_lookup_elem(&rg_net_pending, &key);
+	if (!v)
+		return 0;
+	n = rg_scratch(&rg_record_buf);
+	if (!n)
+		return 0;
+	if (bpf_probe_read_kernel(n, sizeof(struct rg_net_stash), v)) {
+		bpf_map_delete_elem(&rg_net_pending, &key);
+		return 0;
+	}
+	bpf_map_delete_elem(&rg_net_pending, &key);
+	if (n->h.kind != kind)
+		return 0;
+	switch (kind) {
+	case RG_KIND_NETWORK_CONNECT:
+		rg_net_result(n, ret);
+		/* the local endpoint the kernel picked; none after a failure */
+		rg_read_sock(n, n->socket_fd, n->result != RG_NET_RESULT_FAILED, false);
+		break;
+	case RG_KIND_NETWORK_BIND:
+		rg_net_result(n, ret);
+		/* bound to port 0: the socket holds the port the kernel chose */
+		rg_read_sock(n, n->socket_fd, n->result == RG_NET_RESULT_SUCCESS, false);
+		break;
+	case RG_KIND_NETWORK_LISTEN:
+		rg_net_result(n, ret);
+		rg_read_sock(n, n->socket_fd, true, false);
+		n->family = n->sock_family;
+		break;
+	case RG_KIND_NETWORK_ACCEPT:
+		if (ret < 0)
+			return 0; /* no connection was accepted */
+		n->result = RG_NET_RESULT_SUCCESS;
+		n->socket_fd = (int)ret;
+		rg_read_sock(n, ret, true, true);
+		n->family = n->sock_family;
+		break;
+	default:
+		return 0;
+	}
+	rg_load_config(&cfg);
+	tail = n->path_len;
+	if (tail > RG_UNIX_PATH_MAX)
+		tail = RG_UNIX_PATH_MAX;
+	rg_submit(&cfg, n, sizeof(struct rg_network) + tail, RG_CNT_DROP_NETWORK);
+	return 0;
+}
+
+/* connect(int fd, struct sockaddr *uservaddr, int addrlen) */
 SEC("tracepoint/syscalls/sys_enter_connect")
 int sys_enter_connect(struct trace_event_raw_sys_enter *ctx)
 {
-	return rg_sockaddr_call(ctx, RG_KIND_NETWORK_CONNECT, RG_DIRECTION_OUTBOUND);
+	return rg_net_enter(RG_KIND_NETWORK_CONNECT, RG_DIRECTION_OUTBOUND, ctx->args[0],
+			    (const void *)ctx->args[1], ctx->args[2], 0);
 }
 
+SEC("tracepoint/syscalls/sys_exit_connect")
+int sys_exit_connect(struct trace_event_raw_sys_exit *ctx)
+{
+	return rg_net_exit(RG_KIND_NETWORK_CONNECT, ctx->ret);
+}
+
+/* bind(int fd, struct sockaddr *umyaddr, int addrlen) */
 SEC("tracepoint/syscalls/sys_enter_bind")
 int sys_enter_bind(struct trace_event_raw_sys_enter *ctx)
 {
-	return rg_sockaddr_call(ctx, RG_KIND_NETWORK_BIND, RG_DIRECTION_LISTENER);
+	return rg_net_enter(RG_KIND_NETWORK_BIND, RG_DIRECTION_LISTENER, ctx->args[0],
+			    (const void *)ctx->args[1], ctx->args[2], 0);
 }
 
-/* listen(int fd, int backlog): no address (there is no socket table here). */
+SEC("tracepoint/syscalls/sys_exit_bind")
+int sys_exit_bind(struct trace_event_raw_sys_exit *ctx)
+{
+	return rg_net_exit(RG_KIND_NETWORK_BIND, ctx->ret);
+}
+
+/* listen(int fd, int backlog) */
 SEC("tracepoint/syscalls/sys_enter_listen")
 int sys_enter_listen(struct trace_event_raw_sys_enter *ctx)
 {
-	struct rg_config cfg;
-	struct rg_network *e;
+	return rg_net_enter(RG_KIND_NETWORK_LISTEN, RG_DIRECTION_LISTENER, ctx->args[0], NULL, 0, ctx->args[1]);
+}
 
-	rg_load_config(&cfg);
-	if (rg_is_self(&cfg, RG_CNT_SELF_NETWORK))
-		return 0;
-	e = rg_scratch(&rg_record_buf);
-	if (!e)
-		return 0;
-	__builtin_memset(e, 0, sizeof(*e));
-	rg_fill_header(&e->h, RG_KIND_NETWORK_LISTEN);
-	e->socket_fd = (int)ctx->args[0];
-	e->backlog = (int)ctx->args[1];
-	e->direction = RG_DIRECTION_LISTENER;
-	rg_submit(&cfg, e, sizeof(*e), RG_CNT_DROP_NETWORK);
-	return 0;
+SEC("tracepoint/syscalls/sys_exit_listen")
+int sys_exit_listen(struct trace_event_raw_sys_exit *ctx)
+{
+	return rg_net_exit(RG_KIND_NETWORK_LISTEN, ctx->ret);
+}
+
+/* accept(int fd, struct sockaddr *upeer_sockaddr, int *upeer_addrlen): the peer is read from the new socket */
+SEC("tracepoint/syscalls/sys_enter_accept")
+int sys_enter_accept(struct trace_event_raw_sys_enter *ctx)
+{
+	return rg_net_enter(RG_KIND_NETWORK_ACCEPT, RG_DIRECTION_INBOUND, ctx->args[0], NULL, 0, 0);
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept")
+int sys_exit_accept(struct trace_event_raw_sys_exit *ctx)
+{
+	return rg_net_exit(RG_KIND_NETWORK_ACCEPT, ctx->ret);
+}
+
+/* accept4(int fd, struct sockaddr *upeer_sockaddr, int *upeer_addrlen, int flags) */
+SEC("tracepoint/syscalls/sys_enter_accept4")
+int sys_enter_accept4(struct trace_event_raw_sys_enter *ctx)
+{
+	return rg_net_enter(RG_KIND_NETWORK_ACCEPT, RG_DIRECTION_INBOUND, ctx->args[0], NULL, 0, 0);
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept4")
+int sys_exit_accept4(struct trace_event_raw_sys_exit *ctx)
+{
+	return rg_net_exit(RG_KIND_NETWORK_ACCEPT, ctx->ret);
 }

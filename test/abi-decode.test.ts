@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeBatch, decodeRecord, type DecodeResult } from '../src/abi/decode.js';
 import { encodeBatch, encodeRecord, rawHeader } from '../src/abi/encode.js';
-import { HEADER_SIZE, LAYOUT, RG_FLAG, RG_KIND, RG_SCHEMA_VERSION } from '../src/abi/layout.js';
-import type { RawEvent } from '../src/abi/raw-event.js';
+import { HEADER_SIZE, LAYOUT, RG_FLAG, RG_KIND, RG_NET_FLAG, RG_NET_RESULT, RG_SCHEMA_VERSION } from '../src/abi/layout.js';
+import type { RawEvent, RawNetwork } from '../src/abi/raw-event.js';
 
 const h = (kind: number) =>
   rawHeader({ kind, timestamp_ns: 81234567890123, pid: 4242, tid: 4243, ppid: 4100, uid: 1000, gid: 1001, comm: 'bash', flags: 0 });
@@ -12,6 +12,15 @@ function addr(...bytes: number[]): Uint8Array {
   const a = new Uint8Array(16);
   a.set(bytes);
   return a;
+}
+
+/** A network event with every field given (defaults: nothing read, no tail). */
+function net(kind: RawNetwork['kind'], o: Partial<Omit<RawNetwork, 'kind' | 'h'>>): RawNetwork {
+  return {
+    kind, h: h(kind), family: 0, sock_family: 0, sock_type: 0, protocol: 0, socket_fd: 3, listen_fd: -1, addr_len: 0,
+    backlog: 0, err: 0, local_port: 0, remote_port: 0, local_addr: addr(), remote_addr: addr(), direction: 1, result: 0,
+    net_flags: 0, path: '', ...o,
+  };
 }
 
 /** One valid event of every kind. */
@@ -30,9 +39,21 @@ const SAMPLES: RawEvent[] = [
   { kind: RG_KIND.FILE_RENAMEAT2, h: h(14), flags: 1, olddfd: 3, newdfd: 4, old_path: '/etc/cron.d/.x', new_path: '/etc/cron.d/job' },
   { kind: RG_KIND.FILE_UNLINK, h: h(15), flags: 0, dfd: -100, path: '/etc/a' },
   { kind: RG_KIND.FILE_UNLINKAT, h: h(16), flags: 0x200, dfd: -100, path: '/etc/dir' },
-  { kind: RG_KIND.NETWORK_CONNECT, h: h(3), family: 2, port: 4444, socket_fd: 3, addr_len: 16, backlog: 0, addr: addr(127, 0, 0, 1), direction: 1 },
-  { kind: RG_KIND.NETWORK_BIND, h: h(17), family: 10, port: 8080, socket_fd: 4, addr_len: 28, backlog: 0, addr: addr(0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1), direction: 2 },
-  { kind: RG_KIND.NETWORK_LISTEN, h: h(18), family: 0, port: 0, socket_fd: 4, addr_len: 0, backlog: 128, addr: addr(), direction: 2 },
+  net(RG_KIND.NETWORK_CONNECT, {
+    family: 2, sock_family: 2, sock_type: 1, protocol: 6, addr_len: 16, remote_port: 4444, remote_addr: addr(127, 0, 0, 1),
+    local_port: 40000, local_addr: addr(127, 0, 0, 1), result: RG_NET_RESULT.FAILED, err: 111,
+    net_flags: RG_NET_FLAG.SOCK_READ | RG_NET_FLAG.REMOTE_SET,
+  }),
+  net(RG_KIND.NETWORK_BIND, {
+    family: 10, socket_fd: 4, addr_len: 28, local_port: 8080, local_addr: addr(0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1),
+    direction: 2, result: RG_NET_RESULT.SUCCESS, net_flags: RG_NET_FLAG.LOCAL_SET,
+  }),
+  net(RG_KIND.NETWORK_LISTEN, { family: 2, sock_family: 2, sock_type: 1, protocol: 6, socket_fd: 4, backlog: 128, direction: 2, result: 1 }),
+  net(RG_KIND.NETWORK_ACCEPT, {
+    family: 10, sock_family: 10, sock_type: 1, protocol: 6, socket_fd: 5, listen_fd: 4, direction: 3, result: 1,
+    local_port: 4444, remote_port: 51000, remote_addr: addr(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 127, 0, 0, 1),
+    net_flags: RG_NET_FLAG.SOCK_READ | RG_NET_FLAG.LOCAL_SET | RG_NET_FLAG.REMOTE_SET,
+  }),
 ];
 
 function ok(r: DecodeResult): RawEvent {
@@ -86,8 +107,8 @@ test('a wrong schema version is invalid_schema (1 = the original, 3)', () => {
   }
 });
 
-test('unknown kinds are unsupported_kind (0, 2, 19, 9999)', () => {
-  for (const kind of [0, 2, 19, 9999]) {
+test('unknown kinds are unsupported_kind (0, 2, 20, 9999)', () => {
+  for (const kind of [0, 2, 20, 9999]) {
     const buf = encodeRecord(SAMPLES[1], { kind });
     expectFailure(decodeRecord(buf, 0, buf.length), 'unsupported_kind', new RegExp(`kind ${kind}`));
   }
@@ -195,7 +216,7 @@ test('decoded events do not alias the input buffer', () => {
   const ev = ok(decodeRecord(buf, 0, buf.length));
   buf.fill(0);
   if (ev.kind !== RG_KIND.NETWORK_CONNECT) assert.fail('wrong kind');
-  assert.deepEqual([...ev.addr.subarray(0, 4)], [127, 0, 0, 1]);
+  assert.deepEqual([...ev.remote_addr.subarray(0, 4)], [127, 0, 0, 1]);
   assert.equal(ev.h.comm, 'bash');
 });
 
@@ -230,4 +251,33 @@ test('decodeBatch on an empty batch calls nothing', () => {
   let calls = 0;
   decodeBatch(Buffer.alloc(0), () => calls++);
   assert.equal(calls, 0);
+});
+
+test('network: an AF_UNIX path tail round-trips byte-exact (abstract NUL, non-UTF-8), its length is checked', () => {
+  const raw = '\0rg-\xff\0x';
+  const sample = net(RG_KIND.NETWORK_CONNECT, { family: 1, addr_len: 2 + raw.length, path: raw, net_flags: RG_NET_FLAG.PATH_REMOTE });
+  const buf = encodeRecord(sample);
+  assert.equal(buf.length, LAYOUT.rg_network.size + raw.length);
+  const ev = ok(decodeRecord(buf, 0, buf.length));
+  if (ev.kind !== RG_KIND.NETWORK_CONNECT) assert.fail('wrong kind');
+  assert.equal(ev.path, raw);
+  // path_len beyond sun_path (108) is malformed even when header.size agrees
+  const long = encodeRecord(net(RG_KIND.NETWORK_BIND, { family: 1, path: 'p'.repeat(109) }));
+  const bad = decodeRecord(long, 0, long.length);
+  assert.equal(bad.ok, false);
+  // a tail not covered by header.size
+  const short = Buffer.from(buf);
+  short.writeUInt16LE(LAYOUT.rg_network.size, LAYOUT.rg_header.fields.size);
+  assert.equal(decodeRecord(short, 0, LAYOUT.rg_network.size).ok, false);
+});
+
+test('network: result, errno, listen_fd and socket facts decode at their offsets', () => {
+  const buf = encodeRecord(SAMPLES[14]);
+  assert.equal(buf.readUInt16LE(LAYOUT.rg_network.fields.protocol), 6);
+  const ev = ok(decodeRecord(buf, 0, buf.length));
+  if (ev.kind !== RG_KIND.NETWORK_CONNECT) assert.fail('wrong kind');
+  assert.deepEqual([ev.result, ev.err, ev.sock_type, ev.protocol, ev.remote_port, ev.local_port], [3, 111, 1, 6, 4444, 40000]);
+  const acc = ok(decodeRecord(encodeRecord(SAMPLES[17]), 0, LAYOUT.rg_network.size));
+  if (acc.kind !== RG_KIND.NETWORK_ACCEPT) assert.fail('wrong kind');
+  assert.deepEqual([acc.listen_fd, acc.socket_fd, acc.direction, acc.remote_port], [4, 5, 3, 51000]);
 });

@@ -73,8 +73,16 @@ test('file events and file collection must agree', () => {
   rejects(exampleWith(['process = true\nfile = true', 'process = true\nfile = false']), 'file collection is enabled but file events are disabled');
 });
 
-test('network hook accept is unsupported even while network collection is disabled', () => {
-  const err = rejects(exampleWith(['hooks = ["connect", "bind", "listen"]', 'hooks = ["connect", "bind", "listen", "accept"]']), "network hook 'accept' is not supported by the current runtime");
+test('network hooks accept and accept4 are supported', () => {
+  const accepts = exampleWith(['hooks = ["connect", "bind", "listen"]', 'hooks = ["connect", "bind", "listen", "accept", "accept4"]']);
+  assert.deepEqual(accepts.network.hooks, ['connect', 'bind', 'listen', 'accept', 'accept4']);
+  assert.doesNotThrow(() => validateRuntime(accepts, 'cfg.toml'));
+  const on = exampleWith(...NETWORK_ON, ['hooks = ["connect", "bind", "listen"]', 'hooks = ["accept4", "accept"]']);
+  assert.doesNotThrow(() => validateRuntime(on, 'cfg.toml'));
+});
+
+test('an unknown network hook is unsupported even while network collection is disabled', () => {
+  const err = rejects(exampleWith(['hooks = ["connect", "bind", "listen"]', 'hooks = ["connect", "bind", "listen", "sendto"]']), "network hook 'sendto' is not supported by the current runtime");
   assert.equal(err.keyPath, 'network.hooks[3]');
 });
 

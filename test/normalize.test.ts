@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeRecord } from '../src/abi/decode.js';
 import { encodeRecord, rawHeader } from '../src/abi/encode.js';
-import { RG_FLAG, RG_KIND } from '../src/abi/layout.js';
+import { RG_FLAG, RG_KIND, RG_NET_FLAG, RG_NET_RESULT } from '../src/abi/layout.js';
 import type { RawEvent, RawHeader, RawNetwork } from '../src/abi/raw-event.js';
 import { UserspaceFilter, type FileFilterLists } from '../src/filter/userspace-filter.js';
 import { ProcessTable } from '../src/process-table/process-table.js';
@@ -10,6 +10,8 @@ import type { Annotator } from '../src/normalize/annotate.js';
 import { WallClock } from '../src/normalize/clock.js';
 import { Normalizer, type NormalizeResult } from '../src/normalize/normalizer.js';
 import { formatAddress } from '../src/normalize/network.js';
+import { familyName, protocolName, socketTypeName } from '../src/normalize/network-names.js';
+import { networkFacts } from '../src/detect/network-match.js';
 import { normalizeFilePath } from '../src/normalize/file.js';
 import type { FileWriteRecordBase, NormalizedRecord, ProcessStartRecord } from '../src/normalize/records.js';
 
@@ -49,14 +51,22 @@ function openEv(pid: number, path: string, o: { tid?: number; comm?: string; fla
   };
 }
 
-function netEv(kind: RawNetwork['kind'], pid: number, o: Partial<Omit<RawNetwork, 'kind' | 'h'>> & { comm?: string } = {}): RawEvent {
+/** A TCP/IPv4 record as the kernel sends it: 127.0.0.1:`port` on the record's side (remote for connect/accept). */
+function netEv(kind: RawNetwork['kind'], pid: number, o: Partial<Omit<RawNetwork, 'kind' | 'h'>> & { comm?: string; port?: number } = {}): RawEvent {
   const addr = new Uint8Array(16);
   addr.set([127, 0, 0, 1]);
+  const port = o.port ?? 4444;
+  const remoteSide = kind === RG_KIND.NETWORK_CONNECT || kind === RG_KIND.NETWORK_ACCEPT;
+  const { comm: _comm, port: _port, ...rest } = o;
   return {
     kind,
     h: hdr({ pid, tid: pid, comm: o.comm ?? 'nc' }),
-    family: 2, port: 4444, socket_fd: 3, addr_len: 16, backlog: 0, addr, direction: 1,
-    ...o,
+    family: 2, sock_family: 2, sock_type: 1, protocol: 6, socket_fd: 3, listen_fd: -1, addr_len: 16, backlog: 0, err: 0,
+    local_port: remoteSide ? 0 : port, remote_port: remoteSide ? port : 0,
+    local_addr: remoteSide ? new Uint8Array(16) : addr, remote_addr: remoteSide ? addr : new Uint8Array(16),
+    direction: 1, result: RG_NET_RESULT.SUCCESS,
+    net_flags: RG_NET_FLAG.SOCK_READ | (remoteSide ? RG_NET_FLAG.REMOTE_SET : RG_NET_FLAG.LOCAL_SET), path: '',
+    ...rest,
   } as RawEvent;
 }
 
@@ -162,9 +172,11 @@ test('after exec of curl, a connect takes comm/exe/ppid from the table (table co
   n.normalize(execEv(42, { ppid: 7, exe: '/usr/bin/curl', comm: 'curl' }));
   const r = record(n.normalize(netEv(RG_KIND.NETWORK_CONNECT, 42, { comm: 'rawcurl' })));
   assert.deepEqual(r, {
-    agent_id: 'dev-host-001', alert: false, comm: 'curl', detection_type: null, event_type: 'network_connect',
-    exe_path: '/usr/bin/curl', family: 'ipv4', gid: 0, pid: 42, ppid: 7, remote_addr: '127.0.0.1', remote_port: 4444,
-    schema_version: 1, socket_fd: 3, tid: 42, time: '2023-11-14T22:13:20.000001000Z', timestamp_ns: 1000, uid: 0,
+    agent_id: 'dev-host-001', alert: false, comm: 'curl', detection_type: null, errno: null, event_type: 'network_connect',
+    exe_path: '/usr/bin/curl', family: 'ipv4', gid: 0, local_addr: null, local_addr_raw: null, local_port: null, pid: 42,
+    ppid: 7, protocol: 'tcp', remote_addr: '127.0.0.1', remote_addr_raw: null, remote_path: null, remote_port: 4444,
+    result: 'success', schema_version: 1, socket_fd: 3, socket_type: 'stream', tid: 42, time: '2023-11-14T22:13:20.000001000Z',
+    timestamp_ns: 1000, uid: 0,
   });
 });
 
@@ -181,7 +193,7 @@ test('an unknown pid keeps the raw comm, ppid from the header (0), exe ""', () =
 
 test('a network annotator marks suspicious outbound ports', () => {
   const annotate: Annotator = (rec) =>
-    rec.event_type === 'network_connect' && [4444, 1337, 31337].includes(rec.remote_port) ? 'suspicious_outbound_port' : null;
+    rec.event_type === 'network_connect' && [4444, 1337, 31337].includes(rec.remote_port ?? 0) ? 'suspicious_outbound_port' : null;
   const { n } = setup(NO_LISTS, annotate);
   const hit = record(n.normalize(netEv(RG_KIND.NETWORK_CONNECT, 1)));
   assert.equal(hit.event_type === 'network_connect' && hit.alert, true);
@@ -383,21 +395,110 @@ test('the filter judges resolved_path for writes (empty -> rejected with watch l
 
 // --- network ---------------------------------------------------------------------
 
-test('bind -> local_addr/local_port; listen -> backlog, family unknown, "" and 0', () => {
+test('bind -> local_addr/local_port; listen -> the socket\'s endpoint, backlog; unreadable socket -> unknown, nulls', () => {
   const { n } = setup();
   const bind = record(n.normalize(netEv(RG_KIND.NETWORK_BIND, 5, { port: 8080 })));
   assert.equal(bind.event_type, 'network_bind');
   if (bind.event_type === 'network_bind') {
     assert.equal(bind.local_addr, '127.0.0.1');
     assert.equal(bind.local_port, 8080);
+    assert.equal(bind.local_path, null);
+    assert.deepEqual([bind.protocol, bind.socket_type, bind.result, bind.errno], ['tcp', 'stream', 'success', null]);
     assert.ok(!('remote_addr' in bind));
   }
-  const listen = record(n.normalize(netEv(RG_KIND.NETWORK_LISTEN, 5, { family: 0, port: 0, backlog: 128, addr: new Uint8Array(16) })));
+  const listen = record(n.normalize(netEv(RG_KIND.NETWORK_LISTEN, 5, { port: 39123, backlog: 128 })));
   if (listen.event_type !== 'network_listen') assert.fail('wrong type');
-  assert.equal(listen.backlog, 128);
-  assert.equal(listen.family, 'unknown');
-  assert.equal(listen.local_addr, '');
-  assert.equal(listen.local_port, 0);
+  assert.deepEqual([listen.family, listen.local_addr, listen.local_port, listen.backlog], ['ipv4', '127.0.0.1', 39123, 128]);
+  const blind = record(n.normalize(netEv(RG_KIND.NETWORK_LISTEN, 5, { family: 0, sock_family: 0, net_flags: 0, backlog: 1 })));
+  if (blind.event_type !== 'network_listen') assert.fail('wrong type');
+  assert.deepEqual([blind.family, blind.local_addr, blind.local_port, blind.protocol, blind.socket_type], ['unknown', null, null, null, null]);
+});
+
+test('connect outcome: success, in_progress, failed with the errno name; unknown errno as E<n>', () => {
+  const { n } = setup();
+  const conn = (o: Partial<RawNetwork>) => {
+    const r = record(n.normalize(netEv(RG_KIND.NETWORK_CONNECT, 5, o)));
+    if (r.event_type !== 'network_connect') assert.fail('wrong type');
+    return r;
+  };
+  assert.deepEqual([conn({}).result, conn({}).errno], ['success', null]);
+  const pending = conn({ result: RG_NET_RESULT.IN_PROGRESS });
+  assert.deepEqual([pending.result, pending.errno, pending.remote_port], ['in_progress', null, 4444]);
+  const refused = conn({ result: RG_NET_RESULT.FAILED, err: 111 });
+  assert.deepEqual([refused.result, refused.errno], ['failed', 'ECONNREFUSED']);
+  assert.equal(conn({ result: RG_NET_RESULT.FAILED, err: 110 }).errno, 'ETIMEDOUT');
+  assert.equal(conn({ result: RG_NET_RESULT.FAILED, err: 95 }).errno, 'EOPNOTSUPP');
+  assert.equal(conn({ result: RG_NET_RESULT.FAILED, err: 4095 }).errno, 'E4095');
+});
+
+test('accept -> inbound record: peer in remote_*, listener port in local_*, listen_fd, new socket_fd', () => {
+  const { n } = setup();
+  const local = new Uint8Array(16);
+  local.set([127, 0, 0, 1]);
+  const r = record(n.normalize(netEv(RG_KIND.NETWORK_ACCEPT, 5, {
+    port: 51234, local_addr: local, local_port: 4444, listen_fd: 3, socket_fd: 4, direction: 3,
+    net_flags: RG_NET_FLAG.SOCK_READ | RG_NET_FLAG.LOCAL_SET | RG_NET_FLAG.REMOTE_SET,
+  })));
+  if (r.event_type !== 'network_accept') assert.fail(`wrong type ${r.event_type}`);
+  assert.deepEqual(
+    [r.family, r.remote_addr, r.remote_port, r.local_addr, r.local_port, r.listen_fd, r.socket_fd, r.protocol],
+    ['ipv4', '127.0.0.1', 51234, '127.0.0.1', 4444, 3, 4, 'tcp'],
+  );
+  assert.deepEqual(networkFacts(r), { direction: 'inbound', port: 4444, addr: '127.0.0.1', family: 'ipv4' });
+});
+
+test('IPv4-mapped IPv6 is reported as ipv4 with the raw form kept; plain IPv6 has no raw form', () => {
+  const { n } = setup();
+  const mapped = new Uint8Array([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 127, 0, 0, 1]);
+  const r = record(n.normalize(netEv(RG_KIND.NETWORK_CONNECT, 5, { family: 10, sock_family: 10, remote_addr: mapped })));
+  if (r.event_type !== 'network_connect') assert.fail('wrong type');
+  assert.deepEqual([r.family, r.remote_addr, r.remote_addr_raw, r.remote_port], ['ipv4', '127.0.0.1', '::ffff:127.0.0.1', 4444]);
+  assert.deepEqual(networkFacts(r), { direction: 'outbound', port: 4444, addr: '127.0.0.1', family: 'ipv4' });
+  const acc = record(n.normalize(netEv(RG_KIND.NETWORK_ACCEPT, 5, {
+    family: 10, sock_family: 10, remote_addr: mapped, local_addr: mapped, local_port: 80,
+    net_flags: RG_NET_FLAG.SOCK_READ | RG_NET_FLAG.LOCAL_SET | RG_NET_FLAG.REMOTE_SET,
+  })));
+  if (acc.event_type !== 'network_accept') assert.fail('wrong type');
+  assert.deepEqual([acc.family, acc.local_addr, acc.local_addr_raw], ['ipv4', '127.0.0.1', '::ffff:127.0.0.1']);
+  const one = new Uint8Array(16);
+  one[15] = 1;
+  const v6 = record(n.normalize(netEv(RG_KIND.NETWORK_CONNECT, 5, { family: 10, sock_family: 10, remote_addr: one })));
+  if (v6.event_type !== 'network_connect') assert.fail('wrong type');
+  assert.deepEqual([v6.family, v6.remote_addr, v6.remote_addr_raw], ['ipv6', '::1', null]);
+});
+
+test('AF_UNIX carries a path and no IP fields; abstract names get "@"; other families are named', () => {
+  const { n } = setup();
+  const unix = (kind: RawNetwork['kind'], path: string, flag: number) =>
+    record(n.normalize(netEv(kind, 5, {
+      family: 1, sock_family: 1, protocol: 0, net_flags: RG_NET_FLAG.SOCK_READ | flag, path, addr_len: 2 + path.length,
+      remote_addr: new Uint8Array(16), local_addr: new Uint8Array(16),
+    })));
+  const c = unix(RG_KIND.NETWORK_CONNECT, '\0rg-test\0x', RG_NET_FLAG.PATH_REMOTE);
+  if (c.event_type !== 'network_connect') assert.fail('wrong type');
+  assert.deepEqual([c.family, c.remote_path, c.remote_addr, c.remote_port, c.protocol], ['unix', '@rg-test@x', null, null, 0]);
+  assert.deepEqual(networkFacts(c), { direction: 'outbound', port: 0, addr: '', family: 'unix' });
+  const empty = unix(RG_KIND.NETWORK_CONNECT, '\0', RG_NET_FLAG.PATH_REMOTE);
+  assert.equal(empty.event_type === 'network_connect' && empty.remote_path, '@');
+  const b = unix(RG_KIND.NETWORK_BIND, '/run/x.sock\0\0\0', RG_NET_FLAG.PATH_LOCAL);
+  if (b.event_type !== 'network_bind') assert.fail('wrong type');
+  assert.deepEqual([b.family, b.local_path, b.local_addr, b.local_port], ['unix', '/run/x.sock', null, null]);
+  const unnamed = unix(RG_KIND.NETWORK_BIND, '', RG_NET_FLAG.PATH_LOCAL);
+  assert.equal(unnamed.event_type === 'network_bind' && unnamed.local_path, null);
+  const nl = record(n.normalize(netEv(RG_KIND.NETWORK_BIND, 5, { family: 16, sock_family: 16, net_flags: RG_NET_FLAG.SOCK_READ })));
+  if (nl.event_type !== 'network_bind') assert.fail('wrong type');
+  assert.deepEqual([nl.family, nl.local_addr, nl.local_port, nl.protocol], ['netlink', null, null, 6]);
+  assert.equal(familyName(0), 'unspec');
+  assert.equal(familyName(17), 'packet');
+  assert.equal(familyName(99), 'af_99');
+});
+
+test('socket facts: protocol names for IP sockets, numbers otherwise; socket types by name', () => {
+  assert.equal(protocolName(2, 17), 'udp');
+  assert.equal(protocolName(10, 58), 'icmpv6');
+  assert.equal(protocolName(2, 200), 200);
+  assert.equal(protocolName(16, 0), 0);
+  assert.deepEqual([1, 2, 3, 5, 99].map(socketTypeName), ['stream', 'dgram', 'raw', 'seqpacket', 99]);
 });
 
 test('addresses: IPv4 dotted quad, IPv6 RFC 5952, IPv4-mapped as ::ffff:a.b.c.d, unknown family ""', () => {
@@ -415,7 +516,7 @@ test('addresses: IPv4 dotted quad, IPv6 RFC 5952, IPv4-mapped as ::ffff:a.b.c.d,
   assert.equal(formatAddress(10, v6(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 192, 168, 1, 9)), '::ffff:192.168.1.9');
   assert.equal(formatAddress(1, v6(1, 2, 3, 4)), '');
   const { n } = setup();
-  const r = record(n.normalize(netEv(RG_KIND.NETWORK_CONNECT, 5, { family: 10, port: 443, addr: v6(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1) })));
+  const r = record(n.normalize(netEv(RG_KIND.NETWORK_CONNECT, 5, { family: 10, sock_family: 10, port: 443, remote_addr: v6(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1) })));
   assert.equal(r.event_type === 'network_connect' && r.family, 'ipv6');
   assert.equal(r.event_type === 'network_connect' && r.remote_addr, '::1');
 });
@@ -439,6 +540,7 @@ test('every record carries schema_version 1, agent_id, time, and keys in lexicog
     netEv(RG_KIND.NETWORK_CONNECT, 1),
     netEv(RG_KIND.NETWORK_BIND, 1),
     netEv(RG_KIND.NETWORK_LISTEN, 1),
+    netEv(RG_KIND.NETWORK_ACCEPT, 1, { listen_fd: 3, socket_fd: 4 }),
   ];
   for (const ev of all) {
     const r = record(n.normalize(ev));

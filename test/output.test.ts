@@ -79,7 +79,11 @@ test('programs follow the hooks; network only with both flags', () => {
   ]);
   assert.deepEqual(selectPrograms({ ...fileOnly, events: { ...base.events, file: false } }), []);
   const net = { ...base, events: { ...base.events, network: true }, network: { ...base.network, enabled: true } };
-  assert.ok(selectPrograms(net).includes('sys_enter_connect'));
+  assert.deepEqual(selectPrograms({ ...net, process: { enabled: false, hooks: [] }, file: { enabled: false, hooks: [] } }), [
+    'sys_exit_connect', 'sys_enter_connect', 'sys_exit_bind', 'sys_enter_bind', 'sys_exit_listen', 'sys_enter_listen',
+  ]);
+  const accepts = { ...net, process: { enabled: false, hooks: [] }, file: { enabled: false, hooks: [] }, network: { enabled: true, hooks: ['accept', 'accept4'] } };
+  assert.deepEqual(selectPrograms(accepts), ['sys_exit_accept', 'sys_enter_accept', 'sys_exit_accept4', 'sys_enter_accept4']);
   const half = { ...base, events: { ...base.events, network: true } };
   assert.ok(!selectPrograms(half).some((p) => p.includes('connect')));
   const execveatOnly = { ...base, process: { enabled: true, hooks: ['execveat'] } };

@@ -10,6 +10,7 @@ import {
   RG_COMM_LEN,
   RG_KIND,
   RG_SCHEMA_VERSION,
+  RG_UNIX_PATH_MAX,
   type RgKind,
 } from './layout.js';
 import { readCString, readS64, readString, readU64 } from './read.js';
@@ -198,19 +199,34 @@ export function decodeRecord(buf: Buffer, offset: number, length: number): Decod
     case RG_KIND.NETWORK_CONNECT:
     case RG_KIND.NETWORK_BIND:
     case RG_KIND.NETWORK_LISTEN:
-      if (fixed !== size) return tailMismatch(size - fixed);
+    case RG_KIND.NETWORK_ACCEPT: {
+      const pathLen = buf.readUInt16LE(o + NET.path_len);
+      if (pathLen > RG_UNIX_PATH_MAX) return invalid(`kind ${kind}: path_len ${pathLen} > ${RG_UNIX_PATH_MAX}`);
+      if (fixed + pathLen !== size) return tailMismatch(pathLen);
       event = {
         kind,
         h,
         family: buf.readUInt16LE(o + NET.family),
-        port: buf.readUInt16LE(o + NET.port),
+        sock_family: buf.readUInt16LE(o + NET.sock_family),
+        sock_type: buf.readUInt16LE(o + NET.sock_type),
+        protocol: buf.readUInt16LE(o + NET.protocol),
         socket_fd: buf.readInt32LE(o + NET.socket_fd),
+        listen_fd: buf.readInt32LE(o + NET.listen_fd),
         addr_len: buf.readUInt32LE(o + NET.addr_len),
         backlog: buf.readInt32LE(o + NET.backlog),
-        addr: copyAddr(buf, o + NET.addr),
+        err: buf.readInt32LE(o + NET.err),
+        local_port: buf.readUInt16LE(o + NET.local_port),
+        remote_port: buf.readUInt16LE(o + NET.remote_port),
+        local_addr: copyAddr(buf, o + NET.local_addr),
+        remote_addr: copyAddr(buf, o + NET.remote_addr),
         direction: buf.readUInt8(o + NET.direction),
+        result: buf.readUInt8(o + NET.result),
+        net_flags: buf.readUInt8(o + NET.net_flags),
+        // latin1: byte-exact (abstract names may hold NULs and non-UTF-8 bytes)
+        path: buf.toString('latin1', tail, tail + pathLen),
       };
       break;
+    }
   }
   return { ok: true, event };
 }

@@ -65,6 +65,13 @@ export function encodeRecord(ev: RawEvent, overrides: EncodeOverrides = {}): Buf
     case RG_KIND.FILE_RENAMEAT2:
       tails.push(Buffer.from(ev.old_path, 'utf8'), Buffer.from(ev.new_path, 'utf8'));
       break;
+    case RG_KIND.NETWORK_CONNECT:
+    case RG_KIND.NETWORK_BIND:
+    case RG_KIND.NETWORK_LISTEN:
+    case RG_KIND.NETWORK_ACCEPT:
+      // latin1 mirrors the decoder: one byte per char
+      tails.push(Buffer.from(ev.path, 'latin1'));
+      break;
     default:
       break;
   }
@@ -154,15 +161,26 @@ export function encodeRecord(ev: RawEvent, overrides: EncodeOverrides = {}): Buf
     }
     case RG_KIND.NETWORK_CONNECT:
     case RG_KIND.NETWORK_BIND:
-    case RG_KIND.NETWORK_LISTEN: {
+    case RG_KIND.NETWORK_LISTEN:
+    case RG_KIND.NETWORK_ACCEPT: {
       const F = LAYOUT.rg_network.fields;
       buf.writeUInt16LE(ev.family, F.family);
-      buf.writeUInt16LE(ev.port, F.port);
+      buf.writeUInt16LE(ev.sock_family, F.sock_family);
+      buf.writeUInt16LE(ev.sock_type, F.sock_type);
+      buf.writeUInt16LE(ev.protocol, F.protocol);
       buf.writeInt32LE(ev.socket_fd, F.socket_fd);
+      buf.writeInt32LE(ev.listen_fd, F.listen_fd);
       buf.writeUInt32LE(ev.addr_len, F.addr_len);
       buf.writeInt32LE(ev.backlog, F.backlog);
-      buf.set(ev.addr.subarray(0, 16), F.addr);
+      buf.writeInt32LE(ev.err, F.err);
+      buf.writeUInt16LE(ev.local_port, F.local_port);
+      buf.writeUInt16LE(ev.remote_port, F.remote_port);
+      buf.set(ev.local_addr.subarray(0, 16), F.local_addr);
+      buf.set(ev.remote_addr.subarray(0, 16), F.remote_addr);
+      buf.writeUInt16LE(tails[0].length, F.path_len);
       buf.writeUInt8(ev.direction, F.direction);
+      buf.writeUInt8(ev.result, F.result);
+      buf.writeUInt8(ev.net_flags, F.net_flags);
       break;
     }
   }

@@ -34,6 +34,7 @@ export const RG_KIND = {
   FILE_UNLINKAT: 16,
   NETWORK_BIND: 17,
   NETWORK_LISTEN: 18,
+  NETWORK_ACCEPT: 19,
 } as const;
 /** One header.kind value. */
 export type RgKind = (typeof RG_KIND)[keyof typeof RG_KIND];
@@ -59,7 +60,36 @@ export const RG_EXEC_SOURCE = {
 export const RG_DIRECTION = {
   OUTBOUND: 1,
   LISTENER: 2,
+  /** accept, accept4 */
+  INBOUND: 3,
 } as const;
+
+/** enum rg_net_result: rg_network.result values (outcome read at sys_exit). */
+export const RG_NET_RESULT = {
+  NONE: 0,
+  SUCCESS: 1,
+  /** connect returned -EINPROGRESS (non-blocking socket) */
+  IN_PROGRESS: 2,
+  /** -errno; the errno is in rg_network.err */
+  FAILED: 3,
+} as const;
+
+/** enum rg_net_flag: rg_network.net_flags bits, which parts of the record hold data. */
+export const RG_NET_FLAG = {
+  /** sock_family, sock_type, protocol were read from the fd's struct sock */
+  SOCK_READ: 1 << 0,
+  /** local_addr / local_port hold an IPv4/IPv6 endpoint */
+  LOCAL_SET: 1 << 1,
+  /** remote_addr / remote_port hold an IPv4/IPv6 endpoint */
+  REMOTE_SET: 1 << 2,
+  /** the tail is the local AF_UNIX sun_path (bind) */
+  PATH_LOCAL: 1 << 3,
+  /** the tail is the remote AF_UNIX sun_path (connect) */
+  PATH_REMOTE: 1 << 4,
+} as const;
+
+/** RG_UNIX_PATH_MAX: bytes of sun_path; the AF_UNIX path tail is at most this long. */
+export const RG_UNIX_PATH_MAX = 108;
 
 /** enum rg_counter: indexes into the per-CPU `counters` array map (u64 per CPU). */
 export const RG_COUNTER = {
@@ -93,7 +123,8 @@ export const RG_VERDICT = {
   EXCLUDE: 2,
 } as const;
 
-/** AF_INET / AF_INET6 as found in rg_network.family. */
+/** AF_UNIX / AF_INET / AF_INET6 as found in rg_network.family and sock_family. */
+export const AF_UNIX = 1;
 export const AF_INET = 2;
 export const AF_INET6 = 10;
 
@@ -153,9 +184,11 @@ export const LAYOUT = {
     fields: { h: 0, flags: 56, dfd: 60, path_len: 64, _pad: 66 },
   },
   rg_network: {
-    size: 96,
+    size: 128,
     fields: {
-      h: 0, family: 56, port: 58, socket_fd: 60, addr_len: 64, backlog: 68, addr: 72, direction: 88, _pad: 89,
+      h: 0, family: 56, sock_family: 58, sock_type: 60, protocol: 62, socket_fd: 64, listen_fd: 68, addr_len: 72,
+      backlog: 76, err: 80, local_port: 84, remote_port: 86, local_addr: 88, remote_addr: 104, path_len: 120,
+      direction: 122, result: 123, net_flags: 124, _pad: 125,
     },
   },
   rg_config: {
@@ -193,6 +226,7 @@ export const KIND_STRUCT: Readonly<Record<RgKind, keyof typeof LAYOUT>> = {
   [RG_KIND.FILE_UNLINKAT]: 'rg_file_unlink',
   [RG_KIND.NETWORK_BIND]: 'rg_network',
   [RG_KIND.NETWORK_LISTEN]: 'rg_network',
+  [RG_KIND.NETWORK_ACCEPT]: 'rg_network',
 };
 
 /** C enum name -> its TS mirror, so the layout test can also compare enum values found in BTF. */
@@ -201,6 +235,8 @@ export const ENUMS: Record<string, Readonly<Record<string, number>>> = {
   rg_flag: prefixed('RG_FLAG_', RG_FLAG),
   rg_exec_source: prefixed('RG_EXEC_SOURCE_', RG_EXEC_SOURCE),
   rg_direction: prefixed('RG_DIRECTION_', RG_DIRECTION),
+  rg_net_result: prefixed('RG_NET_RESULT_', RG_NET_RESULT),
+  rg_net_flag: prefixed('RG_NET_', RG_NET_FLAG),
   rg_counter: prefixed('RG_CNT_', RG_COUNTER),
   rg_filter_mode: prefixed('RG_FILTER_', RG_FILTER_MODE),
   rg_filter_verdict: prefixed('RG_VERDICT_', RG_VERDICT),

@@ -150,23 +150,54 @@ export interface RawFileUnlink {
   path: string;
 }
 
-/** struct rg_network (sys_enter_connect / bind / listen). */
+/**
+ * struct rg_network: connect / bind / listen / accept / accept4, built at sys_enter, completed and sent at
+ * sys_exit (header and timestamp from the entry). Socket facts come from the fd's struct sock at sys_exit.
+ */
 export interface RawNetwork {
-  kind: typeof RG_KIND.NETWORK_CONNECT | typeof RG_KIND.NETWORK_BIND | typeof RG_KIND.NETWORK_LISTEN;
+  kind:
+    | typeof RG_KIND.NETWORK_CONNECT
+    | typeof RG_KIND.NETWORK_BIND
+    | typeof RG_KIND.NETWORK_LISTEN
+    | typeof RG_KIND.NETWORK_ACCEPT;
   h: RawHeader;
-  /** sa_family: AF_INET 2, AF_INET6 10, other raw values kept; listen: 0 */
+  /** connect/bind: sa_family of the user sockaddr; listen/accept: skc_family (0 when the socket was not read) */
   family: number;
-  /** host order (already ntohs); 0 when not parsed */
-  port: number;
+  /** sk->__sk_common.skc_family; valid with net_flags SOCK_READ */
+  sock_family: number;
+  /** sk->sk_type (SOCK_STREAM 1, SOCK_DGRAM 2, SOCK_RAW 3, ...); valid with SOCK_READ */
+  sock_type: number;
+  /** sk->sk_protocol (IPPROTO_TCP 6, IPPROTO_UDP 17, ...); valid with SOCK_READ */
+  protocol: number;
+  /** fd argument; accept: the new fd (return value) */
   socket_fd: number;
-  /** addrlen argument; 0 for listen */
+  /** accept: the listening fd argument; -1 otherwise */
+  listen_fd: number;
+  /** addrlen argument of connect/bind; 0 otherwise */
   addr_len: number;
   /** listen backlog; 0 otherwise */
   backlog: number;
-  /** 16 bytes, network order: AF_INET uses [0..4), AF_INET6 all 16. A copy, not a view. */
-  addr: Uint8Array;
+  /** positive errno when result is FAILED, else 0 */
+  err: number;
+  /** host order; valid with LOCAL_SET */
+  local_port: number;
+  /** host order; valid with REMOTE_SET */
+  remote_port: number;
+  /** 16 bytes, network order, in sock_family (else family): AF_INET uses [0..4). A copy, not a view. */
+  local_addr: Uint8Array;
+  /** 16 bytes, network order, in family: AF_INET uses [0..4). A copy, not a view. */
+  remote_addr: Uint8Array;
   /** enum rg_direction */
   direction: number;
+  /** enum rg_net_result */
+  result: number;
+  /** enum rg_net_flag bits */
+  net_flags: number;
+  /**
+   * AF_UNIX sun_path bytes as given (up to addrlen - 2, at most 108; an abstract name starts with NUL),
+   * latin1-decoded so every byte survives (one char per byte); "" when none. Which side: PATH_LOCAL/PATH_REMOTE.
+   */
+  path: string;
 }
 
 /** Any decoded record, discriminated by `kind`. */

@@ -28,8 +28,8 @@ export const SUPPORTED_FILE_HOOKS: ReadonlySet<string> = new Set([
   'unlinkat',
 ]);
 
-/** Network hooks the runtime can attach. */
-export const SUPPORTED_NETWORK_HOOKS: ReadonlySet<string> = new Set(['connect', 'bind', 'listen']);
+/** Network hooks the runtime can attach (each one a sys_enter_<hook> + sys_exit_<hook> pair). */
+export const SUPPORTED_NETWORK_HOOKS: ReadonlySet<string> = new Set(['connect', 'bind', 'listen', 'accept', 'accept4']);
 
 /** Operations a file rule may name: canonical forms, their short aliases, and `*` (§9.2). */
 export const RULE_OPERATIONS: ReadonlySet<string> = new Set([

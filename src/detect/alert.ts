@@ -200,17 +200,23 @@ function fileAction(record: FileRecord): string {
 
 function networkAction(record: NetworkRecord): string {
   switch (record.event_type) {
-    case 'network_connect':
-      return `connected to ${endpoint(record.remote_addr, record.remote_port)}`;
+    case 'network_connect': {
+      const to = record.remote_path ?? endpoint(record.remote_addr, record.remote_port);
+      if (record.result === 'failed') return `tried to connect to ${to} (${record.errno ?? 'failed'})`;
+      if (record.result === 'in_progress') return `started a connection to ${to}`;
+      return `connected to ${to}`;
+    }
     case 'network_bind':
-      return `bound a socket to ${endpoint(record.local_addr, record.local_port)}`;
+      return `bound a socket to ${record.local_path ?? endpoint(record.local_addr, record.local_port)}`;
     case 'network_listen':
       return `listened on socket fd ${record.socket_fd}`;
+    case 'network_accept':
+      return `accepted a connection from ${endpoint(record.remote_addr, record.remote_port)}`;
   }
 }
 
 /** `1.2.3.4:80`, `[::1]:80`, or `port 80` when the address is unknown (""). */
-function endpoint(addr: string, port: number): string {
-  if (addr === '') return `port ${port}`;
+function endpoint(addr: string | null, port: number | null): string {
+  if (addr === null || addr === '') return `port ${port ?? 0}`;
   return addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`;
 }

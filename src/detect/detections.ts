@@ -46,7 +46,7 @@ export function compileDetections(detections: DetectionsConfig): Annotator {
 
 /** Narrows an annotatable record to the network family by its event_type. */
 export function isNetworkRecord(record: AnnotatableRecord): record is NetworkRecord {
-  return record.event_type === 'network_connect' || record.event_type === 'network_bind' || record.event_type === 'network_listen';
+  return record.event_type.startsWith('network_');
 }
 
 function compilePersistence(detection: PersistenceDetection): CompiledPersistence {

@@ -17,7 +17,7 @@
  *   and one of its candidate paths (./path-match.ts: filename, resolved_path, old then new filename)
  *   must match paths/patterns with the unified directory-aware + glob semantics. The first matching
  *   candidate is the alert's `path`. Process names are not considered (validation forbids them).
- * - network: `direction` must equal the record's (connect = outbound, bind/listen = inbound), `ports`
+ * - network: `direction` must equal the record's (connect = outbound, bind/listen/accept = inbound), `ports`
  *   must contain its port (remote for connect, local otherwise), `process_names` (empty = any) must name
  *   the process.
  *
@@ -122,6 +122,7 @@ export class RuleEngine {
       case 'network_connect':
       case 'network_bind':
       case 'network_listen':
+      case 'network_accept':
         return this.network(record);
       default:
         return this.file(record);

@@ -1,31 +1,32 @@
 /**
- * Network family: connect, bind, listen records -> network_* records.
- * Addresses are formatted with ipaddr.js: IPv4 dotted quad; IPv6 RFC 5952
- * (lower-case, longest zero run compressed); IPv4-mapped IPv6 as
- * "::ffff:a.b.c.d", as Rust's Ipv6Addr Display prints it (parity with the original).
+ * Network family: connect, bind, listen, accept records -> network_* records.
+ * Addresses are formatted with ipaddr.js: IPv4 dotted quad; IPv6 RFC 5952 (lower-case, longest zero
+ * run compressed). An IPv4-mapped IPv6 address ("::ffff:a.b.c.d", what a dual-stack socket sees) is
+ * reported as IPv4 so that IPv4 rules and detections match it: family "ipv4", the dotted quad, and
+ * the raw form in `*_addr_raw`. AF_UNIX endpoints carry a path and no IP fields; other families are
+ * named, without an address.
  */
 import ipaddr from 'ipaddr.js';
-import { AF_INET, AF_INET6, RG_KIND } from '../abi/layout.js';
+import { AF_INET, AF_INET6, AF_UNIX, RG_KIND, RG_NET_FLAG, RG_NET_RESULT } from '../abi/layout.js';
 import type { RawNetwork } from '../abi/raw-event.js';
 import { commOf, exePathOf, ppidOf, type NormalizeEnv } from './context.js';
+import { errnoName, familyName, protocolName, socketTypeName, unixPathName } from './network-names.js';
 import {
   OUTPUT_SCHEMA_VERSION,
+  type NetworkAcceptRecord,
   type NetworkBindRecord,
   type NetworkConnectRecord,
   type NetworkFamily,
   type NetworkListenRecord,
+  type NetworkResult,
+  type RawAddress,
 } from './records.js';
 
-/** sa_family -> printed family. */
-export function familyName(family: number): NetworkFamily {
-  if (family === AF_INET) return 'ipv4';
-  if (family === AF_INET6) return 'ipv6';
-  return 'unknown';
-}
+export { familyName } from './network-names.js';
 
 /**
- * Format rg_network.addr (16 bytes, network order) for the family:
- * AF_INET uses bytes [0..4), AF_INET6 all 16; any other family -> "".
+ * Format 16 address bytes (network order) for the family, literally: AF_INET uses bytes [0..4),
+ * AF_INET6 all 16 (IPv4-mapped as "::ffff:a.b.c.d"); any other family -> "".
  */
 export function formatAddress(family: number, addr: Uint8Array): string {
   if (family === AF_INET) return ipaddr.fromByteArray([addr[0], addr[1], addr[2], addr[3]]).toString();
@@ -38,38 +39,108 @@ export function formatAddress(family: number, addr: Uint8Array): string {
   return ip.toString();
 }
 
-/** rg_network -> network_connect / network_bind / network_listen. */
+/** One IP endpoint as reported. */
+export interface Endpoint {
+  /** "ipv4" also for an IPv4-mapped IPv6 address */
+  family: NetworkFamily;
+  /** reported address: dotted quad or RFC 5952; null when the record holds none */
+  addr: string | null;
+  /** the IPv4-mapped IPv6 form when addr was unmapped; else null */
+  raw: RawAddress;
+  /** host order; null when addr is null */
+  port: number | null;
+}
+
+/**
+ * The endpoint in (family, bytes, port) when `set` (an RG_NET_*_SET flag was on), unmapping an
+ * IPv4-mapped IPv6 address; otherwise family named, address and port null.
+ */
+export function endpointOf(family: number, addr: Uint8Array, port: number, set: boolean): Endpoint {
+  if (!set || (family !== AF_INET && family !== AF_INET6)) return { family: familyName(family), addr: null, raw: null, port: null };
+  if (family === AF_INET6) {
+    const v6 = ipaddr.fromByteArray(Array.from(addr.subarray(0, 16))) as ipaddr.IPv6;
+    if (v6.isIPv4MappedAddress()) {
+      return { family: 'ipv4', addr: v6.toIPv4Address().toString(), raw: '::ffff:' + v6.toIPv4Address().toString(), port };
+    }
+    return { family: 'ipv6', addr: v6.toString(), raw: null, port };
+  }
+  return { family: 'ipv4', addr: formatAddress(AF_INET, addr), raw: null, port };
+}
+
+/** enum rg_net_result -> printed result; NONE (not observed) -> undefined. */
+function resultOf(ev: RawNetwork): { result: NetworkResult | undefined; errno: string | null } {
+  switch (ev.result) {
+    case RG_NET_RESULT.SUCCESS:
+      return { result: 'success', errno: null };
+    case RG_NET_RESULT.IN_PROGRESS:
+      return { result: 'in_progress', errno: null };
+    case RG_NET_RESULT.FAILED:
+      return { result: 'failed', errno: errnoName(ev.err) };
+    default:
+      return { result: undefined, errno: null };
+  }
+}
+
+/** rg_network -> network_connect / network_bind / network_listen / network_accept. */
 export function normalizeNetwork(
   ev: RawNetwork,
   env: NormalizeEnv,
-): NetworkConnectRecord | NetworkBindRecord | NetworkListenRecord {
+): NetworkConnectRecord | NetworkBindRecord | NetworkListenRecord | NetworkAcceptRecord {
   const h = ev.h;
   const entry = env.table.get(h.pid);
   const agent_id = env.agentId;
   const comm = commOf(h, entry);
   const exe_path = exePathOf(entry);
-  const family = familyName(ev.family);
-  const addr = formatAddress(ev.family, ev.addr);
   const ppid = ppidOf(h, entry);
   const time = env.clock.format(h.timestamp_ns);
   const { gid, pid, tid, timestamp_ns, uid } = h;
   const schema_version = OUTPUT_SCHEMA_VERSION;
   const socket_fd = ev.socket_fd;
+  const sockRead = (ev.net_flags & RG_NET_FLAG.SOCK_READ) !== 0;
+  const protocol = sockRead ? protocolName(ev.sock_family, ev.protocol) : null;
+  const socket_type = sockRead ? socketTypeName(ev.sock_type) : null;
+  const localSet = (ev.net_flags & RG_NET_FLAG.LOCAL_SET) !== 0;
+  const remoteSet = (ev.net_flags & RG_NET_FLAG.REMOTE_SET) !== 0;
+  // bind's local endpoint is in the sockaddr's family; every other local endpoint was read from the socket
+  const localFamily = ev.kind === RG_KIND.NETWORK_BIND ? ev.family : ev.sock_family;
+  const local = endpointOf(localFamily, ev.local_addr, ev.local_port, localSet);
+  const isUnix = ev.family === AF_UNIX;
+  const { result, errno } = resultOf(ev);
+  const detection_type = null;
+  const alert = false;
+
   if (ev.kind === RG_KIND.NETWORK_CONNECT) {
+    const remote = endpointOf(ev.family, ev.remote_addr, ev.remote_port, remoteSet);
+    const remote_path = isUnix && (ev.net_flags & RG_NET_FLAG.PATH_REMOTE) !== 0 ? unixPathName(ev.path) : null;
     return {
-      agent_id, alert: false, comm, detection_type: null, event_type: 'network_connect', exe_path, family, gid, pid,
-      ppid, remote_addr: addr, remote_port: ev.port, schema_version, socket_fd, tid, time, timestamp_ns, uid,
+      agent_id, alert, comm, detection_type, errno, event_type: 'network_connect', exe_path, family: remote.family, gid,
+      local_addr: local.addr, local_addr_raw: local.raw, local_port: local.port, pid, ppid, protocol,
+      remote_addr: remote.addr, remote_addr_raw: remote.raw, remote_path, remote_port: remote.port, result,
+      schema_version, socket_fd, socket_type, tid, time, timestamp_ns, uid,
     };
   }
   if (ev.kind === RG_KIND.NETWORK_BIND) {
+    const local_path = isUnix && (ev.net_flags & RG_NET_FLAG.PATH_LOCAL) !== 0 ? unixPathName(ev.path) : null;
     return {
-      agent_id, alert: false, comm, detection_type: null, event_type: 'network_bind', exe_path, family, gid,
-      local_addr: addr, local_port: ev.port, pid, ppid, schema_version, socket_fd, tid, time, timestamp_ns, uid,
+      agent_id, alert, comm, detection_type, errno, event_type: 'network_bind', exe_path, family: local.family, gid,
+      local_addr: local.addr, local_addr_raw: local.raw, local_path, local_port: local.port, pid, ppid, protocol,
+      result, schema_version, socket_fd, socket_type, tid, time, timestamp_ns, uid,
     };
   }
+  // listen and accept: the family is the socket's, unknown when it could not be read
+  const family: NetworkFamily = sockRead ? local.family : 'unknown';
+  if (ev.kind === RG_KIND.NETWORK_LISTEN) {
+    return {
+      agent_id, alert, backlog: ev.backlog, comm, detection_type, errno, event_type: 'network_listen', exe_path,
+      family, gid, local_addr: local.addr, local_addr_raw: local.raw, local_path: null, local_port: local.port, pid,
+      ppid, protocol, result, schema_version, socket_fd, socket_type, tid, time, timestamp_ns, uid,
+    };
+  }
+  const remote = endpointOf(ev.sock_family, ev.remote_addr, ev.remote_port, remoteSet);
   return {
-    agent_id, alert: false, backlog: ev.backlog, comm, detection_type: null, event_type: 'network_listen', exe_path,
-    family, gid, local_addr: addr, local_port: ev.port, pid, ppid, schema_version, socket_fd, tid, time,
-    timestamp_ns, uid,
+    agent_id, alert, comm, detection_type, event_type: 'network_accept', exe_path, family: sockRead ? remote.family : 'unknown',
+    gid, listen_fd: ev.listen_fd, local_addr: local.addr, local_addr_raw: local.raw, local_port: local.port, pid, ppid,
+    protocol, remote_addr: remote.addr, remote_addr_raw: remote.raw, remote_port: remote.port, schema_version, socket_fd,
+    socket_type, tid, time, timestamp_ns, uid,
   };
 }

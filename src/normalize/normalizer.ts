@@ -78,7 +78,8 @@ export class Normalizer {
         return this.file(normalizeUnlink(ev, env));
       case RG_KIND.NETWORK_CONNECT:
       case RG_KIND.NETWORK_BIND:
-      case RG_KIND.NETWORK_LISTEN: {
+      case RG_KIND.NETWORK_LISTEN:
+      case RG_KIND.NETWORK_ACCEPT: {
         const record = normalizeNetwork(ev, env);
         applyAnnotation(record, this.annotate);
         return { type: 'event', record };

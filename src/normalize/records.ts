@@ -167,37 +167,100 @@ export interface FileUnlinkatRecord extends FileRecordBase {
   flags: number;
 }
 
-/** Address family as printed. */
-export type NetworkFamily = 'ipv4' | 'ipv6' | 'unknown';
+/**
+ * Address family as printed: "ipv4" (AF_INET, and AF_INET6 endpoints that are IPv4-mapped), "ipv6",
+ * "unix", "netlink", "packet", "unspec", ... or "af_<n>"; "unknown": a listen/accept whose socket could
+ * not be read (and hand-built records of the original's listen).
+ */
+export type NetworkFamily =
+  | 'ipv4' | 'ipv6' | 'unix' | 'unspec' | 'netlink' | 'packet' | 'ipx' | 'appletalk' | 'x25' | 'key' | 'rds'
+  | 'can' | 'tipc' | 'bluetooth' | 'alg' | 'vsock' | 'qipcrtr' | 'smc' | 'xdp' | 'mctp' | 'unknown'
+  | `af_${number}`;
 
-/** Fields of every network record. */
+/** Outcome of the syscall (read at sys_exit): connect may be `in_progress` (-EINPROGRESS, non-blocking). */
+export type NetworkResult = 'success' | 'in_progress' | 'failed';
+
+/**
+ * Fields of every network record. The kernel-read socket facts (`protocol`, `socket_type`) and the
+ * other fields added after the original are optional in the type only, so that records replayed from
+ * older agents and hand-built fixtures type-check; the normalizer always sets them.
+ */
 export interface NetworkRecordBase extends RecordBase, DetectionFields {
+  /** family of the record's address (see NetworkFamily) */
   family: NetworkFamily;
+  /** sk->sk_protocol: "tcp" / "udp" / "icmp" / ... for IP sockets, else the number; null: fd not a readable socket */
+  protocol?: string | number | null;
+  /** sk->sk_type: "stream" / "dgram" / "raw" / "seqpacket" / ... or the number; null as protocol */
+  socket_type?: string | number | null;
+  /** fd argument (accept: the new fd) */
   socket_fd: number;
 }
 
-/** kind 3: connect. */
-export interface NetworkConnectRecord extends NetworkRecordBase {
+/**
+ * An IP endpoint's raw form: set only when the printed address differs from what the kernel had,
+ * i.e. an IPv4-mapped IPv6 address ("::ffff:10.0.0.1") reported as IPv4 ("10.0.0.1"); else null.
+ */
+export type RawAddress = string | null;
+
+/** Outcome fields of connect / bind / listen (records built at sys_exit). */
+export interface NetworkOutcomeFields {
+  /** errno name when result is "failed" ("ECONNREFUSED", "E<n>" when unnamed); else null */
+  errno?: string | null;
+  result?: NetworkResult;
+}
+
+/** kind 3: connect, sent at sys_exit_connect with its outcome. Direction outbound. */
+export interface NetworkConnectRecord extends NetworkRecordBase, NetworkOutcomeFields {
   event_type: 'network_connect';
-  /** dotted quad / RFC 5952 IPv6 / "" for an unknown family */
-  remote_addr: string;
-  /** host order */
-  remote_port: number;
+  /** the socket's local endpoint after the connect (skc_rcv_saddr, skc_num); null after a failure or for non-IP */
+  local_addr?: string | null;
+  local_addr_raw?: RawAddress;
+  local_port?: number | null;
+  /** dotted quad / RFC 5952 IPv6 from the user's sockaddr; null for non-IP families */
+  remote_addr: string | null;
+  remote_addr_raw?: RawAddress;
+  /** AF_UNIX sun_path ("@name" for an abstract name); null otherwise */
+  remote_path?: string | null;
+  /** host order; null for non-IP families */
+  remote_port: number | null;
 }
 
-/** kind 17: bind. */
-export interface NetworkBindRecord extends NetworkRecordBase {
+/** kind 17: bind (the sockaddr asked for; on success the socket's bound endpoint, e.g. the port chosen for 0). */
+export interface NetworkBindRecord extends NetworkRecordBase, NetworkOutcomeFields {
   event_type: 'network_bind';
-  local_addr: string;
-  local_port: number;
+  local_addr: string | null;
+  local_addr_raw?: RawAddress;
+  /** AF_UNIX sun_path ("@name" for an abstract name); null otherwise */
+  local_path?: string | null;
+  local_port: number | null;
 }
 
-/** kind 18: listen (no address: family "unknown", "" and 0). */
-export interface NetworkListenRecord extends NetworkRecordBase {
+/** kind 18: listen, with the socket's bound endpoint read at sys_exit_listen (also when the kernel chose the port). */
+export interface NetworkListenRecord extends NetworkRecordBase, NetworkOutcomeFields {
   event_type: 'network_listen';
   backlog: number;
-  local_addr: string;
-  local_port: number;
+  local_addr: string | null;
+  local_addr_raw?: RawAddress;
+  /** not read for AF_UNIX listeners yet: always null */
+  local_path?: string | null;
+  local_port: number | null;
+}
+
+/** kind 19: a connection accepted by accept/accept4 (only fd >= 0), read from the new socket. Direction inbound. */
+export interface NetworkAcceptRecord extends NetworkRecordBase {
+  event_type: 'network_accept';
+  /** fd the connection was accepted on */
+  listen_fd: number;
+  /** skc_rcv_saddr / skc_v6_rcv_saddr of the new socket; null for non-IP */
+  local_addr: string | null;
+  local_addr_raw: RawAddress;
+  /** skc_num: the listener's port */
+  local_port: number | null;
+  /** the peer: skc_daddr / skc_v6_daddr */
+  remote_addr: string | null;
+  remote_addr_raw: RawAddress;
+  /** ntohs(skc_dport) */
+  remote_port: number | null;
 }
 
 /** Records of the process family. */
@@ -213,7 +276,7 @@ export type FileRecord =
   | FileUnlinkRecord
   | FileUnlinkatRecord;
 /** Records of the network family (annotated). */
-export type NetworkRecord = NetworkConnectRecord | NetworkBindRecord | NetworkListenRecord;
+export type NetworkRecord = NetworkConnectRecord | NetworkBindRecord | NetworkListenRecord | NetworkAcceptRecord;
 
 /** Any normalized record, discriminated by event_type. */
 export type NormalizedRecord = ProcessRecord | FileRecord | NetworkRecord;

@@ -35,7 +35,10 @@ export const DEFERRED_FILE_HOOKS: ReadonlySet<string> = new Set([
  *   at entry, the entry program stashes the arguments and the exit program sends the record
  *   (bpf/file.bpf.c). Attaching the exit first means no call is stashed without its exit
  *   being attached. write/writev/pwrite64 read no user string and have no exit program.
- * - network hooks, only when both events.network and network.enabled: sys_enter_<hook>.
+ * - network hooks (connect, bind, listen, accept, accept4), only when both events.network and
+ *   network.enabled: sys_exit_<hook> then sys_enter_<hook>. The entry program stashes the parsed
+ *   arguments per thread and the exit program adds the outcome and the socket's state and sends the
+ *   record (bpf/network.bpf.c); exit first, for the same reason as the file hooks.
  */
 export function selectPrograms(config: HookConfig): string[] {
   const out = new Set<string>();
@@ -66,7 +69,10 @@ export function selectPrograms(config: HookConfig): string[] {
     }
   }
   if (config.events.network && config.network.enabled) {
-    for (const hook of config.network.hooks) out.add(`sys_enter_${hook}`);
+    for (const hook of config.network.hooks) {
+      out.add(`sys_exit_${hook}`);
+      out.add(`sys_enter_${hook}`);
+    }
   }
   return [...out];
 }
