@@ -19,7 +19,7 @@
 #ifndef RAND_GUARD_EVENTS_H
 #define RAND_GUARD_EVENTS_H
 
-#define RG_SCHEMA_VERSION 2
+#define RG_SCHEMA_VERSION 3
 
 #define RG_COMM_LEN 16
 /* Bytes of one captured path (without NUL). Longer paths are cut and flagged. */
@@ -47,6 +47,8 @@ enum rg_kind {
 	RG_KIND_NETWORK_BIND = 17,   /* struct rg_network        -> network_bind */
 	RG_KIND_NETWORK_LISTEN = 18, /* struct rg_network        -> network_listen */
 	RG_KIND_NETWORK_ACCEPT = 19, /* struct rg_network        -> network_accept */
+	RG_KIND_NETWORK_SEND = 20,   /* struct rg_network        -> network_send */
+	RG_KIND_NETWORK_DNS = 21,    /* struct rg_network + payload tail -> network_dns (parsed in userspace) */
 };
 
 /*
@@ -164,7 +166,7 @@ struct rg_file_unlink {
 
 /* direction (rg_network.direction) */
 enum rg_direction {
-	RG_DIRECTION_OUTBOUND = 1, /* connect */
+	RG_DIRECTION_OUTBOUND = 1, /* connect, sendto/sendmsg/sendmmsg */
 	RG_DIRECTION_LISTENER = 2, /* bind, listen */
 	RG_DIRECTION_INBOUND = 3,  /* accept, accept4 */
 };
@@ -183,8 +185,15 @@ enum rg_net_flag {
 	RG_NET_LOCAL_SET = 1 << 1,  /* local_addr / local_port hold an IPv4/IPv6 endpoint */
 	RG_NET_REMOTE_SET = 1 << 2, /* remote_addr / remote_port hold an IPv4/IPv6 endpoint */
 	RG_NET_PATH_LOCAL = 1 << 3, /* the tail is the local AF_UNIX sun_path (bind) */
-	RG_NET_PATH_REMOTE = 1 << 4, /* the tail is the remote AF_UNIX sun_path (connect) */
+	RG_NET_PATH_REMOTE = 1 << 4, /* the tail is the remote AF_UNIX sun_path (connect, send) */
+	RG_NET_PAYLOAD_TRUNCATED = 1 << 5, /* DNS: the first buffer was longer than RG_DNS_PAYLOAD_MAX; the tail is its prefix */
+	RG_NET_DEST_FROM_SOCK = 1 << 6,    /* DNS: no address argument; remote_* is the connected socket's peer (skc_daddr, skc_dport) */
 };
+
+/* Bytes of a DNS query payload copied into a RG_KIND_NETWORK_DNS tail (classic UDP DNS message limit). */
+#define RG_DNS_PAYLOAD_MAX 512
+/* UDP destination port whose payloads are copied as DNS queries. */
+#define RG_DNS_PORT 53
 
 /* Bytes of sun_path (struct sockaddr_un) */
 #define RG_UNIX_PATH_MAX 108
@@ -193,9 +202,19 @@ enum rg_net_flag {
  * connect / bind / listen / accept / accept4, sent at sys_exit (the entry
  * program stashes the record per thread; header and timestamp are from
  * sys_enter). Tail: path_len bytes of AF_UNIX sun_path as given (up to
- * addrlen - 2, at most RG_UNIX_PATH_MAX; an abstract name starts with a NUL).
+ * addrlen - 2, at most RG_UNIX_PATH_MAX; an abstract name starts with a NUL),
+ * then payload_len payload bytes (RG_KIND_NETWORK_DNS only).
  * Socket facts come from current->files->fdt->fd[fd]->private_data
  * (struct socket)->sk, read at sys_exit.
+ *
+ * sendto / sendmsg / sendmmsg are sent at sys_enter (no outcome):
+ *  - RG_KIND_NETWORK_SEND for each message with an explicit destination
+ *    (dest_addr / msg_name non-NULL), at most one per (tgid, destination,
+ *    port) per second (the rest counted in RG_CNT_NET_SEND_SUPPRESSED);
+ *  - RG_KIND_NETWORK_DNS (DNS programs only, config network.collect_dns) for
+ *    each message to UDP port 53, explicit or the connected peer, with the
+ *    first RG_DNS_PAYLOAD_MAX bytes of its first buffer as the tail; at most
+ *    RG_DNS_RATE per (tgid, server) per second (RG_CNT_NET_DNS_SUPPRESSED).
  */
 struct rg_network {
 	struct rg_header h;
@@ -216,8 +235,16 @@ struct rg_network {
 	__u8 direction;        /* enum rg_direction */
 	__u8 result;           /* enum rg_net_result */
 	__u8 net_flags;        /* enum rg_net_flag bits */
-	__u8 _pad[3];
+	__u8 _pad;
+	__u16 payload_len;     /* DNS: tail bytes after the path (<= RG_DNS_PAYLOAD_MAX); 0 otherwise */
+	__u64 bytes;           /* send: bytes requested (sendto len; sendmsg/sendmmsg: sum of the first RG_IOV_MAX iov_len); 0 otherwise */
 };
+
+/* iovecs summed for rg_network.bytes of sendmsg / sendmmsg; messages of one sendmmsg looked at */
+#define RG_IOV_MAX 8
+#define RG_MMSG_MAX 4
+/* DNS records per (tgid, server address, port) per second */
+#define RG_DNS_RATE 32
 
 /*
  * Kernel counters: index into the per-CPU array map `counters` (u64 per CPU).
@@ -235,6 +262,8 @@ enum rg_counter {
 	RG_CNT_NET_UNPARSED = 8,    /* connect/bind with NULL or short sockaddr: no record */
 	RG_CNT_SUBMITTED = 9,       /* records successfully written to the ring buffer */
 	RG_CNT_PATH_DEFERRED = 10,  /* file syscall whose path (or open_how) was unreadable at sys_enter: record built at sys_exit */
+	RG_CNT_NET_SEND_SUPPRESSED = 11, /* network_send records not sent: same (tgid, destination) within a second */
+	RG_CNT_NET_DNS_SUPPRESSED = 12,  /* DNS records not sent: over RG_DNS_RATE per (tgid, server) per second */
 	RG_CNT_MAX = 16,
 };
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Network family: connect, bind, listen, accept, accept4.
+ * Network family: connect, bind, listen, accept, accept4; sendto, sendmsg,
+ * sendmmsg (lib/send.h).
  *
  * Each syscall is seen twice. sys_enter parses the user's arguments (the
  * sockaddr of connect/bind, listen's backlog, accept's listening fd) into a
@@ -11,6 +12,7 @@
  */
 #include "lib/maps.h"
 #include "lib/record.h"
+#include "lib/send.h"
 #include "lib/socket.h"
 
 char LICENSE[] SEC("license") = "GPL";
@@ -214,4 +216,91 @@ SEC("tracepoint/syscalls/sys_exit_accept4")
 int sys_exit_accept4(struct trace_event_raw_sys_exit *ctx)
 {
 	return rg_net_exit(RG_KIND_NETWORK_ACCEPT, ctx->ret);
+}
+
+/*
+ * Sends: each syscall has two programs on the same tracepoint; userspace
+ * loads the `_dns` one when network.collect_dns is set (src/sensor/programs.ts),
+ * so DNS payloads are never copied unless asked for and the check costs
+ * nothing at run time.
+ */
+
+/* sendto(int fd, void *buff, size_t len, unsigned int flags, struct sockaddr *addr, int addr_len) */
+static __always_inline int rg_sendto(struct trace_event_raw_sys_enter *ctx, bool dns)
+{
+	struct rg_send_msg m = {
+		.name = (const void *)ctx->args[4],
+		.namelen = (__u32)ctx->args[5],
+		.buf = (const void *)ctx->args[1],
+		.buf_len = ctx->args[2],
+		.bytes = ctx->args[2],
+		.fd = (int)ctx->args[0],
+	};
+
+	return rg_send_one(&m, dns);
+}
+
+/* sendmsg(int fd, struct user_msghdr *msg, unsigned int flags) */
+static __always_inline int rg_sendmsg(struct trace_event_raw_sys_enter *ctx, bool dns)
+{
+	struct rg_send_msg m = {};
+
+	if (!rg_read_msghdr(&m, (const struct user_msghdr *)ctx->args[1]))
+		return 0;
+	m.fd = (int)ctx->args[0];
+	return rg_send_one(&m, dns);
+}
+
+/* sendmmsg(int fd, struct mmsghdr *mmsg, unsigned int vlen, unsigned int flags): the first RG_MMSG_MAX messages */
+static __always_inline int rg_sendmmsg(struct trace_event_raw_sys_enter *ctx, bool dns)
+{
+	const struct mmsghdr *vec = (const struct mmsghdr *)ctx->args[1];
+	__u32 vlen = (__u32)ctx->args[2];
+	struct rg_send_msg m = {};
+
+	for (int i = 0; i < RG_MMSG_MAX; i++) {
+		if (i >= vlen)
+			break;
+		if (!rg_read_msghdr(&m, &vec[i].msg_hdr))
+			break;
+		m.fd = (int)ctx->args[0];
+		rg_send_one(&m, dns);
+	}
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_sendto")
+int sys_enter_sendto(struct trace_event_raw_sys_enter *ctx)
+{
+	return rg_sendto(ctx, false);
+}
+
+SEC("tracepoint/syscalls/sys_enter_sendto")
+int sys_enter_sendto_dns(struct trace_event_raw_sys_enter *ctx)
+{
+	return rg_sendto(ctx, true);
+}
+
+SEC("tracepoint/syscalls/sys_enter_sendmsg")
+int sys_enter_sendmsg(struct trace_event_raw_sys_enter *ctx)
+{
+	return rg_sendmsg(ctx, false);
+}
+
+SEC("tracepoint/syscalls/sys_enter_sendmsg")
+int sys_enter_sendmsg_dns(struct trace_event_raw_sys_enter *ctx)
+{
+	return rg_sendmsg(ctx, true);
+}
+
+SEC("tracepoint/syscalls/sys_enter_sendmmsg")
+int sys_enter_sendmmsg(struct trace_event_raw_sys_enter *ctx)
+{
+	return rg_sendmmsg(ctx, false);
+}
+
+SEC("tracepoint/syscalls/sys_enter_sendmmsg")
+int sys_enter_sendmmsg_dns(struct trace_event_raw_sys_enter *ctx)
+{
+	return rg_sendmmsg(ctx, true);
 }

@@ -169,7 +169,9 @@ export class Agent {
       }
       const out = this.normalizer.normalize(result.event);
       if (out.type === 'internal') {
-        c.internal_events++;
+        // a malformed payload (DNS) is counted under its own name, not as an internal record
+        if (out.malformed !== undefined) c[out.malformed]++;
+        else c.internal_events++;
         return;
       }
       if (out.type === 'filtered') {

@@ -19,7 +19,7 @@ function net(kind: RawNetwork['kind'], o: Partial<Omit<RawNetwork, 'kind' | 'h'>
   return {
     kind, h: h(kind), family: 0, sock_family: 0, sock_type: 0, protocol: 0, socket_fd: 3, listen_fd: -1, addr_len: 0,
     backlog: 0, err: 0, local_port: 0, remote_port: 0, local_addr: addr(), remote_addr: addr(), direction: 1, result: 0,
-    net_flags: 0, path: '', ...o,
+    net_flags: 0, path: '', bytes: 0, payload: new Uint8Array(0), ...o,
   };
 }
 
@@ -53,6 +53,15 @@ const SAMPLES: RawEvent[] = [
     family: 10, sock_family: 10, sock_type: 1, protocol: 6, socket_fd: 5, listen_fd: 4, direction: 3, result: 1,
     local_port: 4444, remote_port: 51000, remote_addr: addr(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 127, 0, 0, 1),
     net_flags: RG_NET_FLAG.SOCK_READ | RG_NET_FLAG.LOCAL_SET | RG_NET_FLAG.REMOTE_SET,
+  }),
+  net(RG_KIND.NETWORK_SEND, {
+    family: 2, sock_family: 2, sock_type: 2, protocol: 17, addr_len: 16, remote_port: 9999, remote_addr: addr(10, 1, 2, 3),
+    bytes: 1400, net_flags: RG_NET_FLAG.SOCK_READ | RG_NET_FLAG.REMOTE_SET,
+  }),
+  net(RG_KIND.NETWORK_DNS, {
+    family: 2, sock_family: 2, sock_type: 2, protocol: 17, remote_port: 53, remote_addr: addr(127, 0, 0, 53), bytes: 29,
+    payload: new Uint8Array([0x12, 0x34, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 0x61, 0, 0, 1, 0, 1]),
+    net_flags: RG_NET_FLAG.SOCK_READ | RG_NET_FLAG.REMOTE_SET | RG_NET_FLAG.DEST_FROM_SOCK,
   }),
 ];
 
@@ -100,15 +109,15 @@ test('a range beyond the buffer is invalid_schema, not a throw', () => {
   expectFailure(decodeRecord(buf, 8, buf.length), 'invalid_schema', /exceeds/);
 });
 
-test('a wrong schema version is invalid_schema (1 = the original, 3)', () => {
-  for (const version of [1, 3]) {
+test('a wrong schema version is invalid_schema (1 = the original, 2 = before send/dns, 4)', () => {
+  for (const version of [1, 2, 4]) {
     const buf = encodeRecord(SAMPLES[1], { version });
     expectFailure(decodeRecord(buf, 0, buf.length), 'invalid_schema', new RegExp(`version ${version}`));
   }
 });
 
-test('unknown kinds are unsupported_kind (0, 2, 20, 9999)', () => {
-  for (const kind of [0, 2, 20, 9999]) {
+test('unknown kinds are unsupported_kind (0, 2, 22, 9999)', () => {
+  for (const kind of [0, 2, 22, 9999]) {
     const buf = encodeRecord(SAMPLES[1], { kind });
     expectFailure(decodeRecord(buf, 0, buf.length), 'unsupported_kind', new RegExp(`kind ${kind}`));
   }
@@ -280,4 +289,28 @@ test('network: result, errno, listen_fd and socket facts decode at their offsets
   const acc = ok(decodeRecord(encodeRecord(SAMPLES[17]), 0, LAYOUT.rg_network.size));
   if (acc.kind !== RG_KIND.NETWORK_ACCEPT) assert.fail('wrong kind');
   assert.deepEqual([acc.listen_fd, acc.socket_fd, acc.direction, acc.remote_port], [4, 5, 3, 51000]);
+});
+
+test('network: send bytes (u64 at 128) and the DNS payload tail (payload_len at 126, after the path) decode', () => {
+  const dns = SAMPLES.find((e) => e.kind === RG_KIND.NETWORK_DNS) as RawNetwork;
+  const buf = encodeRecord(dns);
+  assert.equal(LAYOUT.rg_network.size, 136);
+  assert.equal(buf.length, 136 + 19);
+  assert.equal(buf.readUInt16LE(126), 19);
+  assert.equal(buf.readBigUInt64LE(128), 29n);
+  const ev = ok(decodeRecord(buf, 0, buf.length));
+  if (ev.kind !== RG_KIND.NETWORK_DNS) assert.fail('wrong kind');
+  assert.deepEqual(Array.from(ev.payload ?? []), Array.from(dns.payload ?? []));
+  // the payload is a copy: overwriting the batch buffer does not change the event
+  buf.fill(0xee, 136);
+  assert.equal(ev.payload?.[0], 0x12);
+  // payload_len beyond RG_DNS_PAYLOAD_MAX (512) is malformed even when header.size agrees
+  const big = encodeRecord({ ...dns, payload: new Uint8Array(513) });
+  const bad = decodeRecord(big, 0, big.length);
+  assert.equal(bad.ok, false);
+  if (!bad.ok) assert.match(bad.detail, /payload_len 513 > 512/);
+  // a payload tail not covered by header.size
+  const short = Buffer.from(encodeRecord(dns));
+  short.writeUInt16LE(140, LAYOUT.rg_header.fields.size);
+  assert.equal(decodeRecord(short, 0, 140).ok, false);
 });

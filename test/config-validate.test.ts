@@ -82,7 +82,7 @@ test('network hooks accept and accept4 are supported', () => {
 });
 
 test('an unknown network hook is unsupported even while network collection is disabled', () => {
-  const err = rejects(exampleWith(['hooks = ["connect", "bind", "listen"]', 'hooks = ["connect", "bind", "listen", "sendto"]']), "network hook 'sendto' is not supported by the current runtime");
+  const err = rejects(exampleWith(['hooks = ["connect", "bind", "listen"]', 'hooks = ["connect", "bind", "listen", "recvfrom"]']), "network hook 'recvfrom' is not supported by the current runtime");
   assert.equal(err.keyPath, 'network.hooks[3]');
 });
 
@@ -91,9 +91,18 @@ test('network events and network collection must agree', () => {
   rejects(exampleWith(NETWORK_ON[1]!), 'network collection is enabled but network events are disabled');
 });
 
-test('DNS and payload collection are rejected', () => {
-  rejects(exampleWith(['collect_dns = false', 'collect_dns = true']), 'DNS collection is not supported by the current runtime');
-  rejects(exampleWith(['collect_payload = false', 'collect_payload = true']), 'network payload collection is not supported by the current runtime');
+test('send hooks are supported; DNS collection needs one; payload collection is rejected', () => {
+  const sends = exampleWith(['hooks = ["connect", "bind", "listen"]', 'hooks = ["connect", "sendto", "sendmsg", "sendmmsg"]']);
+  validateRuntime(sends);
+  validateRuntime({ ...sends, network: { ...sends.network, collect_dns: true } });
+  validateRuntime({ ...sends, network: { ...sends.network, hooks: ['sendmmsg'], collect_dns: true } });
+  const err = rejects(exampleWith(['collect_dns = false', 'collect_dns = true']), 'DNS collection needs a send hook: add "sendto", "sendmsg" or "sendmmsg" to network.hooks');
+  assert.equal(err.keyPath, 'network.collect_dns');
+  const payload = rejects(
+    exampleWith(['collect_payload = false', 'collect_payload = true']),
+    'network payload collection is not supported: rand-guard does not capture packet contents (network.collect_payload)',
+  );
+  assert.equal(payload.keyPath, 'network.collect_payload');
 });
 
 test('process rule needs process_names or parent_names, unless disabled', () => {
@@ -236,4 +245,47 @@ test('a detection with an unrecognized operation is rejected naming the key (new
   const err = rejects(config, "detection 'cron_modified' uses unrecognized operation 'file_wrte'");
   assert.equal(err.keyPath, 'detections.persistence[1].operations[1]');
   validateRuntime(exampleWith(['operations = ["file_open", "file_write", "file_rename", "file_unlink"]\n\n[[detections.persistence]]\nname = "cron_modified"', 'operations = ["open", "*"]\n\n[[detections.persistence]]\nname = "cron_modified"']));
+});
+
+const NET_001_MATCH = 'direction = "outbound"\nports = [4444, 1337, 31337]';
+/** The example with NET-001 enabled and `extra` lines added to it. */
+const net001 = (extra: string, match = NET_001_MATCH) => exampleWith(NET_001_ENABLED, [NET_001_MATCH, `${match}\n${extra}`]);
+
+test('network rule protocols, remote_cidrs, results, query_names: valid values pass', () => {
+  validateRuntime(net001('protocols = ["tcp", "udp"]\nremote_cidrs = ["10.0.0.0/8", "fd00::/8", "192.0.2.1"]\nresults = ["success", "in_progress", "failed"]'));
+  // query_names alone is a complete rule: direction and ports are optional for DNS rules
+  validateRuntime(net001('query_names = ["*.example.com"]', ''));
+  // remote_cidrs may stand in for ports
+  validateRuntime(net001('remote_cidrs = ["127.0.0.0/8"]', 'direction = "outbound"'));
+});
+
+test('network rule field values are checked, naming the key', () => {
+  const proto = rejects(net001('protocols = ["tcp", "quic"]'), "network rule 'NET-001' uses unrecognized protocol 'quic'");
+  assert.equal(proto.keyPath, 'rules[2].protocols[1]');
+  const cidr = rejects(net001('remote_cidrs = ["10.0.0.0/33"]'), "network rule 'NET-001' uses invalid CIDR '10.0.0.0/33' in remote_cidrs");
+  assert.equal(cidr.keyPath, 'rules[2].remote_cidrs[0]');
+  rejects(net001('remote_cidrs = ["example.com"]'), "network rule 'NET-001' uses invalid CIDR 'example.com' in remote_cidrs");
+  rejects(net001('remote_cidrs = ["127.1/8"]'), "network rule 'NET-001' uses invalid CIDR '127.1/8' in remote_cidrs");
+  const result = rejects(net001('results = ["refused"]'), "network rule 'NET-001' uses unrecognized result 'refused'");
+  assert.equal(result.keyPath, 'rules[2].results[0]');
+  const empty = rejects(net001('query_names = ["a.test", ""]', ''), "network rule 'NET-001' uses an empty query name");
+  assert.equal(empty.keyPath, 'rules[2].query_names[1]');
+  rejects(
+    net001('query_names = ["*.test"]\nresults = ["failed"]', ''),
+    "network rule 'NET-001' combines query_names with results (network_dns records have no result)",
+  );
+  rejects(
+    net001('query_names = ["*.test"]', 'direction = "inbound"'),
+    "network rule 'NET-001' combines query_names with direction 'inbound' (DNS queries are outbound)",
+  );
+  // without query_names or remote_cidrs the original requirements stand
+  rejects(net001('protocols = ["udp"]', 'direction = "outbound"'), "network rule 'NET-001' must define ports");
+  rejects(net001('remote_cidrs = ["127.0.0.0/8"]', 'ports = [1]'), "network rule 'NET-001' must define direction");
+});
+
+test('network-only rule fields make process and file rules invalid', () => {
+  rejects(exampleWith([PROC_001_NAMES, `${PROC_001_NAMES}\nquery_names = ["*.test"]`]), "process rule 'PROC-001' contains non-process match fields");
+  rejects(exampleWith(FILE_001_ENABLED, [FILE_001_OPS, `${FILE_001_OPS}\nremote_cidrs = ["10.0.0.0/8"]`]), "file rule 'FILE-001' contains non-file match fields");
+  // an empty list is the same as absent
+  validateRuntime(exampleWith([PROC_001_NAMES, `${PROC_001_NAMES}\nprotocols = []`]));
 });

@@ -90,6 +90,19 @@ test('programs follow the hooks; network only with both flags', () => {
   assert.deepEqual(selectPrograms({ ...execveatOnly, file: { enabled: false, hooks: [] } }), ['sched_process_exec', 'sys_enter_execveat']);
 });
 
+test('send hooks: sys_enter only; the _dns programs (same tracepoints) when collect_dns is set', () => {
+  const sends = {
+    events: { process: false, file: false, network: true },
+    process: { enabled: false, hooks: [] },
+    file: { enabled: false, hooks: [] },
+    network: { enabled: true, hooks: ['connect', 'sendto', 'sendmsg', 'sendmmsg'] },
+  };
+  assert.deepEqual(selectPrograms(sends), ['sys_exit_connect', 'sys_enter_connect', 'sys_enter_sendto', 'sys_enter_sendmsg', 'sys_enter_sendmmsg']);
+  assert.deepEqual(selectPrograms({ ...sends, network: { ...sends.network, collect_dns: true } }), [
+    'sys_exit_connect', 'sys_enter_connect', 'sys_enter_sendto_dns', 'sys_enter_sendmsg_dns', 'sys_enter_sendmmsg_dns',
+  ]);
+});
+
 test('health record balances and reports in-flight records', () => {
   const c = new PipelineCounters();
   c.raw_events_read = 10;

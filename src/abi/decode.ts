@@ -8,6 +8,7 @@ import {
   KIND_STRUCT,
   LAYOUT,
   RG_COMM_LEN,
+  RG_DNS_PAYLOAD_MAX,
   RG_KIND,
   RG_SCHEMA_VERSION,
   RG_UNIX_PATH_MAX,
@@ -42,6 +43,9 @@ function copyAddr(buf: Buffer, off: number): Uint8Array {
   for (let i = 0; i < 16; i++) addr[i] = buf[off + i];
   return addr;
 }
+
+/** Shared empty payload of every network record without one (never written to). */
+const NO_PAYLOAD = new Uint8Array(0);
 
 function isKnownKind(kind: number): kind is RgKind {
   return Object.prototype.hasOwnProperty.call(KIND_STRUCT, kind);
@@ -199,10 +203,14 @@ export function decodeRecord(buf: Buffer, offset: number, length: number): Decod
     case RG_KIND.NETWORK_CONNECT:
     case RG_KIND.NETWORK_BIND:
     case RG_KIND.NETWORK_LISTEN:
-    case RG_KIND.NETWORK_ACCEPT: {
+    case RG_KIND.NETWORK_ACCEPT:
+    case RG_KIND.NETWORK_SEND:
+    case RG_KIND.NETWORK_DNS: {
       const pathLen = buf.readUInt16LE(o + NET.path_len);
       if (pathLen > RG_UNIX_PATH_MAX) return invalid(`kind ${kind}: path_len ${pathLen} > ${RG_UNIX_PATH_MAX}`);
-      if (fixed + pathLen !== size) return tailMismatch(pathLen);
+      const payloadLen = buf.readUInt16LE(o + NET.payload_len);
+      if (payloadLen > RG_DNS_PAYLOAD_MAX) return invalid(`kind ${kind}: payload_len ${payloadLen} > ${RG_DNS_PAYLOAD_MAX}`);
+      if (fixed + pathLen + payloadLen !== size) return tailMismatch(pathLen + payloadLen);
       event = {
         kind,
         h,
@@ -224,6 +232,9 @@ export function decodeRecord(buf: Buffer, offset: number, length: number): Decod
         net_flags: buf.readUInt8(o + NET.net_flags),
         // latin1: byte-exact (abstract names may hold NULs and non-UTF-8 bytes)
         path: buf.toString('latin1', tail, tail + pathLen),
+        bytes: readU64(buf, o + NET.bytes),
+        // a copy: the bridge reuses its batch buffers
+        payload: payloadLen === 0 ? NO_PAYLOAD : new Uint8Array(buf.subarray(tail + pathLen, tail + pathLen + payloadLen)),
       };
       break;
     }

@@ -69,8 +69,10 @@ export function encodeRecord(ev: RawEvent, overrides: EncodeOverrides = {}): Buf
     case RG_KIND.NETWORK_BIND:
     case RG_KIND.NETWORK_LISTEN:
     case RG_KIND.NETWORK_ACCEPT:
+    case RG_KIND.NETWORK_SEND:
+    case RG_KIND.NETWORK_DNS:
       // latin1 mirrors the decoder: one byte per char
-      tails.push(Buffer.from(ev.path, 'latin1'));
+      tails.push(Buffer.from(ev.path, 'latin1'), Buffer.from(ev.payload ?? new Uint8Array(0)));
       break;
     default:
       break;
@@ -162,7 +164,9 @@ export function encodeRecord(ev: RawEvent, overrides: EncodeOverrides = {}): Buf
     case RG_KIND.NETWORK_CONNECT:
     case RG_KIND.NETWORK_BIND:
     case RG_KIND.NETWORK_LISTEN:
-    case RG_KIND.NETWORK_ACCEPT: {
+    case RG_KIND.NETWORK_ACCEPT:
+    case RG_KIND.NETWORK_SEND:
+    case RG_KIND.NETWORK_DNS: {
       const F = LAYOUT.rg_network.fields;
       buf.writeUInt16LE(ev.family, F.family);
       buf.writeUInt16LE(ev.sock_family, F.sock_family);
@@ -181,6 +185,8 @@ export function encodeRecord(ev: RawEvent, overrides: EncodeOverrides = {}): Buf
       buf.writeUInt8(ev.direction, F.direction);
       buf.writeUInt8(ev.result, F.result);
       buf.writeUInt8(ev.net_flags, F.net_flags);
+      buf.writeUInt16LE(tails[1].length, F.payload_len);
+      writeU64(buf, F.bytes, ev.bytes ?? 0);
       break;
     }
   }

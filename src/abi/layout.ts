@@ -7,7 +7,7 @@
  */
 
 /** RG_SCHEMA_VERSION: header.version of every record this agent decodes. */
-export const RG_SCHEMA_VERSION = 2;
+export const RG_SCHEMA_VERSION = 3;
 /** RG_COMM_LEN: bytes of a task comm field (NUL padded). */
 export const RG_COMM_LEN = 16;
 /** RG_PATH_MAX: maximum bytes of one captured path (no NUL); longer paths are cut and flagged. */
@@ -35,6 +35,10 @@ export const RG_KIND = {
   NETWORK_BIND: 17,
   NETWORK_LISTEN: 18,
   NETWORK_ACCEPT: 19,
+  /** sendto / sendmsg / sendmmsg with an explicit destination (rate-bounded in the kernel) */
+  NETWORK_SEND: 20,
+  /** a send to UDP port 53 with its payload prefix as the tail (DNS programs only) */
+  NETWORK_DNS: 21,
 } as const;
 /** One header.kind value. */
 export type RgKind = (typeof RG_KIND)[keyof typeof RG_KIND];
@@ -84,9 +88,18 @@ export const RG_NET_FLAG = {
   REMOTE_SET: 1 << 2,
   /** the tail is the local AF_UNIX sun_path (bind) */
   PATH_LOCAL: 1 << 3,
-  /** the tail is the remote AF_UNIX sun_path (connect) */
+  /** the tail is the remote AF_UNIX sun_path (connect, send) */
   PATH_REMOTE: 1 << 4,
+  /** DNS: the first buffer was longer than RG_DNS_PAYLOAD_MAX; the payload is its prefix */
+  PAYLOAD_TRUNCATED: 1 << 5,
+  /** DNS: no address argument; remote_* is the connected socket's peer */
+  DEST_FROM_SOCK: 1 << 6,
 } as const;
+
+/** RG_DNS_PAYLOAD_MAX: bytes of a DNS payload copied into a NETWORK_DNS tail. */
+export const RG_DNS_PAYLOAD_MAX = 512;
+/** RG_DNS_PORT: UDP destination port whose payloads are copied as DNS queries. */
+export const RG_DNS_PORT = 53;
 
 /** RG_UNIX_PATH_MAX: bytes of sun_path; the AF_UNIX path tail is at most this long. */
 export const RG_UNIX_PATH_MAX = 108;
@@ -104,6 +117,8 @@ export const RG_COUNTER = {
   NET_UNPARSED: 8,
   SUBMITTED: 9,
   PATH_DEFERRED: 10,
+  NET_SEND_SUPPRESSED: 11,
+  NET_DNS_SUPPRESSED: 12,
   MAX: 16,
 } as const;
 
@@ -184,11 +199,11 @@ export const LAYOUT = {
     fields: { h: 0, flags: 56, dfd: 60, path_len: 64, _pad: 66 },
   },
   rg_network: {
-    size: 128,
+    size: 136,
     fields: {
       h: 0, family: 56, sock_family: 58, sock_type: 60, protocol: 62, socket_fd: 64, listen_fd: 68, addr_len: 72,
       backlog: 76, err: 80, local_port: 84, remote_port: 86, local_addr: 88, remote_addr: 104, path_len: 120,
-      direction: 122, result: 123, net_flags: 124, _pad: 125,
+      direction: 122, result: 123, net_flags: 124, _pad: 125, payload_len: 126, bytes: 128,
     },
   },
   rg_config: {
@@ -227,6 +242,8 @@ export const KIND_STRUCT: Readonly<Record<RgKind, keyof typeof LAYOUT>> = {
   [RG_KIND.NETWORK_BIND]: 'rg_network',
   [RG_KIND.NETWORK_LISTEN]: 'rg_network',
   [RG_KIND.NETWORK_ACCEPT]: 'rg_network',
+  [RG_KIND.NETWORK_SEND]: 'rg_network',
+  [RG_KIND.NETWORK_DNS]: 'rg_network',
 };
 
 /** C enum name -> its TS mirror, so the layout test can also compare enum values found in BTF. */

@@ -153,13 +153,18 @@ export interface RawFileUnlink {
 /**
  * struct rg_network: connect / bind / listen / accept / accept4, built at sys_enter, completed and sent at
  * sys_exit (header and timestamp from the entry). Socket facts come from the fd's struct sock at sys_exit.
+ * NETWORK_SEND / NETWORK_DNS (sendto / sendmsg / sendmmsg) are built and sent at sys_enter: the
+ * destination from the user's address argument (DNS: or the connected peer, flag DEST_FROM_SOCK),
+ * socket facts from the fd's struct sock then, no outcome (result NONE).
  */
 export interface RawNetwork {
   kind:
     | typeof RG_KIND.NETWORK_CONNECT
     | typeof RG_KIND.NETWORK_BIND
     | typeof RG_KIND.NETWORK_LISTEN
-    | typeof RG_KIND.NETWORK_ACCEPT;
+    | typeof RG_KIND.NETWORK_ACCEPT
+    | typeof RG_KIND.NETWORK_SEND
+    | typeof RG_KIND.NETWORK_DNS;
   h: RawHeader;
   /** connect/bind: sa_family of the user sockaddr; listen/accept: skc_family (0 when the socket was not read) */
   family: number;
@@ -173,7 +178,7 @@ export interface RawNetwork {
   socket_fd: number;
   /** accept: the listening fd argument; -1 otherwise */
   listen_fd: number;
-  /** addrlen argument of connect/bind; 0 otherwise */
+  /** addrlen argument of connect/bind/sendto (msg_namelen of sendmsg); 0 otherwise */
   addr_len: number;
   /** listen backlog; 0 otherwise */
   backlog: number;
@@ -198,6 +203,16 @@ export interface RawNetwork {
    * latin1-decoded so every byte survives (one char per byte); "" when none. Which side: PATH_LOCAL/PATH_REMOTE.
    */
   path: string;
+  /**
+   * send: bytes requested (sendto len; sendmsg/sendmmsg: sum of the first 8 iov_len); 0 otherwise.
+   * Optional only so that hand-built records of other kinds type-check; decodeRecord always sets it.
+   */
+  bytes?: U64;
+  /**
+   * NETWORK_DNS: the first payload_len (<= 512) bytes of the message's first buffer (sendto buff or the
+   * first iovec), a copy. Empty for other kinds; optional for the same reason as bytes.
+   */
+  payload?: Uint8Array;
 }
 
 /** Any decoded record, discriminated by `kind`. */

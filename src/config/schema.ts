@@ -109,7 +109,9 @@ const networkSchema = strictObject({
   enabled: z.boolean(),
   /** Hooks to attach; names are checked by validateRuntime even when network collection is off. */
   hooks: stringList,
+  /** network_dns records for UDP sends to port 53 (needs a send hook: sendto, sendmsg or sendmmsg). */
   collect_dns: z.boolean(),
+  /** Always rejected by validateRuntime: packet contents are not captured. */
   collect_payload: z.boolean(),
 });
 
@@ -136,8 +138,20 @@ export const ruleSchema = strictObject({
   operations: stringList.default([]),
   /** network rules: `outbound` for connect, `inbound` for bind/listen. */
   direction: z.enum(['inbound', 'outbound']).optional(),
-  /** network rules: ports in host byte order (remote port for connect, local port otherwise). */
+  /** network rules: ports in host byte order (remote port for connect/send, server port for dns, local port otherwise). */
   ports: z.array(u16).default([]),
+  /**
+   * network rules (new, optional; absent = any): the record's `protocol` must be one of these
+   * (`tcp`, `udp`, `icmp`, `icmpv6`, `sctp`, `udplite`, `mptcp`, `raw`). Optional in the type so that
+   * rules built in code without it stay valid.
+   */
+  protocols: stringList.optional(),
+  /** network rules (new, optional): CIDRs (or bare addresses) the peer address (remote_addr / server_addr) must lie in. */
+  remote_cidrs: stringList.optional(),
+  /** network rules (new, optional): the record's `result` must be one of `success`, `in_progress`, `failed`. */
+  results: stringList.optional(),
+  /** network rules (new, optional): globs on network_dns `query_name`; such a rule matches network_dns records only. */
+  query_names: stringList.optional(),
 });
 
 /** One `[[detections.persistence]]` entry (§8). Strings are not validated, as in the original. */

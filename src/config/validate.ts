@@ -6,6 +6,7 @@
  * - `ebpf.buffer_size` is now used: KiB of ring buffer, 64..1048576 (checked right after `ebpf.enabled`);
  * - `output.type = "file"` is supported and requires `output.path` (replaces "only stdout output ...").
  */
+import ipaddr from 'ipaddr.js';
 import { ConfigError } from './errors.js';
 import type { Config, RuleConfig } from './schema.js';
 
@@ -28,8 +29,29 @@ export const SUPPORTED_FILE_HOOKS: ReadonlySet<string> = new Set([
   'unlinkat',
 ]);
 
-/** Network hooks the runtime can attach (each one a sys_enter_<hook> + sys_exit_<hook> pair). */
-export const SUPPORTED_NETWORK_HOOKS: ReadonlySet<string> = new Set(['connect', 'bind', 'listen', 'accept', 'accept4']);
+/**
+ * Network hooks the runtime can attach: connect..accept4 are a sys_enter_<hook> + sys_exit_<hook> pair;
+ * the send hooks (network_send, and network_dns with collect_dns) are sys_enter_<hook> only.
+ */
+export const SUPPORTED_NETWORK_HOOKS: ReadonlySet<string> = new Set([
+  'connect',
+  'bind',
+  'listen',
+  'accept',
+  'accept4',
+  'sendto',
+  'sendmsg',
+  'sendmmsg',
+]);
+
+/** Network hooks through which DNS queries are seen (network.collect_dns needs one of them). */
+export const DNS_SEND_HOOKS: readonly string[] = ['sendto', 'sendmsg', 'sendmmsg'];
+
+/** Values of a network rule's `protocols`: the names network records print in `protocol`. */
+export const RULE_PROTOCOLS: ReadonlySet<string> = new Set(['tcp', 'udp', 'icmp', 'icmpv6', 'sctp', 'udplite', 'mptcp', 'raw']);
+
+/** Values of a network rule's `results`. */
+export const RULE_RESULTS: ReadonlySet<string> = new Set(['success', 'in_progress', 'failed']);
 
 /** Operations a file rule may name: canonical forms, their short aliases, and `*` (§9.2). */
 export const RULE_OPERATIONS: ReadonlySet<string> = new Set([
@@ -88,8 +110,12 @@ export function validateRuntime(config: Config, source?: string): void {
   });
   if (config.events.network && !config.network.enabled) fail('network events are enabled but network collection is disabled', 'network.enabled');
   if (config.network.enabled && !config.events.network) fail('network collection is enabled but network events are disabled', 'events.network');
-  if (config.network.collect_dns) fail('DNS collection is not supported by the current runtime', 'network.collect_dns');
-  if (config.network.collect_payload) fail('network payload collection is not supported by the current runtime', 'network.collect_payload');
+  if (config.network.collect_dns && !config.network.hooks.some((hook) => DNS_SEND_HOOKS.includes(hook))) {
+    fail('DNS collection needs a send hook: add "sendto", "sendmsg" or "sendmmsg" to network.hooks', 'network.collect_dns');
+  }
+  if (config.network.collect_payload) {
+    fail('network payload collection is not supported: rand-guard does not capture packet contents (network.collect_payload)', 'network.collect_payload');
+  }
 
   config.rules.forEach((rule, i) => {
     // The reserved prefix is checked even on disabled rules: a disabled rule may be enabled later.
@@ -136,7 +162,7 @@ export function validateRule(rule: RuleConfig, keyPath?: string, source?: string
       if (rule.process_names.length === 0 && rule.parent_names.length === 0) {
         fail(`process rule '${id}' must define process_names or parent_names`);
       }
-      if (rule.paths.length > 0 || rule.patterns.length > 0 || rule.operations.length > 0 || rule.direction !== undefined || rule.ports.length > 0) {
+      if (rule.paths.length > 0 || rule.patterns.length > 0 || rule.operations.length > 0 || rule.direction !== undefined || rule.ports.length > 0 || hasNetworkOnlyFields(rule)) {
         fail(`process rule '${id}' contains non-process match fields`);
       }
       return;
@@ -146,18 +172,62 @@ export function validateRule(rule: RuleConfig, keyPath?: string, source?: string
       rule.operations.forEach((op, i) => {
         if (!RULE_OPERATIONS.has(op)) fail(`file rule '${id}' uses unrecognized operation '${op}'`, `operations[${i}]`);
       });
-      if (rule.parent_names.length > 0 || rule.process_names.length > 0 || rule.direction !== undefined || rule.ports.length > 0) {
+      if (rule.parent_names.length > 0 || rule.process_names.length > 0 || rule.direction !== undefined || rule.ports.length > 0 || hasNetworkOnlyFields(rule)) {
         fail(`file rule '${id}' contains non-file match fields`);
       }
       return;
-    case 'network':
-      if (rule.direction === undefined) fail(`network rule '${id}' must define direction`, 'direction');
-      if (rule.ports.length === 0) fail(`network rule '${id}' must define ports`, 'ports');
+    case 'network': {
+      const queryNames = rule.query_names ?? [];
+      const cidrs = rule.remote_cidrs ?? [];
+      // A DNS rule is about names: direction and ports are optional there (and narrow it when given).
+      if (rule.direction === undefined && queryNames.length === 0) fail(`network rule '${id}' must define direction`, 'direction');
+      if (rule.ports.length === 0 && queryNames.length === 0 && cidrs.length === 0) fail(`network rule '${id}' must define ports`, 'ports');
       // process_names is allowed: it narrows the rule to given comms.
       if (rule.parent_names.length > 0 || rule.paths.length > 0 || rule.patterns.length > 0 || rule.operations.length > 0) {
         fail(`network rule '${id}' contains non-network match fields`);
       }
+      (rule.protocols ?? []).forEach((p, i) => {
+        if (!RULE_PROTOCOLS.has(p)) fail(`network rule '${id}' uses unrecognized protocol '${p}'`, `protocols[${i}]`);
+      });
+      cidrs.forEach((c, i) => {
+        if (!isCidr(c)) fail(`network rule '${id}' uses invalid CIDR '${c}' in remote_cidrs`, `remote_cidrs[${i}]`);
+      });
+      (rule.results ?? []).forEach((r, i) => {
+        if (!RULE_RESULTS.has(r)) fail(`network rule '${id}' uses unrecognized result '${r}'`, `results[${i}]`);
+      });
+      queryNames.forEach((q, i) => {
+        if (q === '' || q === '.') fail(`network rule '${id}' uses an empty query name`, `query_names[${i}]`);
+      });
+      if (queryNames.length > 0 && (rule.results ?? []).length > 0) {
+        fail(`network rule '${id}' combines query_names with results (network_dns records have no result)`, 'results');
+      }
+      if (queryNames.length > 0 && rule.direction === 'inbound') {
+        fail(`network rule '${id}' combines query_names with direction 'inbound' (DNS queries are outbound)`, 'direction');
+      }
       return;
+    }
+  }
+}
+
+/** True when a rule sets any of the network-only fields added after the original. */
+function hasNetworkOnlyFields(rule: RuleConfig): boolean {
+  return [rule.protocols, rule.remote_cidrs, rule.results, rule.query_names].some((list) => list !== undefined && list.length > 0);
+}
+
+/**
+ * "a.b.c.d/n", "x::/n" or a bare IPv4/IPv6 address (ipaddr.js). IPv4 must be four decimal parts: the
+ * shorthand forms inet_aton accepts ("10", "127.1", "0x7f.0.0.1") are rejected as likely typos.
+ */
+function isCidr(text: string): boolean {
+  const slash = text.indexOf('/');
+  const address = slash < 0 ? text : text.slice(0, slash);
+  if (!ipaddr.IPv4.isValidFourPartDecimal(address) && !ipaddr.IPv6.isValid(address)) return false;
+  if (slash < 0) return true;
+  try {
+    ipaddr.parseCIDR(text);
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -32,14 +32,14 @@ export type AlertSourceEventType = ProcessStartRecord['event_type'] | FileRecord
 export interface AlertRecord {
   /** always `alert` (the only rule action) */
   action: 'alert';
-  /** network: remote_addr (connect) or local_addr (bind/listen); else null */
+  /** network: remote_addr (connect, send), server_addr (dns) or local_addr (bind/listen/accept); else null */
   addr: string | null;
   agent_id: string;
   /** random UUID v4, unique per alert */
   alert_id: string;
   /** the source record's comm */
   comm: string;
-  /** network: `outbound` (connect) / `inbound` (bind, listen); else null */
+  /** network: `outbound` (connect, send, dns) / `inbound` (bind, listen, accept); else null */
   direction: Direction | null;
   event_type: 'alert';
   /** the source record's exe_path ("" when unknown) */
@@ -54,7 +54,7 @@ export interface AlertRecord {
   /** file: the first candidate path that matched the rule; else null */
   path: string | null;
   pid: number;
-  /** network: host byte order, remote_port (connect) or local_port (bind/listen); else null */
+  /** network: host byte order, remote_port (connect, send), server_port (dns) or local_port (bind/listen/accept); else null */
   port: number | null;
   ppid: number;
   /** the source record's comm (the original's field; kept beside `comm`) */
@@ -171,8 +171,7 @@ export function summarize(rule: RuleConfig, match: AlertMatch): string {
       break;
     }
     case 'network': {
-      const facts = networkFacts(match.record);
-      sentence = `${actor} ${networkAction(match.record)}: ${facts.direction} port ${facts.port} is listed by ${byRule}.`;
+      sentence = `${actor} ${networkAction(match.record)}: ${networkListed(rule, match.record)} is listed by ${byRule}.`;
       break;
     }
   }
@@ -212,7 +211,19 @@ function networkAction(record: NetworkRecord): string {
       return `listened on socket fd ${record.socket_fd}`;
     case 'network_accept':
       return `accepted a connection from ${endpoint(record.remote_addr, record.remote_port)}`;
+    case 'network_send':
+      return `sent ${record.bytes} bytes to ${record.remote_path ?? endpoint(record.remote_addr, record.remote_port)}`;
+    case 'network_dns':
+      return `asked ${endpoint(record.server_addr, record.server_port)} for ${record.query_type} ${record.query_name}`;
   }
+}
+
+/** What the rule listed that the record has: the query name, the port, or the peer address. */
+function networkListed(rule: RuleConfig, record: NetworkRecord): string {
+  const facts = networkFacts(record);
+  if (record.event_type === 'network_dns' && (rule.query_names ?? []).length > 0) return `query name ${record.query_name}`;
+  if (rule.ports.length > 0) return `${facts.direction} port ${facts.port}`;
+  return `${facts.direction} address ${facts.addr === '' ? 'unknown' : facts.addr}`;
 }
 
 /** `1.2.3.4:80`, `[::1]:80`, or `port 80` when the address is unknown (""). */

@@ -17,9 +17,13 @@
  *   and one of its candidate paths (./path-match.ts: filename, resolved_path, old then new filename)
  *   must match paths/patterns with the unified directory-aware + glob semantics. The first matching
  *   candidate is the alert's `path`. Process names are not considered (validation forbids them).
- * - network: `direction` must equal the record's (connect = outbound, bind/listen/accept = inbound), `ports`
- *   must contain its port (remote for connect, local otherwise), `process_names` (empty = any) must name
- *   the process.
+ * - network: `direction` must equal the record's (connect/send/dns = outbound, bind/listen/accept = inbound),
+ *   `ports` must contain its port (remote for connect/send, server for dns, local otherwise), `process_names`
+ *   (empty = any) must name the process. New optional fields, each absent/empty = any: `protocols` (the
+ *   record's protocol name), `remote_cidrs` (the peer address, ipaddr.js), `results` (connect/bind/listen
+ *   outcome; records without one never match), `query_names` (globs on network_dns query_name; a rule with
+ *   query names matches network_dns records only). A rule with query_names may omit direction and ports,
+ *   one with remote_cidrs may omit ports: an omitted field then matches any record (./network-match.ts).
  *
  * Rules are not validated here (the config loader and loadRulesDir do that); a rule that could not pass
  * validation (unknown operation, no direction, no names at all) simply never matches.
@@ -28,7 +32,14 @@ import type { Direction, RuleConfig } from '../config/schema.js';
 import type { FileRecord, NetworkRecord, NormalizedRecord, ProcessStartRecord } from '../normalize/records.js';
 import { buildAlert, type AlertRecord } from './alert.js';
 import { BUILTIN_RULES } from './builtin-rules.js';
-import { networkFacts } from './network-match.js';
+import {
+  compileCidrs,
+  compileProtocols,
+  compileQueryNames,
+  compileResults,
+  networkFacts,
+  type RecordPredicate,
+} from './network-match.js';
 import { candidatePaths, compileOperations, compilePathMatcher, fileOperation, type OperationPredicate, type PathPredicate } from './path-match.js';
 import { compileNames, nameMatches, type NamePredicate, type ProcessIdentity } from './process-names.js';
 
@@ -61,9 +72,13 @@ interface FileRule {
 
 interface NetworkRule {
   rule: RuleConfig;
-  direction: Direction;
-  ports: ReadonlySet<number>;
+  /** undefined = any (DNS rules only) */
+  direction: Direction | undefined;
+  /** null = any port (rules with remote_cidrs or query_names and no ports) */
+  ports: ReadonlySet<number> | null;
   process: NamePredicate;
+  /** protocols, remote_cidrs, results, query_names: all must hold */
+  fields: RecordPredicate[];
 }
 
 /** Compiled rules; `evaluate` is the per-record entry point. */
@@ -100,10 +115,20 @@ export class RuleEngine {
         case 'file':
           this.fileRules.push({ rule, operation: compileOperations(rule.operations), path: compilePathMatcher(rule.paths, rule.patterns) });
           break;
-        case 'network':
-          if (rule.direction === undefined) continue;
-          this.networkRules.push({ rule, direction: rule.direction, ports: new Set(rule.ports), process: compileNames(rule.process_names) });
+        case 'network': {
+          const queryNames = rule.query_names ?? [];
+          const cidrs = rule.remote_cidrs ?? [];
+          if (rule.direction === undefined && queryNames.length === 0) continue;
+          const anyPort = rule.ports.length === 0 && (queryNames.length > 0 || cidrs.length > 0);
+          this.networkRules.push({
+            rule,
+            direction: rule.direction,
+            ports: anyPort ? null : new Set(rule.ports),
+            process: compileNames(rule.process_names),
+            fields: [compileProtocols(rule.protocols ?? []), compileCidrs(cidrs), compileResults(rule.results ?? []), compileQueryNames(queryNames)],
+          });
           break;
+        }
       }
     }
   }
@@ -123,6 +148,8 @@ export class RuleEngine {
       case 'network_bind':
       case 'network_listen':
       case 'network_accept':
+      case 'network_send':
+      case 'network_dns':
         return this.network(record);
       default:
         return this.file(record);
@@ -169,8 +196,10 @@ export class RuleEngine {
     const alerts: AlertRecord[] = [];
     if (this.networkRules.length === 0) return alerts;
     const facts = networkFacts(record);
-    for (const { rule, direction, ports, process } of this.networkRules) {
-      if (direction === facts.direction && ports.has(facts.port) && process(record)) {
+    for (const { rule, direction, ports, process, fields } of this.networkRules) {
+      if (direction !== undefined && direction !== facts.direction) continue;
+      if (ports !== null && !ports.has(facts.port)) continue;
+      if (process(record) && fields.every((holds) => holds(record))) {
         alerts.push(buildAlert(rule, { kind: 'network', record }, this.agentId));
       }
     }

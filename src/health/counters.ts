@@ -26,6 +26,12 @@ export class PipelineCounters {
   userspace_mode_suppressed = 0;
   /** Records consumed internally (exec-syscall source markers): never printed by design. */
   internal_events = 0;
+  /**
+   * DNS records (network.collect_dns) whose payload is not a well-formed query (src/normalize/dns.ts):
+   * no network_dns record is written. The agent counts a normalize result
+   * `{ type: 'internal', malformed: 'userspace_dns_malformed' }` here instead of in internal_events.
+   */
+  userspace_dns_malformed = 0;
 
   /**
    * raw_events_read minus every counted outcome; anything but 0 is a bug
@@ -41,7 +47,8 @@ export class PipelineCounters {
       this.userspace_rate_limited -
       this.userspace_mode_suppressed -
       this.output_failed_events -
-      this.internal_events
+      this.internal_events -
+      this.userspace_dns_malformed
     );
   }
 }

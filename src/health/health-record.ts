@@ -67,6 +67,7 @@ export function buildHealthRecord(h: HealthInputs): Record<string, unknown> {
     userspace_output_failures: c.userspace_output_failures,
     userspace_mode_suppressed: c.userspace_mode_suppressed,
     internal_events: c.internal_events,
+    userspace_dns_malformed: c.userspace_dns_malformed,
     process_table_size: h.table.size,
     pending_exec_source_size: h.table.pendingSize,
     process_records_evicted: h.table.recordsEvicted,

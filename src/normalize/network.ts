@@ -4,21 +4,25 @@
  * run compressed). An IPv4-mapped IPv6 address ("::ffff:a.b.c.d", what a dual-stack socket sees) is
  * reported as IPv4 so that IPv4 rules and detections match it: family "ipv4", the dotted quad, and
  * the raw form in `*_addr_raw`. AF_UNIX endpoints carry a path and no IP fields; other families are
- * named, without an address.
+ * named, without an address. Sends (network_send) carry the destination the caller named; DNS queries
+ * (network_dns) are parsed from the kernel's payload copy by ./dns.ts.
  */
 import ipaddr from 'ipaddr.js';
 import { AF_INET, AF_INET6, AF_UNIX, RG_KIND, RG_NET_FLAG, RG_NET_RESULT } from '../abi/layout.js';
 import type { RawNetwork } from '../abi/raw-event.js';
 import { commOf, exePathOf, ppidOf, type NormalizeEnv } from './context.js';
+import { parseDnsQuery } from './dns.js';
 import { errnoName, familyName, protocolName, socketTypeName, unixPathName } from './network-names.js';
 import {
   OUTPUT_SCHEMA_VERSION,
   type NetworkAcceptRecord,
   type NetworkBindRecord,
   type NetworkConnectRecord,
+  type NetworkDnsRecord,
   type NetworkFamily,
   type NetworkListenRecord,
   type NetworkResult,
+  type NetworkSendRecord,
   type RawAddress,
 } from './records.js';
 
@@ -81,11 +85,14 @@ function resultOf(ev: RawNetwork): { result: NetworkResult | undefined; errno: s
   }
 }
 
-/** rg_network -> network_connect / network_bind / network_listen / network_accept. */
+/**
+ * rg_network of kind connect / bind / listen / accept / send -> network_connect / network_bind /
+ * network_listen / network_accept / network_send. DNS records go through normalizeDns instead.
+ */
 export function normalizeNetwork(
   ev: RawNetwork,
   env: NormalizeEnv,
-): NetworkConnectRecord | NetworkBindRecord | NetworkListenRecord | NetworkAcceptRecord {
+): NetworkConnectRecord | NetworkBindRecord | NetworkListenRecord | NetworkAcceptRecord | NetworkSendRecord {
   const h = ev.h;
   const entry = env.table.get(h.pid);
   const agent_id = env.agentId;
@@ -119,6 +126,15 @@ export function normalizeNetwork(
       schema_version, socket_fd, socket_type, tid, time, timestamp_ns, uid,
     };
   }
+  if (ev.kind === RG_KIND.NETWORK_SEND) {
+    const remote = endpointOf(ev.family, ev.remote_addr, ev.remote_port, remoteSet);
+    const remote_path = isUnix && (ev.net_flags & RG_NET_FLAG.PATH_REMOTE) !== 0 ? unixPathName(ev.path) : null;
+    return {
+      agent_id, alert, bytes: ev.bytes ?? 0, comm, detection_type, event_type: 'network_send', exe_path,
+      family: remote.family, gid, pid, ppid, protocol, remote_addr: remote.addr, remote_addr_raw: remote.raw, remote_path,
+      remote_port: remote.port, schema_version, socket_fd, socket_type, tid, time, timestamp_ns, uid,
+    };
+  }
   if (ev.kind === RG_KIND.NETWORK_BIND) {
     const local_path = isUnix && (ev.net_flags & RG_NET_FLAG.PATH_LOCAL) !== 0 ? unixPathName(ev.path) : null;
     return {
@@ -142,5 +158,28 @@ export function normalizeNetwork(
     gid, listen_fd: ev.listen_fd, local_addr: local.addr, local_addr_raw: local.raw, local_port: local.port, pid, ppid,
     protocol, remote_addr: remote.addr, remote_addr_raw: remote.raw, remote_port: remote.port, schema_version, socket_fd,
     socket_type, tid, time, timestamp_ns, uid,
+  };
+}
+
+/**
+ * rg_network of kind NETWORK_DNS -> network_dns, or null when its payload is not a well-formed DNS
+ * query (./dns.ts; the caller counts it in userspace_dns_malformed). Never throws.
+ */
+export function normalizeDns(ev: RawNetwork, env: NormalizeEnv): NetworkDnsRecord | null {
+  const parsed = parseDnsQuery(ev.payload ?? new Uint8Array(0));
+  if (!parsed.ok) return null;
+  const q = parsed.query;
+  const h = ev.h;
+  const entry = env.table.get(h.pid);
+  const sockRead = (ev.net_flags & RG_NET_FLAG.SOCK_READ) !== 0;
+  const server = endpointOf(ev.family, ev.remote_addr, ev.remote_port, (ev.net_flags & RG_NET_FLAG.REMOTE_SET) !== 0);
+  return {
+    agent_id: env.agentId, alert: false, comm: commOf(h, entry), detection_type: null, event_type: 'network_dns',
+    exe_path: exePathOf(entry), family: server.family, gid: h.gid, pid: h.pid, ppid: ppidOf(h, entry),
+    protocol: sockRead ? protocolName(ev.sock_family, ev.protocol) : null, query_class: q.qclass, query_id: q.id,
+    query_name: q.name, query_type: q.type, schema_version: OUTPUT_SCHEMA_VERSION, server_addr: server.addr,
+    server_addr_raw: server.raw, server_from_socket: (ev.net_flags & RG_NET_FLAG.DEST_FROM_SOCK) !== 0,
+    server_port: server.port, socket_fd: ev.socket_fd, socket_type: sockRead ? socketTypeName(ev.sock_type) : null,
+    tid: h.tid, time: env.clock.format(h.timestamp_ns), timestamp_ns: h.timestamp_ns, uid: h.uid,
   };
 }

@@ -12,7 +12,7 @@ import { applyAnnotation, NO_DETECTIONS, type Annotator } from './annotate.js';
 import type { WallClock } from './clock.js';
 import type { NormalizeEnv } from './context.js';
 import { fileRecordPasses, normalizeOpen, normalizeRename, normalizeUnlink, normalizeWrite } from './file.js';
-import { normalizeNetwork } from './network.js';
+import { normalizeDns, normalizeNetwork } from './network.js';
 import { normalizeExec, normalizeExit, normalizeFork } from './process.js';
 import type { FileRecord, NormalizedRecord } from './records.js';
 
@@ -27,15 +27,24 @@ export interface NormalizerOptions {
   annotate?: Annotator;
 }
 
+/** Health counter of a record that was dropped as malformed after decoding (nothing to write). */
+export type MalformedCounter = 'userspace_dns_malformed';
+
 /**
  * Outcome of one record: a record to write; `filtered` (a file record the
  * userspace filter rejected: count as userspace_filtered); `internal`
- * (state-only record, nothing to write).
+ * (nothing to write): a state-only record (count as internal_events) or, when
+ * `malformed` is set, a record whose content could not be parsed (count in
+ * that PipelineCounters field instead: a DNS payload that is not a query).
  */
-export type NormalizeResult = { type: 'event'; record: NormalizedRecord } | { type: 'filtered' } | { type: 'internal' };
+export type NormalizeResult =
+  | { type: 'event'; record: NormalizedRecord }
+  | { type: 'filtered' }
+  | { type: 'internal'; malformed?: MalformedCounter };
 
 const FILTERED: NormalizeResult = { type: 'filtered' };
 const INTERNAL: NormalizeResult = { type: 'internal' };
+const DNS_MALFORMED: NormalizeResult = { type: 'internal', malformed: 'userspace_dns_malformed' };
 
 /** Stateful (through the process table) record normalizer. */
 export class Normalizer {
@@ -79,8 +88,15 @@ export class Normalizer {
       case RG_KIND.NETWORK_CONNECT:
       case RG_KIND.NETWORK_BIND:
       case RG_KIND.NETWORK_LISTEN:
-      case RG_KIND.NETWORK_ACCEPT: {
+      case RG_KIND.NETWORK_ACCEPT:
+      case RG_KIND.NETWORK_SEND: {
         const record = normalizeNetwork(ev, env);
+        applyAnnotation(record, this.annotate);
+        return { type: 'event', record };
+      }
+      case RG_KIND.NETWORK_DNS: {
+        const record = normalizeDns(ev, env);
+        if (record === null) return DNS_MALFORMED;
         applyAnnotation(record, this.annotate);
         return { type: 'event', record };
       }

@@ -263,6 +263,47 @@ export interface NetworkAcceptRecord extends NetworkRecordBase {
   remote_port: number | null;
 }
 
+/**
+ * kind 20: a sendto / sendmsg / sendmmsg message with an explicit destination (dest_addr / msg_name),
+ * sent at sys_enter (no outcome). Direction outbound. The kernel sends at most one per (process,
+ * destination, port) per second; the rest are counted in `kernel_network_send_suppressed`.
+ */
+export interface NetworkSendRecord extends NetworkRecordBase {
+  event_type: 'network_send';
+  /** bytes requested: sendto len; sendmsg / sendmmsg: sum of the message's first 8 iov_len */
+  bytes: U64;
+  /** dotted quad / RFC 5952 IPv6 from the user's address; null for non-IP families */
+  remote_addr: string | null;
+  remote_addr_raw: RawAddress;
+  /** AF_UNIX sun_path ("@name" for an abstract name); null otherwise */
+  remote_path: string | null;
+  /** host order; null for non-IP families */
+  remote_port: number | null;
+}
+
+/**
+ * kind 21 (network.collect_dns): a DNS query the process sent over UDP to port 53, parsed from the
+ * first <= 512 bytes of the message (src/normalize/dns.ts). Direction outbound.
+ */
+export interface NetworkDnsRecord extends NetworkRecordBase {
+  event_type: 'network_dns';
+  /** QCLASS of the first question (1 = IN) */
+  query_class: number;
+  /** header ID (u16) */
+  query_id: number;
+  /** first question's name: lower-case, no trailing dot ("." for the root); odd bytes as "\DDD" */
+  query_name: string;
+  /** "A", "AAAA", "TXT", ... or the QTYPE number */
+  query_type: string | number;
+  /** the server: the send's address argument, or the connected socket's peer (server_from_socket) */
+  server_addr: string | null;
+  server_addr_raw: RawAddress;
+  /** true when the send had no address and the server is the connected socket's peer (glibc's resolver) */
+  server_from_socket: boolean;
+  /** host order (53) */
+  server_port: number | null;
+}
+
 /** Records of the process family. */
 export type ProcessRecord = ProcessStartRecord | ProcessExitRecord | ProcessRelationshipRecord;
 /** Records of the file family (filtered by the userspace filter, annotated). */
@@ -276,7 +317,13 @@ export type FileRecord =
   | FileUnlinkRecord
   | FileUnlinkatRecord;
 /** Records of the network family (annotated). */
-export type NetworkRecord = NetworkConnectRecord | NetworkBindRecord | NetworkListenRecord | NetworkAcceptRecord;
+export type NetworkRecord =
+  | NetworkConnectRecord
+  | NetworkBindRecord
+  | NetworkListenRecord
+  | NetworkAcceptRecord
+  | NetworkSendRecord
+  | NetworkDnsRecord;
 
 /** Any normalized record, discriminated by event_type. */
 export type NormalizedRecord = ProcessRecord | FileRecord | NetworkRecord;

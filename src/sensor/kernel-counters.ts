@@ -2,7 +2,7 @@
  * Kernel-side counters (per-CPU array map `counters`, enum rg_counter in
  * bpf/events.h), summed over CPUs. These explain every record the kernel
  * did not deliver: ring buffer full, the agent's own activity, the kernel
- * path filter, unparsable sockaddrs; and how often a path had to be read at
+ * path filter, unparsable sockaddrs, the send rate bound; and how often a path had to be read at
  * syscall exit instead of entry.
  */
 
@@ -19,6 +19,8 @@ export const KERNEL_COUNTER_FIELDS = [
   'kernel_network_unparsed', // RG_CNT_NET_UNPARSED: NULL or short sockaddr
   'kernel_records_submitted', // RG_CNT_SUBMITTED: records written to the ring buffer
   'kernel_path_deferred', // RG_CNT_PATH_DEFERRED: path unreadable at sys_enter, record built at sys_exit
+  'kernel_network_send_suppressed', // RG_CNT_NET_SEND_SUPPRESSED: network_send over 1 per (tgid, destination) per second
+  'kernel_network_dns_suppressed', // RG_CNT_NET_DNS_SUPPRESSED: DNS records over 32 per (tgid, server) per second
 ] as const;
 
 export type KernelCounterField = (typeof KERNEL_COUNTER_FIELDS)[number];

@@ -1,6 +1,7 @@
 /**
  * Which BPF programs (ELF names in build/bpf/rand-guard.bpf.o, equal to the
- * tracepoint names) the config asks for. Only these are loaded and attached:
+ * tracepoint names, except the `_dns` variants of the send programs, which
+ * attach to the same tracepoint as their base name) the config asks for. Only these are loaded and attached:
  * a family that is off costs nothing in the kernel.
  */
 
@@ -9,8 +10,12 @@ export interface HookConfig {
   events: { process: boolean; file: boolean; network: boolean };
   process: { enabled: boolean; hooks: string[] };
   file: { enabled: boolean; hooks: string[] };
-  network: { enabled: boolean; hooks: string[] };
+  /** collect_dns: optional so that hand-built configs without it read as false */
+  network: { enabled: boolean; hooks: string[]; collect_dns?: boolean };
 }
+
+/** Network hooks with only a sys_enter program (sends: recorded as asked, no outcome). */
+export const SEND_HOOKS: ReadonlySet<string> = new Set(['sendto', 'sendmsg', 'sendmmsg']);
 
 /** File hooks with a user path argument: they have a sys_exit_<hook> fallback program. */
 export const DEFERRED_FILE_HOOKS: ReadonlySet<string> = new Set([
@@ -39,6 +44,9 @@ export const DEFERRED_FILE_HOOKS: ReadonlySet<string> = new Set([
  *   network.enabled: sys_exit_<hook> then sys_enter_<hook>. The entry program stashes the parsed
  *   arguments per thread and the exit program adds the outcome and the socket's state and sends the
  *   record (bpf/network.bpf.c); exit first, for the same reason as the file hooks.
+ * - send hooks (sendto, sendmsg, sendmmsg): sys_enter_<hook> only, or sys_enter_<hook>_dns (same
+ *   tracepoint, also copies DNS payloads to UDP port 53) when network.collect_dns is set: the DNS choice
+ *   is made by which program is loaded, not by a config map value.
  */
 export function selectPrograms(config: HookConfig): string[] {
   const out = new Set<string>();
@@ -70,6 +78,10 @@ export function selectPrograms(config: HookConfig): string[] {
   }
   if (config.events.network && config.network.enabled) {
     for (const hook of config.network.hooks) {
+      if (SEND_HOOKS.has(hook)) {
+        out.add(config.network.collect_dns ? `sys_enter_${hook}_dns` : `sys_enter_${hook}`);
+        continue;
+      }
       out.add(`sys_exit_${hook}`);
       out.add(`sys_enter_${hook}`);
     }
