@@ -8,7 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cpus, release } from 'node:os';
 import { loadSettings } from './lib/settings.mjs';
-import { compileWorkloads, ensurePeerPackages, requireBuiltAgent, requireRoot } from './lib/setup.mjs';
+import { acquireBenchLock, compileWorkloads, ensurePeerPackages, requireBuiltAgent, requireRoot } from './lib/setup.mjs';
 import { benchConfig, BENCH_MAX_EVENTS_PER_SECOND } from './lib/agent.mjs';
 import { createWorkloadFiles, workloads } from './lib/workloads.mjs';
 import { measureOverhead, measureOverheadSmoke } from './lib/overhead.mjs';
@@ -22,6 +22,7 @@ const log = (m) => process.stderr.write(`[bench] ${m}\n`);
 /** Tracers and agents still running; stopped when the bench is interrupted or fails. */
 const cleanup = new Set();
 let files = null;
+let releaseLock = null;
 
 async function tidy() {
   for (const item of cleanup) {
@@ -34,6 +35,8 @@ async function tidy() {
   }
   cleanup.clear();
   files?.remove();
+  releaseLock?.();
+  releaseLock = null;
 }
 
 for (const sig of ['SIGINT', 'SIGTERM']) {
@@ -48,6 +51,7 @@ async function main() {
   const s = loadSettings(process.env, repoRoot);
   requireRoot();
   requireBuiltAgent(repoRoot);
+  releaseLock = acquireBenchLock();
   if (s.peerPairs > 0) ensurePeerPackages(log);
   const bins = compileWorkloads(join(repoRoot, 'bench', 'workloads'), join(repoRoot, 'bench-results', 'bin'));
   const { watchPaths } = benchConfig(repoRoot, { outputPath: '/dev/null', network: false });

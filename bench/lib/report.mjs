@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const fmt = (v, d = 2) => (v === null || v === undefined || Number.isNaN(v) ? 'n/a' : Number(v).toFixed(d));
+const times = (v) => (v === null || v === undefined ? 'not measured' : `${fmt(v)}x`);
 const int = (v) => (v === null || v === undefined ? 'n/a' : Math.round(v).toLocaleString('en-US'));
 
 function condition(overhead, workload, name) {
@@ -23,16 +24,16 @@ export function checkTargets(results, s) {
   const check = (target, measured, ok) => out.push({ target, measured, result: ok === null ? 'n/a' : ok ? 'pass' : 'fail' });
 
   const unw = condition(overhead, 'open_unwatched', 'agent')?.ratio?.median ?? null;
-  check('open() loop, unwatched path: <= 1.05x', `${fmt(unw)}x`, unw === null ? null : unw <= 1.05);
+  check('open() loop, unwatched path: <= 1.05x', times(unw), unw === null ? null : unw <= 1.05);
 
   const w = condition(overhead, 'open_watched', 'agent')?.ratio?.median ?? null;
   const peers = Object.entries(overhead.workloads.find((x) => x.id === 'open_watched')?.conditions ?? {})
     .filter(([name, c]) => name !== 'agent' && c.ratio?.median != null)
     .map(([name, c]) => [name, c.ratio.median]);
-  const peerText = peers.length ? `; peers: ${peers.map(([n, r]) => `${n} ${fmt(r)}x`).join(', ')}` : '; no peer measured';
+  const peerText = peers.length ? `; peers: ${peers.map(([n, r]) => `${n} ${times(r)}`).join(', ')}` : '; no peer measured';
   check(
     'open() loop, watched path, every event written: <= 1.20x and lower than every peer',
-    `${fmt(w)}x${peerText}`,
+    `${times(w)}${peerText}`,
     w === null ? null : w <= 1.2 && peers.every(([, r]) => w < r),
   );
 

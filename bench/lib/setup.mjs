@@ -1,5 +1,5 @@
 /** Preconditions of a bench run: root, Debian packages of the peers, the built agent, compiled generators. */
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 
@@ -75,4 +75,30 @@ export function compileWorkloads(srcDir, binDir) {
     bins[name] = bin;
   }
   return bins;
+}
+
+const LOCK = '/run/rand-guard-bench.lock';
+
+/**
+ * One bench at a time per host: two would share the CPUs they measure and auditd.
+ * @returns {() => void} releases the lock
+ * @throws Error naming the pid of the live bench holding /run/rand-guard-bench.lock
+ */
+export function acquireBenchLock() {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(LOCK, 'wx');
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return () => rmSync(LOCK, { force: true });
+    } catch (err) {
+      if (err.code !== 'EEXIST') throw err;
+      const holder = Number(readFileSync(LOCK, 'utf8').trim());
+      if (holder > 0 && existsSync(`/proc/${holder}`)) {
+        throw new Error(`another bench (pid ${holder}) is running: its figures and this run's would disturb each other`);
+      }
+      rmSync(LOCK, { force: true }); // stale: its process is gone
+    }
+  }
+  throw new Error(`cannot take ${LOCK}`);
 }

@@ -13,8 +13,9 @@ import { join } from 'node:path';
  */
 
 /**
- * Files the workloads touch: a watched file under /etc (in the default config's watch paths), a
- * watched write target under /etc, and unwatched ones in a fresh temp dir. remove() deletes them all.
+ * Files the workloads touch: watched ones in a fresh /etc/rand-guard-bench-XXXXXX dir (under the
+ * default config's /etc watch path), unwatched ones in a fresh temp dir; fresh dirs so that two runs
+ * never delete each other's files. remove() deletes both dirs.
  * @param {string[]} watchPaths the agent config's watch paths
  * @throws Error when the temp dir is itself under a watch path (the unwatched workloads would be watched)
  */
@@ -23,15 +24,16 @@ export function createWorkloadFiles(watchPaths) {
   if (watchPaths.some((p) => tmp === p || tmp.startsWith(p.endsWith('/') ? p : `${p}/`))) {
     throw new Error(`temp dir ${tmp} is under a watch path: set TMPDIR elsewhere`);
   }
+  const etc = mkdtempSync('/etc/rand-guard-bench-');
   const files = {
     dir: tmp,
-    openWatched: '/etc/rand-guard-bench-open.dat',
+    openWatched: join(etc, 'open.dat'),
     openUnwatched: join(tmp, 'open.dat'),
-    writeWatched: '/etc/rand-guard-bench-write.dat',
+    writeWatched: join(etc, 'write.dat'),
     writeUnwatched: join(tmp, 'write.dat'),
-    rampWatched: '/etc/rand-guard-bench-ramp.dat',
+    rampWatched: join(etc, 'ramp.dat'),
     remove() {
-      for (const f of [files.openWatched, files.writeWatched, files.rampWatched]) rmSync(f, { force: true });
+      rmSync(etc, { recursive: true, force: true });
       rmSync(tmp, { recursive: true, force: true });
     },
   };
