@@ -73,6 +73,13 @@ export function execSourceName(source: number): ExecSource {
 /** The process table. Not thread-safe (single JS thread). */
 export class ProcessTable {
   private readonly entries = new Map<number, ProcessEntry>();
+  /**
+   * tgids of exited entries in exit order (Map keeps insertion order): the
+   * oldest exited entry is the first key, so eviction is O(1) instead of a
+   * scan of the whole table per insert (which made a full table cost ~200 us
+   * per exec under an exec storm).
+   */
+  private readonly exitedOrder = new Map<number, true>();
   /** tid that called execve -> source; Map keeps insertion order, so eviction drops the oldest. */
   private readonly pending = new Map<number, ExecSource>();
   private readonly maxEntries: number;
@@ -117,6 +124,7 @@ export class ProcessTable {
       pending_source: null,
     };
     this.entries.set(entry.pid, entry);
+    this.exitedOrder.delete(entry.pid);
     this.evictEntries();
     return entry;
   }
@@ -165,6 +173,7 @@ export class ProcessTable {
       pending_source: null,
     };
     this.entries.set(entry.pid, entry);
+    this.exitedOrder.delete(entry.pid);
     this.evictEntries();
     return { entry, source };
   }
@@ -182,6 +191,8 @@ export class ProcessTable {
     entry.exit_ns = ev.h.timestamp_ns;
     entry.exited = true;
     entry.pending_source = null;
+    this.exitedOrder.delete(entry.pid);
+    this.exitedOrder.set(entry.pid, true);
     this.evictEntries();
     return entry;
   }
@@ -193,6 +204,7 @@ export class ProcessTable {
   seed(entry: ProcessEntry): boolean {
     if (this.entries.has(entry.pid)) return false;
     this.entries.set(entry.pid, entry);
+    if (entry.exited) this.exitedOrder.set(entry.pid, true);
     this.evictEntries();
     return true;
   }
@@ -243,6 +255,16 @@ export class ProcessTable {
    */
   private evictEntries(): void {
     while (this.entries.size > this.maxEntries) {
+      // Exited entries go first, oldest exit first (exit sets last_seen, so this is the
+      // exited entry with the smallest last_seen).
+      const oldestExited = this.exitedOrder.keys().next();
+      if (!oldestExited.done) {
+        this.exitedOrder.delete(oldestExited.value);
+        this.entries.delete(oldestExited.value);
+        this.evicted++;
+        continue;
+      }
+      // Only live processes: the one seen longest ago (rare: the table is full of running processes).
       let victim: ProcessEntry | undefined;
       for (const e of this.entries.values()) {
         if (
