@@ -20,12 +20,16 @@ export class RateLimiter {
     this.windowStartNs = now();
   }
 
-  /** @returns true when a record of this event_type may be written now. */
-  allow(eventType: string): boolean {
+  /**
+   * @param nowNs the monotonic clock in ns; the agent reads it once per ring-buffer batch
+   *   (a batch spans well under a window), the injected clock is read when omitted.
+   * @returns true when a record of this event_type may be written now.
+   */
+  allow(eventType: string, nowNs?: bigint): boolean {
     if (eventType === 'process_start' || eventType === 'process_exit' || eventType === 'process_relationship') {
       return true;
     }
-    const t = this.now();
+    const t = nowNs ?? this.now();
     if (t - this.windowStartNs >= 1_000_000_000n) {
       this.windowStartNs = t;
       this.count = 0;

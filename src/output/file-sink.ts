@@ -19,7 +19,7 @@ export class FileSink implements NdjsonSink {
     this.fd = openSync(path, 'a', 0o640);
   }
 
-  write(chunk: string): void {
+  write(chunk: string | Uint8Array): void {
     if (this.fd === null) throw new Error(`output file ${this.path} is closed`);
     writeAllSync(this.fd, chunk);
   }

@@ -7,11 +7,11 @@ export interface NdjsonSink {
   /** Human-readable destination, for logs ("stdout", "file:/var/log/x.ndjson"). */
   readonly description: string;
   /**
-   * Write already-serialized lines (each ends in "\n") as one chunk.
+   * Write already-serialized lines (each ends in "\n") as one chunk: a string, or its UTF-8 bytes.
    * @throws Error from the underlying write (EPIPE, ENOSPC, EBADF ...); the caller counts
    *   the lines as output failures and keeps collecting.
    */
-  write(chunk: string): void;
+  write(chunk: string | Uint8Array): void;
   /** Flush buffered data to the OS. @throws like write(). */
   flush(): void;
   /** Flush and release the destination; idempotent. */

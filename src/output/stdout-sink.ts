@@ -10,7 +10,7 @@ import type { NdjsonSink } from './sink.js';
 export class StdoutSink implements NdjsonSink {
   readonly description = 'stdout';
 
-  write(chunk: string): void {
+  write(chunk: string | Uint8Array): void {
     writeAllSync(1, chunk);
   }
 
@@ -20,12 +20,12 @@ export class StdoutSink implements NdjsonSink {
 }
 
 /**
- * Write a whole string to an fd, retrying short writes and EAGAIN (stdout
- * may be a non-blocking pipe inherited from the parent).
+ * Write a whole string (as UTF-8) or byte buffer to an fd, retrying short
+ * writes and EAGAIN (stdout may be a non-blocking pipe inherited from the parent).
  * @throws the write error for anything but EAGAIN.
  */
-export function writeAllSync(fd: number, chunk: string): void {
-  let buf = Buffer.from(chunk, 'utf8');
+export function writeAllSync(fd: number, chunk: string | Uint8Array): void {
+  let buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
   while (buf.length > 0) {
     let n: number;
     try {
