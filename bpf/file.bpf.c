@@ -101,6 +101,22 @@ struct {
 } rg_file_defer SEC(".maps");
 
 /*
+ * Key 0: calls stashed in rg_file_defer and not taken yet, host-wide. Every
+ * sys_exit_* of the family runs on every such syscall, and nearly none has
+ * anything stashed: reading this (an array lookup the verifier inlines into a
+ * load) lets them skip the hash lookup. It may stay above the true count (an
+ * entry overwritten, evicted, or whose exit never ran): exits then only look
+ * up for nothing. It never drops below it: the increment follows the insert
+ * on the same thread, and a decrement follows a delete of an entry found.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} rg_defer_pending SEC(".maps");
+
+/*
  * Stashes c for the sys_exit program of this thread, stamped with the entry
  * time. Returns false when the map update failed: the caller sends the
  * record now, unresolved.
@@ -108,10 +124,13 @@ struct {
 static __always_inline bool rg_defer(struct rg_file_call *c)
 {
 	__u64 key = bpf_get_current_pid_tgid();
+	__u64 *pending = rg_scratch(&rg_defer_pending);
 
 	c->ts = bpf_ktime_get_ns();
 	if (bpf_map_update_elem(&rg_file_defer, &key, c, BPF_ANY))
 		return false;
+	if (pending)
+		__sync_fetch_and_add(pending, 1);
 	rg_count(RG_CNT_PATH_DEFERRED);
 	return true;
 }
@@ -119,13 +138,19 @@ static __always_inline bool rg_defer(struct rg_file_call *c)
 /* Moves this thread's stashed call into *c; false when there is none of this kind. */
 static __always_inline bool rg_take_deferred(struct rg_file_call *c, __u16 kind)
 {
-	__u64 key = bpf_get_current_pid_tgid();
-	struct rg_file_call *v = bpf_map_lookup_elem(&rg_file_defer, &key);
+	__u64 *pending = rg_scratch(&rg_defer_pending);
+	__u64 key;
+	struct rg_file_call *v;
 
+	if (pending && !*(volatile __u64 *)pending)
+		return false; /* the common case: nothing stashed anywhere */
+	key = bpf_get_current_pid_tgid();
+	v = bpf_map_lookup_elem(&rg_file_defer, &key);
 	if (!v)
 		return false;
 	*c = *v;
-	bpf_map_delete_elem(&rg_file_defer, &key);
+	if (!bpf_map_delete_elem(&rg_file_defer, &key) && pending)
+		__sync_fetch_and_add(pending, -1);
 	return c->kind == kind;
 }
 
