@@ -27,6 +27,7 @@ import { compileDetections } from './detect/detections.js';
 import { DetectionStage } from './detect/detection-stage.js';
 import { WallClock } from './normalize/clock.js';
 import { decodeBatch } from './abi/decode.js';
+import { LAYOUT } from './abi/layout.js';
 import { RateLimiter } from './limit/rate-limiter.js';
 import { PipelineCounters } from './health/counters.js';
 import { buildHealthRecord } from './health/health-record.js';
@@ -293,11 +294,12 @@ function u32Key(value: number): Buffer {
   return key;
 }
 
-/** struct rg_config (bpf/events.h): self_tgid u32 @0, file_filter_mode u32 @4, wakeup_bytes u64 @8. */
+/** struct rg_config (bpf/events.h), laid out from the checked ABI mirror (src/abi/layout.ts). */
 function configValue(selfTgid: number, filterMode: number, wakeupBytes: number): Buffer {
-  const value = Buffer.alloc(16);
-  value.writeUInt32LE(selfTgid, 0);
-  value.writeUInt32LE(filterMode, 4);
-  value.writeBigUInt64LE(BigInt(wakeupBytes), 8);
+  const { size, fields } = LAYOUT.rg_config;
+  const value = Buffer.alloc(size);
+  value.writeUInt32LE(selfTgid, fields.self_tgid);
+  value.writeUInt32LE(filterMode, fields.file_filter_mode);
+  value.writeBigUInt64LE(BigInt(wakeupBytes), fields.wakeup_bytes);
   return value;
 }
