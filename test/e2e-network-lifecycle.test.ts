@@ -62,7 +62,7 @@ print(c.getsockname()[1]); c.sendall(b'demo\\n'); time.sleep(0.3); c.close()`);
     );
     assert.equal(acc.listen_fd, listen.socket_fd);
     assert.notEqual(acc.socket_fd, acc.listen_fd);
-    const conn = await agent.waitFor((r) => r.event_type === 'network_connect' && r.pid === client.pid, 'client connect');
+    const conn = await agent.waitFor((r) => r.event_type === 'network_connect' && r.pid === client.pid && r.remote_port === port, 'client connect');
     assert.deepEqual([conn.result, conn.errno, conn.remote_port, conn.local_port], ['success', null, port, clientPort]);
   } finally {
     server.kill();
@@ -87,16 +87,16 @@ s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen(); print(s.getsockname()
 s = socket.socket()
 print(s.connect_ex(('127.0.0.1', ${closed})))`);
     assert.equal(refused.lines[0], '111');
-    const rc = await agent.waitFor((r) => r.event_type === 'network_connect' && r.pid === refused.pid, 'refused connect');
+    const rc = await agent.waitFor((r) => r.event_type === 'network_connect' && r.pid === refused.pid && r.remote_port === closed, 'refused connect');
     assert.deepEqual([rc.result, rc.errno, rc.remote_port, rc.protocol], ['failed', 'ECONNREFUSED', closed, 'tcp']);
 
     const name = `rg-e2e-${process.pid}`;
     const unix = py(`import socket
 srv = socket.socket(socket.AF_UNIX); srv.bind('\\0${name}'); srv.listen()
 c = socket.socket(socket.AF_UNIX); c.connect('\\0${name}'); print('ok')`);
-    const uc = await agent.waitFor((r) => r.event_type === 'network_connect' && r.pid === unix.pid, 'AF_UNIX connect');
+    const uc = await agent.waitFor((r) => r.event_type === 'network_connect' && r.pid === unix.pid && r.remote_path === `@${name}`, 'AF_UNIX connect');
     assert.deepEqual([uc.family, uc.remote_path, uc.remote_addr, uc.remote_port, uc.result], ['unix', `@${name}`, null, null, 'success']);
-    const ub = await agent.waitFor((r) => r.event_type === 'network_bind' && r.pid === unix.pid, 'AF_UNIX bind');
+    const ub = await agent.waitFor((r) => r.event_type === 'network_bind' && r.pid === unix.pid && r.family === 'unix', 'AF_UNIX bind');
     assert.deepEqual([ub.family, ub.local_path, ub.local_addr], ['unix', `@${name}`, null]);
   } finally {
     await agent.stop();
@@ -114,8 +114,8 @@ print(errno.errorcode.get(s.connect_ex(('127.0.0.1', 4444)), 'OK'))`);
     const mapped = py(`import socket
 s = socket.socket(socket.AF_INET6); s.setblocking(False)
 s.connect_ex(('::ffff:127.0.0.1', 4444)); print('ok')`);
-    const c = await agent.waitFor((r) => r.event_type === 'network_connect' && r.pid === nb.pid, 'non-blocking connect');
-    const m = await agent.waitFor((r) => r.event_type === 'network_connect' && r.pid === mapped.pid, 'mapped connect');
+    const c = await agent.waitFor((r) => r.event_type === 'network_connect' && r.pid === nb.pid && r.remote_port === 4444, 'non-blocking connect');
+    const m = await agent.waitFor((r) => r.event_type === 'network_connect' && r.pid === mapped.pid && r.remote_port === 4444, 'mapped connect');
     await sleep(200);
     const records = agent.records();
     for (const [rec, raw] of [[c, null], [m, '::ffff:127.0.0.1']] as const) {
