@@ -9,12 +9,15 @@ import { join } from 'node:path';
 import { AgentProcess, skipUnlessRoot, type Rec } from './helpers/agent-process.js';
 
 /*
- * Each path string sits at the start of its own page of a file mapping that
- * the script never touches: the file is fsynced and dropped from the page
- * cache before mmap, so at sys_enter the page has no PTE and no cached data,
- * bpf_probe_read_user_str() cannot fault it in and fails. ctypes.addressof on
- * from_buffer() only asks mmap for its pointer, it does not read the page.
- * argv: watched dir, file holding the strings. Prints its pid.
+ * Each path string sits in its own file mapping that the script never
+ * touches: the file is fsynced and dropped from the page cache before mmap,
+ * so at sys_enter the page has no PTE and no cached data, and
+ * bpf_probe_read_user_str() cannot fault it in and fails. One file per
+ * string because one shared mapping is not enough: the first fault's
+ * readahead and fault-around would map the neighbouring strings' pages too.
+ * ctypes.addressof on from_buffer() only asks mmap for its pointer, it does
+ * not read the page. argv: watched dir, directory for the string files.
+ * Prints its pid.
  */
 const SCRIPT = `
 import ctypes, mmap, os, sys
@@ -22,14 +25,16 @@ d, store = sys.argv[1], sys.argv[2]
 P = mmap.PAGESIZE
 names = [os.path.join(d, 'evasion-abs.txt'), 'evasion-rel.txt', os.path.join(d, 'evasion-rel.txt'),
          os.path.join(d, 'evasion-moved.txt'), os.path.join(d, 'evasion-moved.txt')]
-fd = os.open(store, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
+maps, addrs = [], []
 for i, n in enumerate(names):
-    os.pwrite(fd, n.encode() + b'\\0', i * P)
-os.ftruncate(fd, len(names) * P)
-os.fsync(fd)
-os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
-m = mmap.mmap(fd, len(names) * P, mmap.MAP_PRIVATE, mmap.PROT_READ | mmap.PROT_WRITE)
-base = ctypes.addressof(ctypes.c_char.from_buffer(m))
+    fd = os.open(os.path.join(store, 'name%d.bin' % i), os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.pwrite(fd, n.encode() + b'\\0', 0)
+    os.ftruncate(fd, P)
+    os.fsync(fd)
+    os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+    m = mmap.mmap(fd, P, mmap.MAP_PRIVATE, mmap.PROT_READ | mmap.PROT_WRITE)
+    maps.append(m)
+    addrs.append(ctypes.addressof(ctypes.c_char.from_buffer(m)))
 libc = ctypes.CDLL(None, use_errno=True)
 libc.openat.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_int, ctypes.c_uint]
 libc.renameat.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p]
@@ -39,10 +44,10 @@ dfd = os.open(d, os.O_RDONLY | os.O_DIRECTORY)
 def check(r, what):
     if r < 0:
         sys.exit(what + ': ' + os.strerror(ctypes.get_errno()))
-check(libc.openat(AT_FDCWD, base, os.O_RDONLY | os.O_CREAT, 0o644), 'openat abs')
-check(libc.openat(dfd, base + P, os.O_WRONLY | os.O_CREAT, 0o644), 'openat rel')
-check(libc.renameat(AT_FDCWD, base + 2 * P, AT_FDCWD, base + 3 * P), 'renameat')
-check(libc.unlinkat(AT_FDCWD, base + 4 * P, 0), 'unlinkat')
+check(libc.openat(AT_FDCWD, addrs[0], os.O_RDONLY | os.O_CREAT, 0o644), 'openat abs')
+check(libc.openat(dfd, addrs[1], os.O_WRONLY | os.O_CREAT, 0o644), 'openat rel')
+check(libc.renameat(AT_FDCWD, addrs[2], AT_FDCWD, addrs[3]), 'renameat')
+check(libc.unlinkat(AT_FDCWD, addrs[4], 0), 'unlinkat')
 print(os.getpid(), flush=True)
 os._exit(0)
 `;
@@ -52,7 +57,7 @@ const isOpen = (r: Rec) => r.event_type === 'file_open' || r.event_type === 'fil
 test('paths in pages not faulted in at syscall entry are resolved at syscall exit', async (t) => {
   if (skipUnlessRoot(t)) return;
   const dir = mkdtempSync(join(tmpdir(), 'rg-fault-'));
-  const store = join(mkdtempSync(join(tmpdir(), 'rg-fault-store-')), 'names.bin');
+  const store = mkdtempSync(join(tmpdir(), 'rg-fault-store-'));
   const agent = await AgentProcess.start({ watchPaths: [dir] });
   try {
     const run = spawnSync('python3', ['-c', SCRIPT, dir, store], { encoding: 'utf8' });
