@@ -291,6 +291,15 @@ struct rg_config {
  *   mode RG_FILTER_OFF                         -> keep everything (no lists)
  * Paths the kernel cannot judge (unresolved relative, containing "." or ".."
  * components) are always kept; userspace normalizes and decides.
+ *  - `file_filter_absent` array, value struct rg_filter_absent: shortcuts
+ *    past the two LPM lookups, which are most of the filter's cost on paths
+ *    outside every list (an LPM trie compares bit by bit).
+ *    Key RG_ABSENT_PREFIX: bit (p[1] << 8 | p[2]) set when no file_prefixes
+ *    entry has p[1] p[2] as its second and third bytes: none can be a prefix
+ *    of p, the lookup is skipped. Key RG_ABSENT_SUFFIX: bit
+ *    (p[n-1] << 8 | p[n-2]) set when no file_suffixes entry starts with that
+ *    reversed pair. All zero (the initial state) skips nothing; userspace
+ *    sets no bit in a table when one of its entries is too short.
  */
 enum rg_filter_mode {
 	RG_FILTER_OFF = 0,            /* no watch and no exclude lists: keep everything */
@@ -307,6 +316,17 @@ enum rg_filter_verdict {
 struct rg_filter_key {
 	__u32 prefixlen;                  /* in bits: 8 * bytes */
 	__u8 data[RG_FILTER_KEY_MAX + 1];
+};
+
+#define RG_ABSENT_BITS 65536 /* one per value of two path bytes */
+
+enum rg_absent_table {
+	RG_ABSENT_PREFIX = 0,
+	RG_ABSENT_SUFFIX = 1,
+};
+
+struct rg_filter_absent {
+	__u8 bits[RG_ABSENT_BITS / 8]; /* bit i is bits[i >> 3] & (1 << (i & 7)) */
 };
 
 #endif /* RAND_GUARD_EVENTS_H */

@@ -27,7 +27,7 @@ import { compileDetections } from './detect/detections.js';
 import { DetectionStage } from './detect/detection-stage.js';
 import { WallClock } from './normalize/clock.js';
 import { decodeBatch } from './abi/decode.js';
-import { LAYOUT } from './abi/layout.js';
+import { LAYOUT, RG_ABSENT_TABLE } from './abi/layout.js';
 import { RateLimiter } from './limit/rate-limiter.js';
 import { PipelineCounters } from './health/counters.js';
 import { buildHealthRecord } from './health/health-record.js';
@@ -128,6 +128,8 @@ export class Agent {
     sensor.updateElem('config', u32Key(0), configValue(process.pid, filter.mode, ringBytes / WAKEUP_FRACTION));
     for (const { key, value } of filter.prefixes) sensor.updateElem('file_prefixes', key, value);
     for (const { key, value } of filter.suffixes) sensor.updateElem('file_suffixes', key, value);
+    sensor.updateElem('file_filter_absent', u32Key(RG_ABSENT_TABLE.PREFIX), filter.prefixAbsent);
+    sensor.updateElem('file_filter_absent', u32Key(RG_ABSENT_TABLE.SUFFIX), filter.suffixAbsent);
 
     for (const program of programs) {
       sensor.attach(program);

@@ -2,10 +2,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AgentProcess, skipUnlessRoot, type Rec } from './helpers/agent-process.js';
+import { AgentProcess, makeConfig, skipUnlessRoot, type Rec } from './helpers/agent-process.js';
 
 const isRename = (r: Rec) => typeof r.event_type === 'string' && r.event_type.startsWith('file_rename');
 const isUnlink = (r: Rec) => r.event_type === 'file_unlink' || r.event_type === 'file_unlinkat';
@@ -100,5 +100,29 @@ test('paths longer than the capture buffer set filename_truncated', async (t) =>
     assert.ok(String(write.resolved_path).length <= 1024 + 1);
   } finally {
     await agent.stop();
+  }
+});
+
+test('kernel lookup shortcuts: a *.X file outside every watch path is kept, a path matching neither list is dropped and counted', async (t) => {
+  if (skipUnlessRoot(t)) return;
+  const dir = mkdtempSync(join(tmpdir(), 'rg-e2e-short-w-'));
+  // Under /var: a first-component pair ("va") no list entry shares, so both LPM lookups are skipped for it.
+  const outside = mkdtempSync('/var/tmp/rg-e2e-short-o-');
+  const outputPath = join(mkdtempSync(join(tmpdir(), 'rg-e2e-short-out-')), 'events.ndjson');
+  const configText = makeConfig({ watchPaths: [dir], watchPatterns: ['*.service'], excludePaths: ['/proc'], outputPath });
+  const agent = await AgentProcess.start({ configText, outputPath });
+  try {
+    writeFileSync(join(outside, 'unit.service'), 'u');
+    writeFileSync(join(outside, 'plain.dat'), 'p');
+    writeFileSync(join(dir, 'watched.dat'), 'w');
+    await agent.waitFor((r) => isOpen(r) && r.filename === join(outside, 'unit.service'), 'open of the *.service file (suffix lookup)');
+    await agent.waitFor((r) => isOpen(r) && r.filename === join(dir, 'watched.dat'), 'open under the watch path (prefix lookup)');
+    assert.deepEqual(agent.records().filter((r) => JSON.stringify(r).includes('plain.dat')), []);
+    const { records } = await agent.stop();
+    const health = records.filter((r) => r.event_type === 'health').at(-1);
+    assert.ok(health && (health.kernel_file_filtered as number) > 0, 'dropped in the kernel and counted');
+  } finally {
+    await agent.stop();
+    rmSync(outside, { recursive: true, force: true });
   }
 });

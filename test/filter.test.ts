@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compileKernelFilter, filterKey, type KernelFilter } from '../src/filter/kernel-filter.js';
+import fc from 'fast-check';
+import { absentBits, compileKernelFilter, filterKey, type KernelFilter } from '../src/filter/kernel-filter.js';
 import { UserspaceFilter } from '../src/filter/userspace-filter.js';
 import { LAYOUT, RG_FILTER_MODE, RG_VERDICT } from '../src/abi/layout.js';
 
@@ -126,9 +127,8 @@ test('a watch path under an exclude path is inserted as EXCLUDE; equal entries c
 });
 
 test('modes: OFF with no lists, EXCLUDE_ONLY with only excludes, WATCHED with pattern-only *.X', () => {
-  assert.deepEqual(compileKernelFilter({ watch_paths: [], watch_patterns: [], exclude_paths: [] }), {
-    mode: RG_FILTER_MODE.OFF, prefixes: [], suffixes: [],
-  });
+  const off = compileKernelFilter({ watch_paths: [], watch_patterns: [], exclude_paths: [] });
+  assert.deepEqual([off.mode, off.prefixes, off.suffixes], [RG_FILTER_MODE.OFF, [], []]);
   const ex = compileKernelFilter({ watch_paths: [], watch_patterns: [], exclude_paths: ['/tmp'] });
   assert.equal(ex.mode, RG_FILTER_MODE.EXCLUDE_ONLY);
   assert.deepEqual(entries(ex.prefixes), { '/tmp': E });
@@ -151,4 +151,53 @@ test('entries longer than 255 bytes: watch paths cut to 255, long excludes left 
   const p = entries(k.prefixes);
   assert.deepEqual(p, { [long.slice(0, 255)]: W, '/tmp': E });
   for (const { key } of k.prefixes) assert.ok(key.readUInt32LE(0) <= 255 * 8);
+});
+
+/** The kernel's rg_absent(): bit (p[i1] << 8 | p[i2]) of table. */
+function absent(table: Buffer, path: Uint8Array, i1: number, i2: number): boolean {
+  const i = (path[i1] << 8) | path[i2];
+  return (table[i >> 3] & (1 << (i & 7))) !== 0;
+}
+
+const startsWith = (bytes: Uint8Array, prefix: Uint8Array) =>
+  prefix.length <= bytes.length && prefix.every((b, i) => bytes[i] === b);
+
+test('absent tables for config.example.toml: /tmp/x and x.dat skip both lookups, /etc/x and x.service do not', () => {
+  const f = compileKernelFilter(EXAMPLE);
+  const check = (path: string) => {
+    const p = Buffer.from(path);
+    return [absent(f.prefixAbsent, p, 1, 2), absent(f.suffixAbsent, p, p.length - 1, p.length - 2)];
+  };
+  assert.deepEqual(check('/home/u/x.dat'), [true, true]);
+  // /tmp is an exclude path: its lookup must happen, or the kernel would pass it to userspace
+  assert.deepEqual(check('/tmp/x.dat'), [false, true]);
+  assert.deepEqual(check('/etc/passwd'), [false, true]);
+  assert.deepEqual(check('/home/u/a.service'), [true, false]);
+  assert.equal(f.prefixAbsent.length, LAYOUT.rg_filter_absent.size);
+});
+
+test('absent tables: a key too short to index leaves every bit clear (never skip)', () => {
+  assert.ok(compileKernelFilter({ ...EXAMPLE, watch_paths: ['/'] }).prefixAbsent.every((b) => b === 0));
+  assert.ok(compileKernelFilter({ ...EXAMPLE, watch_patterns: ['*.'] }).suffixAbsent.every((b) => b === 0));
+  assert.ok(absentBits([], 1).every((b) => b === 0xff), 'no entries: every lookup can be skipped');
+});
+
+test('property: a set bit never hides an LPM entry that matches (prefix and reversed suffix)', () => {
+  const byte = fc.integer({ min: 0, max: 255 });
+  // Small alphabets make collisions of the indexed pairs likely.
+  const key = fc.array(fc.constantFrom(0x2f, 0x61, 0x62, 0x65, 0x74, 0xc3), { minLength: 0, maxLength: 6 });
+  fc.assert(
+    fc.property(fc.array(key, { maxLength: 6 }), fc.array(fc.oneof(byte, fc.constantFrom(0x2f, 0x61, 0x62)), { minLength: 2, maxLength: 10 }), (keys, path) => {
+      const p = Uint8Array.from(path);
+      const ks = keys.map((k) => Uint8Array.from(k));
+      if (p.length >= 3 && absent(absentBits(ks, 1), p, 1, 2)) {
+        assert.ok(!ks.some((k) => startsWith(p, k)), 'prefix table skipped a matching key');
+      }
+      const reversed = Uint8Array.from(p).reverse();
+      if (absent(absentBits(ks, 0), p, p.length - 1, p.length - 2)) {
+        assert.ok(!ks.some((k) => startsWith(reversed, k)), 'suffix table skipped a matching key');
+      }
+    }),
+    { numRuns: 2000 },
+  );
 });

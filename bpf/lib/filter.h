@@ -64,6 +64,22 @@ static __always_inline bool rg_has_dot_component(struct rg_filter_scratch *s, co
 }
 
 /*
+ * True when table (enum rg_absent_table) of file_filter_absent has the bit of
+ * the byte pair rec[i1], rec[i2] set: no entry of that LPM trie can match,
+ * an array load replaces the lookup.
+ */
+static __always_inline bool rg_absent(__u32 table, const char *rec, __u32 i1, __u32 i2)
+{
+	struct rg_filter_absent *absent = bpf_map_lookup_elem(&file_filter_absent, &table);
+	__u32 i;
+
+	if (!absent)
+		return false;
+	i = ((__u32)(__u8)rec[i1 & RG_BYTE_MASK] << 8) | (__u8)rec[i2 & RG_BYTE_MASK];
+	return absent->bits[(i >> 3) & (RG_ABSENT_BITS / 8 - 1)] & (1 << (i & 7));
+}
+
+/*
  * Decides whether the path rec[off, off+len) is kept.
  * pflags: RG_FLAG_PATH_* bits of this path (first-path numbering); paths the
  * kernel cannot judge (unresolved, truncated: its prefix or suffix is
@@ -96,18 +112,23 @@ static __always_inline bool rg_filter_keep(const struct rg_config *cfg, const ch
 
 	key = &s->key;
 	n = len > RG_FILTER_KEY_MAX ? RG_FILTER_KEY_MAX : len;
-	n &= RG_FILTER_KEY_MAX; /* no-op (n <= 255) that keeps the bound visible to the verifier */
-	key->prefixlen = n * 8;
-	if (bpf_probe_read_kernel(key->data, n, rec + (off & RG_OFF_MASK)))
-		return true;
-	verdict = bpf_map_lookup_elem(&file_prefixes, key);
-	if (verdict && *verdict == RG_VERDICT_EXCLUDE)
-		return false;
-	if (verdict && *verdict == RG_VERDICT_WATCH)
-		return true;
+	key->prefixlen = n * 8; /* both lookups use n bytes: the prefix as is, the suffix reversed */
+	if (len < 3 || !rg_absent(RG_ABSENT_PREFIX, rec, off + 1, off + 2)) {
+		barrier_var(n);
+		n &= RG_FILTER_KEY_MAX; /* no-op (n <= 255) that keeps the bound visible to the verifier */
+		if (bpf_probe_read_kernel(key->data, n, rec + (off & RG_OFF_MASK)))
+			return true;
+		verdict = bpf_map_lookup_elem(&file_prefixes, key);
+		if (verdict && *verdict == RG_VERDICT_EXCLUDE)
+			return false;
+		if (verdict && *verdict == RG_VERDICT_WATCH)
+			return true;
+	}
 	if (cfg->file_filter_mode != RG_FILTER_WATCHED)
 		return true; /* PASS_UNMATCHED, EXCLUDE_ONLY: only excluded paths are dropped */
 
+	if (len >= 2 && rg_absent(RG_ABSENT_SUFFIX, rec, off + len - 1, off + len - 2))
+		return false;
 	/* key->data[i] = path[len - 1 - i]; s->off becomes the offset of the last byte */
 	lenp = &s->len;
 	offp = &s->off;

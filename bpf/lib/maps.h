@@ -50,6 +50,14 @@ struct {
 	__type(value, __u8);
 } file_suffixes SEC(".maps") __weak;
 
+/* Lookup shortcuts of the file filter, keyed by enum rg_absent_table; see events.h. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, struct rg_filter_absent);
+} file_filter_absent SEC(".maps") __weak;
+
 struct rg_scratch {
 	char buf[RG_SCRATCH_SIZE];
 };

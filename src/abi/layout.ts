@@ -14,6 +14,8 @@ export const RG_COMM_LEN = 16;
 export const RG_PATH_MAX = 1024;
 /** RG_FILTER_KEY_MAX: bytes of a path usable as a kernel filter key (LPM trie data is 256 bytes). */
 export const RG_FILTER_KEY_MAX = 255;
+/** RG_ABSENT_BITS: bits of struct rg_filter_absent, one per value of two path bytes. */
+export const RG_ABSENT_BITS = 65536;
 
 /** enum rg_kind: header.kind values. */
 export const RG_KIND = {
@@ -138,6 +140,12 @@ export const RG_VERDICT = {
   EXCLUDE: 2,
 } as const;
 
+/** enum rg_absent_table: keys of the file_filter_absent array (lookup shortcuts of the file filter). */
+export const RG_ABSENT_TABLE = {
+  PREFIX: 0,
+  SUFFIX: 1,
+} as const;
+
 /** AF_UNIX / AF_INET / AF_INET6 as found in rg_network.family and sock_family. */
 export const AF_UNIX = 1;
 export const AF_INET = 2;
@@ -214,6 +222,10 @@ export const LAYOUT = {
     size: 260,
     fields: { prefixlen: 0, data: 4 },
   },
+  rg_filter_absent: {
+    size: 8192,
+    fields: { bits: 0 },
+  },
 } as const satisfies Record<string, StructLayout>;
 
 /** The same layouts keyed by C struct name, for generic comparison (layout test). */
@@ -257,6 +269,7 @@ export const ENUMS: Record<string, Readonly<Record<string, number>>> = {
   rg_counter: prefixed('RG_CNT_', RG_COUNTER),
   rg_filter_mode: prefixed('RG_FILTER_', RG_FILTER_MODE),
   rg_filter_verdict: prefixed('RG_VERDICT_', RG_VERDICT),
+  rg_absent_table: prefixed('RG_ABSENT_', RG_ABSENT_TABLE),
 };
 
 function prefixed(prefix: string, values: Readonly<Record<string, number>>): Record<string, number> {

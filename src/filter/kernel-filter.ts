@@ -12,7 +12,7 @@
  * the kernel drop paths userspace keeps, so exclude paths longer than 255
  * bytes are not sent to the kernel at all and userspace alone applies them.
  */
-import { LAYOUT, RG_FILTER_KEY_MAX, RG_FILTER_MODE, RG_VERDICT, type RgFilterMode } from '../abi/layout.js';
+import { LAYOUT, RG_FILTER_KEY_MAX, RG_ABSENT_BITS, RG_FILTER_MODE, RG_VERDICT, type RgFilterMode } from '../abi/layout.js';
 import { isSuffixPattern, type FileFilterLists } from './file-filter-lists.js';
 
 /** One LPM trie element: key = struct rg_filter_key (260 bytes), value = one verdict byte. */
@@ -29,6 +29,9 @@ export interface KernelFilter {
   prefixes: KernelFilterEntry[];
   /** file_suffixes entries (".ext" bytes reversed) */
   suffixes: KernelFilterEntry[];
+  /** file_filter_absent values (struct rg_filter_absent): key RG_ABSENT_TABLE.PREFIX, then SUFFIX */
+  prefixAbsent: Buffer;
+  suffixAbsent: Buffer;
 }
 
 const KEY = LAYOUT.rg_filter_key;
@@ -84,9 +87,30 @@ export function compileKernelFilter(lists: FileFilterLists): KernelFilter {
     suffixes.add(reversed.subarray(0, RG_FILTER_KEY_MAX).toString('latin1'));
   }
 
+  const bytesOf = (keys: Iterable<string>) => [...keys].map((bytes) => Buffer.from(bytes, 'latin1'));
   return {
     mode,
+    // A path starts with '/': its bytes 1 and 2 index the prefix table; a suffix key is already reversed.
+    prefixAbsent: absentBits(bytesOf(prefixes.keys()), 1),
+    suffixAbsent: absentBits(bytesOf(suffixes), 0),
     prefixes: [...prefixes].map(([bytes, v]) => ({ key: filterKey(Buffer.from(bytes, 'latin1')), value: verdict(v) })),
     suffixes: [...suffixes].map((bytes) => ({ key: filterKey(Buffer.from(bytes, 'latin1')), value: verdict(RG_VERDICT.WATCH) })),
   };
+}
+
+/**
+ * struct rg_filter_absent for the LPM keys `keys` (the bytes each entry
+ * matches): bit (k[at] << 8 | k[at + 1]) is set for every byte pair that no
+ * key has at positions at, at + 1, so the kernel can skip the lookup for a
+ * path whose bytes there form such a pair. No bit is set when a key is shorter
+ * than at + 2 bytes (it would match whatever follows).
+ */
+export function absentBits(keys: readonly Uint8Array[], at: number): Buffer {
+  const bits = Buffer.alloc(LAYOUT.rg_filter_absent.size);
+  if (keys.some((k) => k.length < at + 2)) return bits;
+  const present = new Set(keys.map((k) => (k[at] << 8) | k[at + 1]));
+  for (let i = 0; i < RG_ABSENT_BITS; i++) {
+    if (!present.has(i)) bits[i >> 3] |= 1 << (i & 7);
+  }
+  return bits;
 }
