@@ -213,13 +213,6 @@ test('exec: euid/egid are the u32s at bytes 64 and 68, the exe tail starts at 72
   assert.deepEqual([ev.h.uid, ev.euid, ev.h.gid, ev.egid, ev.exe, ev.filename], [1000, 0, 1001, 5, '/x', 'y']);
 });
 
-test('exec: a hand-built record without euid/egid is encoded with the real ids', () => {
-  const buf = encodeRecord({ kind: RG_KIND.PROCESS_EXEC, h: h(1), old_pid: 7, exe: '/x', filename: 'y' });
-  const ev = ok(decodeRecord(buf, 0, buf.length));
-  if (ev.kind !== RG_KIND.PROCESS_EXEC) assert.fail('wrong kind');
-  assert.deepEqual([ev.euid, ev.egid], [1000, 1001]);
-});
-
 test('decoded events do not alias the input buffer', () => {
   const buf = encodeRecord(SAMPLES[14]);
   const ev = ok(decodeRecord(buf, 0, buf.length));

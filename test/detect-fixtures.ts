@@ -45,7 +45,10 @@ function fileBase(who: Who): Omit<FileRecordBase, 'event_type'> {
 
 export function processStart(who: Who = {}, filename?: string): ProcessStartRecord {
   const b = base(who);
-  return { ...b, event_type: 'process_start', filename: filename ?? b.exe_path, filename_truncated: false, source: 'execve' };
+  return {
+    ...b, event_type: 'process_start', egid: b.gid, euid: b.uid, filename: filename ?? b.exe_path, filename_truncated: false,
+    path_deleted: false, source: 'execve',
+  };
 }
 
 export function relationship(parent: { pid: number; comm: string }, child: { pid: number; comm: string }): ProcessRelationshipRecord {
@@ -65,7 +68,7 @@ export function open(filename: string, who: Who = {}, eventType: FileOpenRecord[
 }
 
 export function write(resolvedPath: string, who: Who = {}): FileWriteRecord {
-  return { ...fileBase(who), event_type: 'file_write', count: 30, fd: 3, resolved_path: resolvedPath };
+  return { ...fileBase(who), event_type: 'file_write', count: 30, fd: 3, path_deleted: false, resolved_path: resolvedPath };
 }
 
 export function rename(oldFilename: string, newFilename: string, who: Who = {}): FileRenameRecord {

@@ -117,16 +117,6 @@ test('process_start of a setuid-root program run by uid 1000: uid/gid real, euid
   assert.deepEqual([r.uid, r.gid, (r as ProcessStartRecord).euid, (r as ProcessStartRecord).egid], [1000, 1000, 0, 1000]);
 });
 
-test('process_start without euid/egid in the raw record (hand-built) reports the real ids', () => {
-  const { n } = setup();
-  const ev = execEv(44);
-  if (ev.kind !== RG_KIND.PROCESS_EXEC) assert.fail('wrong kind');
-  delete ev.euid;
-  delete ev.egid;
-  const r = record(n.normalize(ev)) as ProcessStartRecord;
-  assert.deepEqual([r.euid, r.egid], [1000, 1000]);
-});
-
 test('process_start of a memfd exec: exe_path as the kernel gives it, path_deleted from RG_FLAG_PATH_DELETED', () => {
   const { n } = setup();
   const flags = RG_FLAG.PATH_FROM_FILE | RG_FLAG.PATH_DELETED;

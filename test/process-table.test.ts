@@ -16,6 +16,8 @@ function exec(pid: number, opts: { ts?: number; ppid?: number; exe?: string; com
     kind: RG_KIND.PROCESS_EXEC,
     h: rawHeader({ pid, tid: pid, ppid: opts.ppid ?? 0, timestamp_ns: opts.ts ?? 1000, comm: opts.comm ?? 'sh', uid: 1000, gid: 1000 }),
     old_pid: opts.oldPid ?? pid,
+    euid: 1000,
+    egid: 1000,
     exe,
     filename: exe,
   };

@@ -98,8 +98,8 @@ export function encodeRecord(ev: RawEvent, overrides: EncodeOverrides = {}): Buf
       const F = LAYOUT.rg_process_exec.fields;
       buf.writeUInt32LE(ev.old_pid, F.old_pid);
       // absent in hand-built records: the real ids, i.e. no escalation
-      buf.writeUInt32LE(ev.euid ?? h.uid, F.euid);
-      buf.writeUInt32LE(ev.egid ?? h.gid, F.egid);
+      buf.writeUInt32LE(ev.euid, F.euid);
+      buf.writeUInt32LE(ev.egid, F.egid);
       buf.writeUInt16LE(tails[0].length, F.exe_len);
       buf.writeUInt16LE(tails[1].length, F.filename_len);
       break;

@@ -44,14 +44,10 @@ export interface RawProcessExec {
   h: RawHeader;
   /** the tid that called execve (matches RawExecSyscall.h.tid) */
   old_pid: number;
-  /**
-   * current->cred->euid.val after the exec (setuid bit applied; h.uid is the real uid).
-   * Always set by decodeRecord; optional only so that hand-built records written before the
-   * field existed still type-check: consumers read an absent value as h.uid (no escalation).
-   */
-  euid?: number;
-  /** current->cred->egid.val after the exec (setgid bit applied; h.gid is the real gid); absent: h.gid */
-  egid?: number;
+  /** current->cred->euid.val after the exec (setuid bit applied; h.uid is the real uid) */
+  euid: number;
+  /** current->cred->egid.val after the exec (setgid bit applied; h.gid is the real gid) */
+  egid: number;
   /**
    * dentry walk of bprm->file up to the mount namespace root: what /proc/<pid>/exe shows
    * (host path for a chrooted task, "/memfd:<name> (deleted)" for a memfd; flags PATH_*)

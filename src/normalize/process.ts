@@ -19,8 +19,7 @@ const EXEC_TRUNCATED = RG_FLAG.PATH_TRUNCATED | RG_FLAG.PATH2_TRUNCATED;
 /**
  * rg_process_exec -> process_start; records the exec in the table and consumes its pending source.
  * uid/gid are the real ids (header), euid/egid the effective ids after the exec: a setuid-root
- * program run by nobody gives uid 65534, euid 0. An exec record without them (hand-built) gets
- * the real ids.
+ * program run by nobody gives uid 65534, euid 0.
  */
 export function normalizeExec(ev: RawProcessExec, env: NormalizeEnv): ProcessStartRecord {
   const h = ev.h;
@@ -28,8 +27,8 @@ export function normalizeExec(ev: RawProcessExec, env: NormalizeEnv): ProcessSta
   return {
     agent_id: env.agentId,
     comm: entry.comm,
-    egid: ev.egid ?? h.gid,
-    euid: ev.euid ?? h.uid,
+    egid: ev.egid,
+    euid: ev.euid,
     event_type: 'process_start',
     exe_path: entry.exe_path,
     filename: ev.filename,

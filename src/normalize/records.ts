@@ -45,22 +45,19 @@ export interface DetectionFields {
 /** kind 1: a completed exec. */
 export interface ProcessStartRecord extends RecordBase {
   event_type: 'process_start';
-  /**
-   * effective gid of the new program (cred->egid after the exec: setgid applied; gid is the real gid).
-   * Always set by the normalizer; optional for records replayed from agents that predate it.
-   */
-  egid?: number;
-  /** effective uid of the new program (cred->euid after the exec: setuid applied; uid is the real uid); see egid */
-  euid?: number;
+  /** effective gid of the new program (cred->egid after the exec: setgid applied; gid is the real gid) */
+  egid: number;
+  /** effective uid of the new program (cred->euid after the exec: setuid applied; uid is the real uid) */
+  euid: number;
   /** bprm->filename: the path as passed to exec (may be relative) */
   filename: string;
   /** exe or filename was cut (RG_FLAG_PATH{,2}_TRUNCATED) */
   filename_truncated: boolean;
   /**
    * the executable was unlinked (RG_FLAG_PATH_DELETED): a deleted binary, or a memfd
-   * (exe_path "/memfd:<name> (deleted)"). Always set by the normalizer; optional as egid.
+   * (exe_path "/memfd:<name> (deleted)")
    */
-  path_deleted?: boolean;
+  path_deleted: boolean;
   /** syscall that started the exec; null when its record was not seen */
   source: ExecSource | null;
 }
@@ -105,11 +102,8 @@ export interface FileOpenRecord extends FileRecordBase {
 /** Fields of the write family: the fd and the kernel's path of its file. */
 export interface FileWriteRecordBase extends FileRecordBase {
   fd: U64;
-  /**
-   * the fd's file was unlinked before this write (RG_FLAG_PATH_DELETED): resolved_path is its last name.
-   * Always set by the normalizer; optional for records replayed from agents that predate it.
-   */
-  path_deleted?: boolean;
+  /** the fd's file was unlinked before this write (RG_FLAG_PATH_DELETED): resolved_path is its last name */
+  path_deleted: boolean;
   /** dentry walk of the fd's struct file in the kernel; "/memfd:<name> (deleted)" for a memfd; "" when none */
   resolved_path: string;
 }
