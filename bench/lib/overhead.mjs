@@ -17,6 +17,8 @@ import { summary } from './stats.mjs';
  * @property {number} ops
  * @property {number} seconds
  * @property {number|null} cpu_ms tracer CPU (utime+stime, ms) from just before the workload to settleMs after it
+ * @property {{ops:number, seconds:number, ops_per_sec:number, cpu_ms:number|null}|null} [warmup] agent only:
+ *   the unmeasured warm-up run of the same workload right before (first run of a fresh agent)
  * @property {Record<string,number>} [drops] agent only: non-zero drop counters of its final health record
  * @property {number} [events_written] agent only: normalized_events_output of the final health record
  * @property {boolean} [lost_events] peers: the tool reported lost samples
@@ -51,6 +53,12 @@ async function runWithAgent(w, s, ctx, i) {
   const agent = await BenchAgent.start(ctx.repoRoot, ctx.dir, { outputPath, network: w.network });
   ctx.cleanup.add(agent);
   try {
+    const warmupSeconds = w.id === 'exec' ? s.execWarmupSeconds : s.agentWarmupSeconds;
+    let warmup = null;
+    if (warmupSeconds > 0) {
+      const { gen: g, cpu: c } = await tracedRun(w, { ...s, seconds: warmupSeconds }, [agent.pid]);
+      warmup = { ops: g.ops, seconds: g.seconds, ops_per_sec: g.ops_per_sec, cpu_ms: c };
+    }
     const { gen, cpu } = await tracedRun(w, s, [agent.pid]);
     const { health } = await agent.stop();
     return {
@@ -58,6 +66,7 @@ async function runWithAgent(w, s, ctx, i) {
       ops: gen.ops,
       seconds: gen.seconds,
       cpu_ms: cpu,
+      warmup,
       drops: dropsOf(health),
       events_written: Number(health?.normalized_events_output ?? 0),
       rss_kb: Number(health?.rss_kb ?? 0),
@@ -90,6 +99,7 @@ function summarize(runs, settleMs) {
     ops_per_sec: summary(runs.map((r) => r.ops_per_sec)),
     cpu_ms_per_1k_ops: summary(withCpu.map((r) => (r.cpu_ms / r.ops) * 1000)),
     cpu_core_pct: summary(withCpu.map((r) => (r.cpu_ms / (r.seconds * 1000 + settleMs)) * 100)),
+    warmup_cpu_ms_per_1k_ops: summary(runs.filter((r) => r.warmup?.cpu_ms != null && r.warmup.ops > 0).map((r) => (r.warmup.cpu_ms / r.warmup.ops) * 1000)),
     runs,
   };
 }

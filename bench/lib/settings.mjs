@@ -25,6 +25,11 @@ function num(env, name, fallback) {
  * @property {number} moderateRate BENCH_MODERATE_RATE: the ramp rate whose p99 latency is checked against 100 ms
  * @property {number} rssRate  rate (events/s) whose RSS is checked against 120 MB (the issue's 100k/s)
  * @property {number} warmupMs pause after a tracer is ready before the workload starts (ms)
+ * @property {number} agentWarmupSeconds BENCH_AGENT_WARMUP: before each measured agent run, the same
+ *   workload runs this long with the agent attached, unmeasured but reported: V8 compiles the hot
+ *   paths only after many calls, and a deployed agent runs for days (peers are compiled C: no warm-up)
+ * @property {number} execWarmupSeconds BENCH_EXEC_WARMUP: the same for the exec workload, whose few
+ *   thousand events per second take longer to reach compiled code
  * @property {number} settleMs pause after the workload before tracer CPU is read (ms): lets it drain
  * @property {string} resultsDir BENCH_RESULTS_DIR: where reports go (default bench-results/)
  */
@@ -53,6 +58,8 @@ export function loadSettings(env, repoRoot) {
     moderateRate: num(env, 'BENCH_MODERATE_RATE', 50_000),
     rssRate: 100_000,
     warmupMs: smoke ? 100 : 200,
+    agentWarmupSeconds: num(env, 'BENCH_AGENT_WARMUP', smoke ? 0.2 : 1),
+    execWarmupSeconds: num(env, 'BENCH_EXEC_WARMUP', smoke ? 0.2 : 4),
     settleMs: smoke ? 100 : 200,
     resultsDir: env.BENCH_RESULTS_DIR ?? `${repoRoot}/bench-results`,
   };
