@@ -53,16 +53,40 @@ __noinline int rg_resolve_file_path(__u64 file)
 	return rg_file_path(path, (struct file *)file);
 }
 
-/* 1 when the path at record offset off, len bytes, passes the kernel filter. */
-__noinline int rg_filter_path(__u32 off, __u32 len, __u32 pflags, __u32 check_dots)
-{
-	char *rec = rg_scratch(&rg_record_buf);
-	struct rg_config cfg;
+/* The scratch area rg_filter_path() reads a path from. */
+enum rg_filter_src {
+	RG_SRC_RECORD = 0, /* the record being built: rename appends both paths before judging either */
+	RG_SRC_PATH = 1,   /* the path scratch: a single path is judged before it is copied into a record */
+};
 
-	if (!rec)
+/*
+ * 1 when the path at offset off, len bytes, of the scratch area src (enum
+ * rg_filter_src) passes the kernel filter.
+ */
+__noinline int rg_filter_path(__u32 src, __u32 off, __u32 len, __u32 pflags, __u32 check_dots)
+{
+	struct rg_config cfg;
+	char *buf;
+
+	if (src == RG_SRC_PATH)
+		buf = rg_scratch(&rg_path_buf);
+	else
+		buf = rg_scratch(&rg_record_buf);
+	if (!buf)
 		return 1;
 	rg_load_config(&cfg);
-	return rg_filter_keep(&cfg, rec, off, len, pflags, check_dots);
+	return rg_filter_keep(&cfg, buf, off, len, pflags, check_dots);
+}
+
+/*
+ * Filters the last resolution in the path scratch in place (nothing copied
+ * for a path that is dropped). Returns 1 to keep it.
+ */
+static __always_inline int rg_filter_resolved(char *path, __u16 pflags, bool check_dots)
+{
+	volatile struct rg_path_out *out = rg_path_out(path);
+
+	return rg_filter_path(RG_SRC_PATH, out->start, out->len, pflags, check_dots);
 }
 
 /* ---- deferral to syscall exit ------------------------------------------ */
@@ -193,24 +217,26 @@ static __always_inline int rg_open(struct rg_file_call *c, bool at_entry)
 	__u16 pflags;
 	bool read;
 
-	rg_load_config(&cfg);
-	rec = rg_scratch(&rg_record_buf);
 	path = rg_scratch(&rg_path_buf);
-	if (!rec || !path)
+	if (!path)
 		return 0;
-	e = (struct rg_file_open *)rec;
-	__builtin_memset(e, 0, sizeof(*e));
 	read = rg_resolve_user_path(c->dfd, c->upath);
 	if (at_entry && (!read || c->uhow) && rg_defer(c))
 		return 0;
 	if (!read)
 		rg_count(RG_CNT_PATH_ERROR);
 	pflags = rg_path_flags(path);
-	len = rg_append(rec, sizeof(*e), path);
-	if (!rg_filter_path(sizeof(*e), len, pflags, true)) {
+	if (!rg_filter_resolved(path, pflags, true)) {
 		rg_count(RG_CNT_FILE_FILTERED);
 		return 0;
 	}
+	rg_load_config(&cfg);
+	rec = rg_scratch(&rg_record_buf);
+	if (!rec)
+		return 0;
+	e = (struct rg_file_open *)rec;
+	__builtin_memset(e, 0, sizeof(*e));
+	len = rg_append(rec, sizeof(*e), path);
 	rg_call_header(&e->h, c);
 	e->h.flags = pflags;
 	e->flags = c->flags;
@@ -327,7 +353,7 @@ static __always_inline int rg_write(__u16 kind, long fd, __u64 count, __s64 iovc
 		return 0;
 	file = rg_fd_file(fd);
 	file_key = (__u64)file;
-	verdict.dentry = (__u64)BPF_CORE_READ(file, f_path.dentry);
+	verdict.dentry = (__u64)rg_file_dentry(file);
 	if (cfg.file_filter_mode != RG_FILTER_OFF && file) {
 		cached = bpf_map_lookup_elem(&rg_write_cache, &file_key);
 		if (cached && cached->dentry == verdict.dentry && !cached->keep) {
@@ -348,7 +374,7 @@ static __always_inline int rg_write(__u16 kind, long fd, __u64 count, __s64 iovc
 	if (status == RG_WALK_OK || status == RG_WALK_TRUNCATED) {
 		pflags |= rg_path_flags(path);
 		len = rg_append(rec, sizeof(*e), path);
-		keep = rg_filter_path(sizeof(*e), len, pflags, false);
+		keep = rg_filter_path(RG_SRC_RECORD, sizeof(*e), len, pflags, false);
 	} else {
 		/* pipe, socket, anon inode, or fd not found: no path in the mount tree */
 		pflags |= RG_FLAG_PATH_UNRESOLVED;
@@ -431,8 +457,8 @@ static __always_inline int rg_rename(struct rg_file_call *c, bool at_entry)
 	if (!new_read)
 		rg_count(RG_CNT_PATH_ERROR);
 
-	keep = rg_filter_path(sizeof(*e), old_len, old_flags, true) ||
-	       rg_filter_path(sizeof(*e) + old_len, new_len, new_flags, true);
+	keep = rg_filter_path(RG_SRC_RECORD, sizeof(*e), old_len, old_flags, true) ||
+	       rg_filter_path(RG_SRC_RECORD, sizeof(*e) + old_len, new_len, new_flags, true);
 	if (!keep) {
 		rg_count(RG_CNT_FILE_FILTERED);
 		return 0;
@@ -526,24 +552,26 @@ static __always_inline int rg_unlink(struct rg_file_call *c, bool at_entry)
 	__u16 pflags;
 	bool read;
 
-	rg_load_config(&cfg);
-	rec = rg_scratch(&rg_record_buf);
 	path = rg_scratch(&rg_path_buf);
-	if (!rec || !path)
+	if (!path)
 		return 0;
-	e = (struct rg_file_unlink *)rec;
-	__builtin_memset(e, 0, sizeof(*e));
 	read = rg_resolve_user_path(c->dfd, c->upath);
 	if (at_entry && !read && rg_defer(c))
 		return 0;
 	if (!read)
 		rg_count(RG_CNT_PATH_ERROR);
 	pflags = rg_path_flags(path);
-	len = rg_append(rec, sizeof(*e), path);
-	if (!rg_filter_path(sizeof(*e), len, pflags, true)) {
+	if (!rg_filter_resolved(path, pflags, true)) {
 		rg_count(RG_CNT_FILE_FILTERED);
 		return 0;
 	}
+	rg_load_config(&cfg);
+	rec = rg_scratch(&rg_record_buf);
+	if (!rec)
+		return 0;
+	e = (struct rg_file_unlink *)rec;
+	__builtin_memset(e, 0, sizeof(*e));
+	len = rg_append(rec, sizeof(*e), path);
 	rg_call_header(&e->h, c);
 	e->h.flags = pflags;
 	e->flags = c->flags;

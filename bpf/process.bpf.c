@@ -32,6 +32,15 @@ enum rg_exec_source rg_btf_exec_source __attribute__((unused));
 enum rg_direction rg_btf_direction __attribute__((unused));
 enum rg_filter_mode rg_btf_filter_mode __attribute__((unused));
 enum rg_filter_verdict rg_btf_filter_verdict __attribute__((unused));
+enum rg_absent_table rg_btf_absent_table __attribute__((unused));
+
+/*
+ * Defined in file.bpf.c (global, linked by `bpftool gen object`): one copy of
+ * the dentry walk, and the only object that references the bpf_rdonly_cast
+ * kfunc (libbpf 1.1's linker cannot merge a kfunc extern declared in two
+ * objects).
+ */
+extern int rg_resolve_file_path(__u64 file);
 
 /*
  * Completed exec. exe: dentry walk of bprm->file up to the mount namespace
@@ -68,7 +77,7 @@ int BPF_PROG(sched_process_exec, struct task_struct *p, pid_t old_pid, struct li
 	e->egid = BPF_CORE_READ(p, cred, egid.val);
 	e->h.flags = RG_FLAG_PATH_FROM_FILE;
 
-	status = rg_file_path(path, BPF_CORE_READ(bprm, file));
+	status = rg_resolve_file_path((__u64)BPF_CORE_READ(bprm, file));
 	if (status == RG_WALK_ERROR)
 		rg_count(RG_CNT_PATH_ERROR);
 	if (status == RG_WALK_ERROR || status == RG_WALK_DETACHED)

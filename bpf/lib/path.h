@@ -60,15 +60,65 @@ static __always_inline struct mount *rg_real_mount(struct vfsmount *vfsmnt)
 	return (struct mount *)((void *)vfsmnt - bpf_core_field_offset(struct mount, mnt));
 }
 
-static __always_inline struct vfsmount *rg_vfsmount(struct mount *mnt)
-{
-	return (struct vfsmount *)((void *)mnt + bpf_core_field_offset(struct mount, mnt));
-}
-
 /* MNT_NS_INTERNAL is ERR_PTR(-EINVAL): kernel-internal mounts have an error pointer or NULL here. */
 static __always_inline bool rg_valid_ns(void *ns)
 {
 	return ns && (unsigned long)ns < (unsigned long)-4095;
+}
+
+/*
+ * bpf_rdonly_cast() (kfunc, 6.2+; the verifier turns the call into a move):
+ * a read-only typed view of a kernel address, so that its fields are read
+ * with plain loads (faults read as 0) instead of one helper call per
+ * BPF_CORE_READ step.
+ */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
+
+/* struct mount around vfsmnt, as a read-only BTF pointer. */
+static __always_inline struct mount *rg_mount_btf(struct vfsmount *vfsmnt)
+{
+	return bpf_rdonly_cast(rg_real_mount(vfsmnt), bpf_core_type_id_kernel(struct mount));
+}
+
+/* Mounts stacked on the namespace root that rg_root_is_ns_root() looks through. */
+#define RG_ROOT_MAX_MOUNTS 4
+
+/*
+ * True when the current task's fs root is the root of its mount namespace
+ * (the task is not chrooted): an absolute user string is then already the
+ * path as the namespace sees it, and rg_walk() would add nothing to it. The
+ * root directory is often a stack of mounts (the root filesystem mounted on
+ * rootfs): this follows rg_walk()'s steps while each one only crosses from
+ * a mount's root to a mount point that is its parent's root, with plain
+ * loads through BTF pointers instead of one helper call per read. False
+ * (take the walk) for anything else, including a stack deeper than
+ * RG_ROOT_MAX_MOUNTS.
+ */
+static __always_inline bool rg_root_is_ns_root(void)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct fs_struct *fs = task->fs;
+	struct vfsmount *vfsmnt;
+	struct dentry *dentry;
+	struct mount *mnt, *parent;
+
+	if (!fs)
+		return false;
+	dentry = fs->root.dentry;
+	vfsmnt = fs->root.mnt;
+	if (!dentry || !vfsmnt)
+		return false;
+	mnt = rg_mount_btf(vfsmnt);
+	for (int i = 0; i < RG_ROOT_MAX_MOUNTS; i++) {
+		if (dentry != mnt->mnt.mnt_root)
+			return false;
+		parent = mnt->mnt_parent;
+		if (parent == mnt)
+			return rg_valid_ns(mnt->mnt_ns);
+		dentry = mnt->mnt_mountpoint;
+		mnt = parent;
+	}
+	return false;
 }
 
 /*
@@ -80,13 +130,15 @@ static __always_inline bool rg_valid_ns(void *ns)
  * not stop at the task's fs root: a chrooted task's files are reported as the
  * host (its namespace) sees them, which is where watch paths are written.
  * When it is cut (RG_WALK_TRUNCATED) the deepest components are kept and the
- * top is missing.
+ * top is missing. Dentry and mount fields are plain loads through read-only
+ * BTF pointers (a fault reads as 0); only the name bytes take a helper call.
  */
-static __always_inline int rg_walk(char *buf, struct dentry *dentry, struct vfsmount *vfsmnt,
+static __always_inline int rg_walk(char *buf, struct dentry *start_dentry, struct vfsmount *vfsmnt,
 				   __u32 end, __u32 *start)
 {
-	struct mount *mnt = rg_real_mount(vfsmnt);
-	struct dentry *mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
+	struct dentry *dentry = bpf_rdonly_cast(start_dentry, bpf_core_type_id_kernel(struct dentry));
+	struct mount *mnt = rg_mount_btf(vfsmnt);
+	struct dentry *mnt_root = mnt->mnt.mnt_root;
 	/* the write offset lives in map memory for the same reason as the results */
 	volatile __u32 *posp = &rg_path_out(buf)->pos;
 	int status = RG_WALK_TRUNCATED;
@@ -94,16 +146,16 @@ static __always_inline int rg_walk(char *buf, struct dentry *dentry, struct vfsm
 	*posp = end;
 	for (int i = 0; i < RG_WALK_MAX_DEPTH; i++) {
 		struct dentry *parent;
-		struct qstr name;
+		const unsigned char *name;
 		__u32 len, pos;
 
 		if (!dentry) {
 			status = RG_WALK_ERROR;
 			break;
 		}
-		parent = BPF_CORE_READ(dentry, d_parent);
+		parent = dentry->d_parent;
 		if (dentry == mnt_root || dentry == parent) {
-			struct mount *mnt_parent = BPF_CORE_READ(mnt, mnt_parent);
+			struct mount *mnt_parent = mnt->mnt_parent;
 
 			/* d_parent == self but not a mount root: a pseudo dentry (pipe, socket, anon inode, memfd) */
 			if (dentry != mnt_root) {
@@ -112,27 +164,27 @@ static __always_inline int rg_walk(char *buf, struct dentry *dentry, struct vfsm
 			}
 			if (mnt != mnt_parent) {
 				/* cross to the mount point in the parent mount; costs one iteration */
-				dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
+				dentry = mnt->mnt_mountpoint;
 				mnt = mnt_parent;
-				vfsmnt = rg_vfsmount(mnt);
-				mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
+				mnt_root = mnt->mnt.mnt_root;
 				continue;
 			}
-			status = rg_valid_ns(BPF_CORE_READ(mnt, mnt_ns)) ? RG_WALK_OK : RG_WALK_DETACHED;
+			status = rg_valid_ns(mnt->mnt_ns) ? RG_WALK_OK : RG_WALK_DETACHED;
 			break;
 		}
-		if (bpf_core_read(&name, sizeof(name), &dentry->d_name)) {
+		name = dentry->d_name.name;
+		len = dentry->d_name.len;
+		if (!name) {
 			status = RG_WALK_ERROR;
 			break;
 		}
-		len = name.len;
 		if (len > RG_NAME_MAX)
 			len = RG_NAME_MAX;
 		pos = *posp;
 		if (pos > RG_USER_OFF || pos < RG_BASE_MIN + len + 1)
 			break; /* longer than RG_PATH_MAX: truncated */
 		pos -= len;
-		if (bpf_probe_read_kernel(buf + (pos & RG_OFF_MASK), len & RG_NAME_MAX, name.name)) {
+		if (bpf_probe_read_kernel(buf + (pos & RG_OFF_MASK), len & RG_NAME_MAX, name)) {
 			status = RG_WALK_ERROR;
 			break;
 		}
@@ -145,6 +197,12 @@ static __always_inline int rg_walk(char *buf, struct dentry *dentry, struct vfsm
 	return status;
 }
 
+/* A read-only BTF view of a dentry, for plain loads. */
+static __always_inline struct dentry *rg_dentry_btf(struct dentry *dentry)
+{
+	return bpf_rdonly_cast(dentry, bpf_core_type_id_kernel(struct dentry));
+}
+
 /*
  * RG_FLAG_PATH_DELETED when the file is gone from the tree: its dentry was
  * unhashed by unlink/rename-over (d_unlinked(): unhashed and not a root) or
@@ -153,11 +211,12 @@ static __always_inline int rg_walk(char *buf, struct dentry *dentry, struct vfsm
  */
 static __always_inline __u32 rg_deleted_flag(struct dentry *dentry)
 {
-	struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
-	void *hashed = BPF_CORE_READ(dentry, d_hash.pprev);
-	unsigned int nlink = BPF_CORE_READ(dentry, d_inode, __i_nlink);
+	struct dentry *d = rg_dentry_btf(dentry);
+	struct inode *inode = d->d_inode;
 
-	if ((!hashed && parent != dentry) || nlink == 0)
+	if (!d->d_hash.pprev && d->d_parent != d)
+		return RG_FLAG_PATH_DELETED;
+	if (inode && inode->__i_nlink == 0)
 		return RG_FLAG_PATH_DELETED;
 	return 0;
 }
@@ -175,16 +234,16 @@ static __always_inline __u32 rg_deleted_flag(struct dentry *dentry)
 static __always_inline int rg_pseudo_name(char *buf, struct dentry *dentry, __u32 deleted)
 {
 	volatile struct rg_path_out *out = rg_path_out(buf);
-	struct qstr name;
-	__u32 len, end;
+	struct dentry *d = rg_dentry_btf(dentry);
+	const unsigned char *name = d->d_name.name;
+	__u32 len = d->d_name.len, end;
 
-	if (bpf_core_read(&name, sizeof(name), &dentry->d_name))
+	if (!name)
 		return RG_WALK_ERROR;
-	len = name.len;
 	if (len > RG_NAME_MAX)
 		len = RG_NAME_MAX;
 	buf[RG_BASE_MIN] = '/';
-	if (bpf_probe_read_kernel(buf + RG_BASE_MIN + 1, len & RG_NAME_MAX, name.name))
+	if (bpf_probe_read_kernel(buf + RG_BASE_MIN + 1, len & RG_NAME_MAX, name))
 		return RG_WALK_ERROR;
 	end = RG_BASE_MIN + 1 + len;
 	if (deleted) {
@@ -200,23 +259,33 @@ static __always_inline int rg_pseudo_name(char *buf, struct dentry *dentry, __u3
 	return RG_WALK_DETACHED;
 }
 
-/* current->files->fdt->fd[fd], or NULL when fd is not open. */
+/*
+ * current->files->fdt->fd[fd], or NULL when fd is not open. The table is
+ * reached with plain loads through the BTF task pointer; the slot itself (an
+ * array of pointers, which BTF loads do not type) takes one helper read.
+ */
 static __always_inline struct file *rg_fd_file(long fd)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	struct file **fds;
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct files_struct *files = task->files;
+	struct fdtable *fdt;
 	struct file *file = NULL;
-	unsigned int max_fds;
 
-	if (!fdt || fd < 0)
+	if (!files || fd < 0)
 		return NULL;
-	max_fds = BPF_CORE_READ(fdt, max_fds);
-	if ((unsigned long)fd >= max_fds)
+	fdt = files->fdt;
+	if (!fdt || (unsigned long)fd >= fdt->max_fds)
 		return NULL;
-	fds = BPF_CORE_READ(fdt, fd);
-	bpf_core_read(&file, sizeof(file), &fds[fd]);
+	bpf_core_read(&file, sizeof(file), &fdt->fd[fd]);
 	return file;
+}
+
+/* file->f_path.dentry with a plain load; NULL for a NULL file. */
+static __always_inline struct dentry *rg_file_dentry(struct file *file)
+{
+	if (!file)
+		return NULL;
+	return ((struct file *)bpf_rdonly_cast(file, bpf_core_type_id_kernel(struct file)))->f_path.dentry;
 }
 
 /*
@@ -230,8 +299,9 @@ static __always_inline struct file *rg_fd_file(long fd)
 static __always_inline int rg_file_path(char *buf, struct file *file)
 {
 	volatile struct rg_path_out *out = rg_path_out(buf);
-	struct dentry *dentry = BPF_CORE_READ(file, f_path.dentry);
-	struct vfsmount *vfsmnt = BPF_CORE_READ(file, f_path.mnt);
+	struct file *f = bpf_rdonly_cast(file, bpf_core_type_id_kernel(struct file));
+	struct dentry *dentry = f->f_path.dentry;
+	struct vfsmount *vfsmnt = f->f_path.mnt;
 	__u32 pos = RG_BASE_END, deleted;
 	int status;
 
@@ -247,8 +317,8 @@ static __always_inline int rg_file_path(char *buf, struct file *file)
 	 * filesystem (open_by_handle_at) is its own parent too, but has no
 	 * name worth reporting.
 	 */
-	if (status == RG_WALK_DETACHED && BPF_CORE_READ(dentry, d_parent) == dentry &&
-	    !rg_valid_ns(BPF_CORE_READ(rg_real_mount(vfsmnt), mnt_ns))) {
+	if (status == RG_WALK_DETACHED && dentry->d_parent == dentry &&
+	    !rg_valid_ns(rg_mount_btf(vfsmnt)->mnt_ns)) {
 		status = rg_pseudo_name(buf, dentry, deleted);
 		out->flags = deleted | (status == RG_WALK_OK ? 0 : RG_FLAG_PATH_UNRESOLVED);
 		return status;
@@ -307,7 +377,6 @@ static __always_inline bool rg_base_dir(long dfd, struct dentry **dentry, struct
 static __always_inline bool rg_user_path(char *buf, long dfd, const char *upath)
 {
 	volatile struct rg_path_out *out = rg_path_out(buf);
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct dentry *dentry;
 	struct vfsmount *vfsmnt;
 	__u32 ulen, base_len, total, end, pos;
@@ -330,8 +399,12 @@ static __always_inline bool rg_user_path(char *buf, long dfd, const char *upath)
 	}
 	out->len = ulen;
 	absolute = buf[RG_USER_OFF] == '/';
+	if (absolute && rg_root_is_ns_root())
+		return true; /* the string as given, what the walk below would produce */
 
 	if (absolute) {
+		struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+
 		dentry = BPF_CORE_READ(task, fs, root.dentry);
 		vfsmnt = BPF_CORE_READ(task, fs, root.mnt);
 		if (!dentry || !vfsmnt) {
