@@ -318,15 +318,46 @@ int sys_exit_openat2(struct trace_event_raw_sys_exit *ctx)
 /* ---- write --------------------------------------------------------------- */
 
 /*
- * Filter verdicts of writes, keyed by struct file pointer and validated by
- * its dentry pointer: a write-heavy fd is walked and judged once instead of
- * on every write(2). A reused struct file address with another dentry misses.
+ * Filter verdicts of writes, keyed by struct file pointer: a write-heavy fd
+ * is walked and judged once instead of on every write(2). Pointers alone do
+ * not identify a file over time: struct file, dentry and inode memory is
+ * reused as soon as it is freed, and a stale "drop" verdict would hide the
+ * writes of a new file (seen: a pipe's file and dentry addresses reused by
+ * the next open of a watched file). A verdict is used only while the dentry
+ * pointer, the inode number and i_generation (random per new inode on ext4,
+ * tmpfs; pipe inode numbers are never reused) are unchanged and no rename
+ * has completed since it was made: a rename moves the same dentry (or an
+ * ancestor of it) to another path.
  */
 struct rg_write_verdict {
 	__u64 dentry;
+	__u64 ino;
+	__u64 rename_gen; /* rg_rename_gen when judged */
+	__u32 i_generation;
 	__u32 keep;
-	__u32 _pad;
 };
+
+/*
+ * Key 0: renames completed host-wide (every sys_exit_rename* adds one; they
+ * are attached whenever a write hook is, see src/sensor/programs.ts).
+ * Invalidates every cached write verdict. A write on another thread in the
+ * instant between a rename taking effect and its sys_exit may still use the
+ * verdict of the old path.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} rg_rename_gen SEC(".maps");
+
+/* Current rg_rename_gen value (0 if unreadable). */
+static __always_inline __u64 rg_rename_generation(void)
+{
+	__u64 *gen = rg_scratch(&rg_rename_gen);
+
+	return gen ? *(volatile __u64 *)gen : 0;
+}
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -353,10 +384,12 @@ static __always_inline int rg_write(__u16 kind, long fd, __u64 count, __s64 iovc
 		return 0;
 	file = rg_fd_file(fd);
 	file_key = (__u64)file;
-	verdict.dentry = (__u64)rg_file_dentry(file);
+	rg_file_identity(file, &verdict.dentry, &verdict.ino, &verdict.i_generation);
+	verdict.rename_gen = rg_rename_generation();
 	if (cfg.file_filter_mode != RG_FILTER_OFF && file) {
 		cached = bpf_map_lookup_elem(&rg_write_cache, &file_key);
-		if (cached && cached->dentry == verdict.dentry && !cached->keep) {
+		if (cached && !cached->keep && cached->dentry == verdict.dentry && cached->ino == verdict.ino &&
+		    cached->i_generation == verdict.i_generation && cached->rename_gen == verdict.rename_gen) {
 			rg_count(RG_CNT_FILE_FILTERED);
 			return 0;
 		}
@@ -493,7 +526,10 @@ static __always_inline int rg_rename_enter(__u16 kind, long olddfd, __u64 oldnam
 static __always_inline int rg_rename_exit(__u16 kind)
 {
 	struct rg_file_call c;
+	__u64 *gen = rg_scratch(&rg_rename_gen);
 
+	if (gen)
+		__sync_fetch_and_add(gen, 1);
 	if (!rg_take_deferred(&c, kind))
 		return 0;
 	return rg_rename(&c, false);

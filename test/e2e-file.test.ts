@@ -126,3 +126,36 @@ test('kernel lookup shortcuts: a *.X file outside every watch path is kept, a pa
     rmSync(outside, { recursive: true, force: true });
   }
 });
+
+test('writes through an fd whose file (or its directory) was renamed into a watched dir are reported, rename hooks off', async (t) => {
+  if (skipUnlessRoot(t)) return;
+  const watched = mkdtempSync(join(tmpdir(), 'rg-e2e-mv-w-'));
+  const unwatched = mkdtempSync(join(tmpdir(), 'rg-e2e-mv-u-'));
+  // Only openat and write: the rename exits must still be attached to invalidate cached verdicts.
+  const agent = await AgentProcess.start({ watchPaths: [watched], fileHooks: ['openat', 'write'] });
+  const script = `
+import os, sys
+u, w = sys.argv[1], sys.argv[2]
+os.mkdir(u + '/sub')
+a = os.open(u + '/sub/a.txt', os.O_WRONLY | os.O_CREAT, 0o644)
+b = os.open(u + '/b.txt', os.O_WRONLY | os.O_CREAT, 0o644)
+for _ in range(3):
+    os.write(a, b'x'); os.write(b, b'x')  # unwatched: dropped in the kernel, verdict cached
+os.rename(u + '/sub', w + '/sub')         # the directory moves
+os.rename(u + '/b.txt', w + '/b.txt')     # the file itself moves
+os.write(a, b'after'); os.write(b, b'after')
+print(os.getpid(), flush=True)
+`;
+  try {
+    const run = spawnSync('python3', ['-c', script, unwatched, watched], { encoding: 'utf8' });
+    assert.equal(run.status, 0, run.stderr);
+    const pid = Number(run.stdout.trim());
+    const wa = await agent.waitFor((r) => r.event_type === 'file_write' && r.pid === pid && r.resolved_path === join(watched, 'sub', 'a.txt'), 'write after the directory rename');
+    const wb = await agent.waitFor((r) => r.event_type === 'file_write' && r.pid === pid && r.resolved_path === join(watched, 'b.txt'), 'write after the file rename');
+    assert.deepEqual([wa.count, wb.count], [5, 5]);
+    const early = agent.records().filter((r) => r.event_type === 'file_write' && r.pid === pid && r.count === 1);
+    assert.deepEqual(early, [], 'the writes before the renames were unwatched');
+  } finally {
+    await agent.stop();
+  }
+});

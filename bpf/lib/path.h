@@ -280,12 +280,28 @@ static __always_inline struct file *rg_fd_file(long fd)
 	return file;
 }
 
-/* file->f_path.dentry with a plain load; NULL for a NULL file. */
-static __always_inline struct dentry *rg_file_dentry(struct file *file)
+/*
+ * What identifies an open file's path over time (plain loads; zeros for a
+ * NULL file): file->f_path.dentry as an address, and file->f_inode's i_ino
+ * and i_generation.
+ */
+static __always_inline void rg_file_identity(struct file *file, __u64 *dentry, __u64 *ino, __u32 *i_generation)
 {
+	struct file *f;
+	struct inode *inode;
+
+	*dentry = 0;
+	*ino = 0;
+	*i_generation = 0;
 	if (!file)
-		return NULL;
-	return ((struct file *)bpf_rdonly_cast(file, bpf_core_type_id_kernel(struct file)))->f_path.dentry;
+		return;
+	f = bpf_rdonly_cast(file, bpf_core_type_id_kernel(struct file));
+	*dentry = (__u64)f->f_path.dentry;
+	inode = f->f_inode;
+	if (!inode)
+		return;
+	*ino = inode->i_ino;
+	*i_generation = inode->i_generation;
 }
 
 /*
