@@ -376,7 +376,7 @@ static __always_inline int rg_write(__u16 kind, long fd, __u64 count, __s64 iovc
 	__u64 file_key;
 	__u32 len = 0;
 	__u16 pflags = RG_FLAG_PATH_FROM_FILE;
-	bool keep;
+	bool keep, cached_keep = false;
 	int status;
 
 	rg_load_config(&cfg);
@@ -388,10 +388,14 @@ static __always_inline int rg_write(__u16 kind, long fd, __u64 count, __s64 iovc
 	verdict.rename_gen = rg_rename_generation();
 	if (cfg.file_filter_mode != RG_FILTER_OFF && file) {
 		cached = bpf_map_lookup_elem(&rg_write_cache, &file_key);
-		if (cached && !cached->keep && cached->dentry == verdict.dentry && cached->ino == verdict.ino &&
+		if (cached && cached->dentry == verdict.dentry && cached->ino == verdict.ino &&
 		    cached->i_generation == verdict.i_generation && cached->rename_gen == verdict.rename_gen) {
-			rg_count(RG_CNT_FILE_FILTERED);
-			return 0;
+			if (!cached->keep) {
+				rg_count(RG_CNT_FILE_FILTERED);
+				return 0;
+			}
+			/* still walked below (the record carries the path), but not judged nor re-cached */
+			cached_keep = true;
 		}
 	}
 	rec = rg_scratch(&rg_record_buf);
@@ -407,14 +411,14 @@ static __always_inline int rg_write(__u16 kind, long fd, __u64 count, __s64 iovc
 	if (status == RG_WALK_OK || status == RG_WALK_TRUNCATED) {
 		pflags |= rg_path_flags(path);
 		len = rg_append(rec, sizeof(*e), path);
-		keep = rg_filter_path(RG_SRC_RECORD, sizeof(*e), len, pflags, false);
+		keep = cached_keep || rg_filter_path(RG_SRC_RECORD, sizeof(*e), len, pflags, false);
 	} else {
 		/* pipe, socket, anon inode, or fd not found: no path in the mount tree */
 		pflags |= RG_FLAG_PATH_UNRESOLVED;
 		len = 0;
 		keep = cfg.file_filter_mode != RG_FILTER_WATCHED;
 	}
-	if (cfg.file_filter_mode != RG_FILTER_OFF && file && status != RG_WALK_ERROR) {
+	if (cfg.file_filter_mode != RG_FILTER_OFF && file && status != RG_WALK_ERROR && !cached_keep) {
 		verdict.keep = keep;
 		bpf_map_update_elem(&rg_write_cache, &file_key, &verdict, BPF_ANY);
 	}
