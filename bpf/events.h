@@ -289,8 +289,9 @@ struct rg_config {
  *   mode RG_FILTER_WATCHED                     -> drop (counted)
  *   mode RG_FILTER_PASS_UNMATCHED              -> keep (userspace decides)
  *   mode RG_FILTER_OFF                         -> keep everything (no lists)
- * Paths the kernel cannot judge (unresolved relative, containing "." or ".."
- * components) are always kept; userspace normalizes and decides.
+ * Paths the kernel cannot judge (unresolved relative, containing ".", ".."
+ * or empty components: "/./", "/../", "//") are always kept; userspace
+ * normalizes and decides.
  *  - `file_filter_absent` array, value struct rg_filter_absent: shortcuts
  *    past the two LPM lookups, which are most of the filter's cost on paths
  *    outside every list (an LPM trie compares bit by bit).

@@ -325,9 +325,10 @@ int sys_exit_openat2(struct trace_event_raw_sys_exit *ctx)
  * writes of a new file (seen: a pipe's file and dentry addresses reused by
  * the next open of a watched file). A verdict is used only while the dentry
  * pointer, the inode number and i_generation (random per new inode on ext4,
- * tmpfs; pipe inode numbers are never reused) are unchanged and no rename
- * has completed since it was made: a rename moves the same dentry (or an
- * ancestor of it) to another path.
+ * tmpfs; pipe inode numbers are never reused) are unchanged and no rename or
+ * mount change has completed since it was made: a rename moves the same
+ * dentry (or an ancestor of it) to another path, a mount move (MS_MOVE,
+ * move_mount, pivot_root) or an unmount every file of a mount.
  */
 struct rg_write_verdict {
 	__u64 dentry;
@@ -338,11 +339,12 @@ struct rg_write_verdict {
 };
 
 /*
- * Key 0: renames completed host-wide (every sys_exit_rename* adds one; they
- * are attached whenever a write hook is, see src/sensor/programs.ts).
- * Invalidates every cached write verdict. A write on another thread in the
- * instant between a rename taking effect and its sys_exit may still use the
- * verdict of the old path.
+ * Key 0: renames and mount changes completed host-wide (every sys_exit_rename*,
+ * sys_exit_mount, sys_exit_move_mount, sys_exit_pivot_root and sys_exit_umount
+ * adds one; they are attached whenever a write hook is, see
+ * src/sensor/programs.ts). Invalidates every cached write verdict. A write on
+ * another thread in the instant between a rename taking effect and its
+ * sys_exit may still use the verdict of the old path.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -579,6 +581,46 @@ SEC("tracepoint/syscalls/sys_exit_renameat2")
 int sys_exit_renameat2(struct trace_event_raw_sys_exit *ctx)
 {
 	return rg_rename_exit(RG_KIND_FILE_RENAMEAT2);
+}
+
+/*
+ * Mount changes: a mount moved (mount(2) with MS_MOVE, move_mount(2),
+ * pivot_root(2)) gives every file under it another path without a rename, an
+ * unmount leaves them without one. Every call counts (flags are not looked
+ * at): these syscalls are rare.
+ */
+static __always_inline int rg_mount_exit(void)
+{
+	__u64 *gen = rg_scratch(&rg_rename_gen);
+
+	if (gen)
+		__sync_fetch_and_add(gen, 1);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_mount")
+int sys_exit_mount(struct trace_event_raw_sys_exit *ctx)
+{
+	return rg_mount_exit();
+}
+
+SEC("tracepoint/syscalls/sys_exit_move_mount")
+int sys_exit_move_mount(struct trace_event_raw_sys_exit *ctx)
+{
+	return rg_mount_exit();
+}
+
+SEC("tracepoint/syscalls/sys_exit_pivot_root")
+int sys_exit_pivot_root(struct trace_event_raw_sys_exit *ctx)
+{
+	return rg_mount_exit();
+}
+
+/* umount2(2); the tracepoint keeps the kernel's name, umount */
+SEC("tracepoint/syscalls/sys_exit_umount")
+int sys_exit_umount(struct trace_event_raw_sys_exit *ctx)
+{
+	return rg_mount_exit();
 }
 
 /* ---- unlink -------------------------------------------------------------- */

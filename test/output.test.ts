@@ -69,15 +69,19 @@ test('programs follow the hooks; network only with both flags', () => {
     'sys_exit_rename',
     'sys_exit_renameat',
     'sys_exit_renameat2',
+    'sys_exit_mount',
+    'sys_exit_move_mount',
+    'sys_exit_pivot_root',
+    'sys_exit_umount',
     'sys_enter_write',
   ]);
   // Path hooks get their sys_exit fallback attached just before the entry program; writes get the
-  // rename exits (they invalidate the write verdict cache), attached once.
+  // rename and mount exits (they invalidate the write verdict cache), attached once.
   const fileOnly = { ...base, process: { enabled: false, hooks: [] } };
   const hooks = ['openat2', 'write', 'writev', 'pwrite64', 'rename', 'renameat', 'renameat2', 'unlink', 'unlinkat'];
   assert.deepEqual(selectPrograms({ ...fileOnly, file: { enabled: true, hooks } }), [
     'sys_exit_openat2', 'sys_enter_openat2', 'sys_exit_rename', 'sys_exit_renameat', 'sys_exit_renameat2',
-    'sys_enter_write', 'sys_enter_writev', 'sys_enter_pwrite64', 'sys_enter_rename', 'sys_enter_renameat',
+    'sys_exit_mount', 'sys_exit_move_mount', 'sys_exit_pivot_root', 'sys_exit_umount', 'sys_enter_write', 'sys_enter_writev', 'sys_enter_pwrite64', 'sys_enter_rename', 'sys_enter_renameat',
     'sys_enter_renameat2', 'sys_exit_unlink', 'sys_enter_unlink',
     'sys_exit_unlinkat', 'sys_enter_unlinkat',
   ]);

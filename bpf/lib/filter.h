@@ -39,14 +39,16 @@ static __always_inline __u32 rg_byte_is(__u32 c, __u32 ch)
 
 /*
  * True when the path described by s->off/s->len in rec has a "." or ".."
- * component. The loop body is branch-free so that the verifier walks one
- * path per iteration instead of one per possible parser state.
+ * component or an empty one (repeated '/'): userspace normalizes such a
+ * path ("//etc/x" is "/etc/x"), its raw bytes cannot be judged against the
+ * lists. The loop body is branch-free so that the verifier walks one path
+ * per iteration instead of one per possible parser state.
  */
-static __always_inline bool rg_has_dot_component(struct rg_filter_scratch *s, const char *rec)
+static __always_inline bool rg_needs_normalizing(struct rg_filter_scratch *s, const char *rec)
 {
 	volatile __u32 *lenp = &s->len, *offp = &s->off;
 	/* 1: at a component start, 2: "." so far, 3: ".." so far, 0: other */
-	__u32 state = 1, found = 0;
+	__u32 state = 1, found = 0, prev_slash = 0;
 
 	for (__u32 i = 0; i < RG_PATH_MAX; i++) {
 		__u32 c, slash, dot_ok;
@@ -57,8 +59,9 @@ static __always_inline bool rg_has_dot_component(struct rg_filter_scratch *s, co
 		slash = rg_byte_is(c, '/');
 		/* a '.' extends the component only in states 1 and 2 */
 		dot_ok = rg_byte_is(c, '.') & (state ^ (state >> 1)) & 1;
-		found |= slash & (state >> 1);
+		found |= slash & ((state >> 1) | prev_slash);
 		state = slash | (-dot_ok & (state + 1));
+		prev_slash = slash;
 	}
 	return (found | (state >> 1)) != 0;
 }
@@ -73,19 +76,21 @@ static __always_inline __u64 rg_zero_bytes(__u64 x)
 
 /*
  * False when the path described by s->off/s->len in rec has no '.' right
- * after a '/' (or at its start), so no "." or ".." component: eight bytes
- * per step instead of rg_has_dot_component()'s one. True (maybe) sends the
- * path through the exact scan: hidden files have such a pair too.
+ * after a '/' (or at its start) and no '/' right after a '/', so nothing
+ * rg_needs_normalizing() looks for: eight bytes per step instead of its one.
+ * True (maybe) sends the path through the exact scan: hidden files have such
+ * a pair too.
  */
-static __always_inline bool rg_may_have_dot_component(struct rg_filter_scratch *s, const char *rec)
+static __always_inline bool rg_may_need_normalizing(struct rg_filter_scratch *s, const char *rec)
 {
 	const __u64 slashes = 0x2f2f2f2f2f2f2f2fULL, dots = 0x2e2e2e2e2e2e2e2eULL;
 	volatile __u32 *lenp = &s->len, *offp = &s->off;
-	__u64 carry = 0x80; /* the byte before the path counts as a '/' */
+	__u64 carry = 0;       /* 0x80 when the last byte of the previous word is a '/' */
+	__u64 before = 0x80;   /* the byte before the path counts as a '/' for a '.', not for a '/' */
 
 	for (__u32 i = 0; i < RG_PATH_MAX; i += 8) {
 		__u32 at, left;
-		__u64 w, dot;
+		__u64 w, dot, slash, after_slash;
 
 		if (i >= *lenp)
 			break;
@@ -94,12 +99,18 @@ static __always_inline bool rg_may_have_dot_component(struct rg_filter_scratch *
 			return true; /* not in one load: let the exact scan decide */
 		w = *(const __u64 *)(rec + at);
 		dot = rg_zero_bytes(w ^ dots);
+		slash = rg_zero_bytes(w ^ slashes);
 		left = *lenp - i;
-		if (left < 8)
-			dot &= (1ULL << (left * 8)) - 1; /* bytes past the end */
-		if (dot & ((rg_zero_bytes(w ^ slashes) << 8) | carry))
+		if (left < 8) {
+			/* bytes past the end */
+			dot &= (1ULL << (left * 8)) - 1;
+			slash &= (1ULL << (left * 8)) - 1;
+		}
+		after_slash = (slash << 8) | carry;
+		if ((dot & (after_slash | before)) | (slash & after_slash))
 			return true;
-		carry = rg_zero_bytes(w ^ slashes) >> 56;
+		carry = slash >> 56;
+		before = 0;
 	}
 	return false;
 }
@@ -124,7 +135,8 @@ static __always_inline bool rg_absent(__u32 table, const char *rec, __u32 i1, __
  * Decides whether the path rec[off, off+len) is kept.
  * pflags: RG_FLAG_PATH_* bits of this path (first-path numbering); paths the
  * kernel cannot judge (unresolved, truncated: its prefix or suffix is
- * unknown) are kept. check_dots: the path contains a user string.
+ * unknown) are kept. check_dots: the path contains a user string, which may
+ * have ".", ".." or empty components (kept: userspace normalizes them).
  * Lookups use the first RG_FILTER_KEY_MAX bytes (prefixes) and the last
  * RG_FILTER_KEY_MAX bytes reversed (suffixes).
  */
@@ -148,7 +160,7 @@ static __always_inline bool rg_filter_keep(const struct rg_config *cfg, const ch
 		len = RG_PATH_MAX;
 	s->len = len;
 	s->off = off;
-	if (check_dots && rg_may_have_dot_component(s, rec) && rg_has_dot_component(s, rec))
+	if (check_dots && rg_may_need_normalizing(s, rec) && rg_needs_normalizing(s, rec))
 		return true;
 
 	key = &s->key;

@@ -30,8 +30,19 @@ export const DEFERRED_FILE_HOOKS: ReadonlySet<string> = new Set([
 
 /** File hooks whose programs judge the fd's file through the write verdict cache. */
 const WRITE_HOOKS: ReadonlySet<string> = new Set(['write', 'writev', 'pwrite64']);
-/** Every rename syscall: their exit programs count completed renames. */
-const RENAME_HOOKS = ['rename', 'renameat', 'renameat2'] as const;
+/**
+ * Every rename syscall and every mount change that moves or detaches mounted files: their exit
+ * programs count completed renames and mount changes (bpf/file.bpf.c, rg_rename_gen).
+ */
+const PATH_CHANGE_EXITS = [
+  'sys_exit_rename',
+  'sys_exit_renameat',
+  'sys_exit_renameat2',
+  'sys_exit_mount',
+  'sys_exit_move_mount',
+  'sys_exit_pivot_root',
+  'sys_exit_umount',
+] as const;
 
 /**
  * Program names to load and attach, in attach order, without duplicates.
@@ -45,8 +56,9 @@ const RENAME_HOOKS = ['rename', 'renameat', 'renameat2'] as const;
  *   at entry, the entry program stashes the arguments and the exit program sends the record
  *   (bpf/file.bpf.c). Attaching the exit first means no call is stashed without its exit
  *   being attached. write/writev/pwrite64 read no user string and have no exit program; with any
- *   of them on, sys_exit_rename, sys_exit_renameat and sys_exit_renameat2 are attached too (even
- *   with the rename hooks off: a stale write verdict after a rename would hide writes).
+ *   of them on, sys_exit_rename, sys_exit_renameat, sys_exit_renameat2, sys_exit_mount,
+ *   sys_exit_move_mount, sys_exit_pivot_root and sys_exit_umount are attached too (even with the
+ *   rename hooks off: a stale write verdict after a rename or a mount move would hide writes).
  * - network hooks (connect, bind, listen, accept, accept4), only when both events.network and
  *   network.enabled: sys_exit_<hook> then sys_enter_<hook>. The entry program stashes the parsed
  *   arguments per thread and the exit program adds the outcome and the socket's state and sends the
@@ -79,8 +91,8 @@ export function selectPrograms(config: HookConfig): string[] {
   }
   if (config.events.file && config.file.enabled) {
     for (const hook of config.file.hooks) {
-      // Renames invalidate the write programs' verdict cache (bpf/file.bpf.c, rg_rename_gen).
-      if (WRITE_HOOKS.has(hook)) for (const r of RENAME_HOOKS) out.add(`sys_exit_${r}`);
+      // Renames and mount moves invalidate the write programs' verdict cache (bpf/file.bpf.c, rg_rename_gen).
+      if (WRITE_HOOKS.has(hook)) for (const p of PATH_CHANGE_EXITS) out.add(p);
       if (DEFERRED_FILE_HOOKS.has(hook)) out.add(`sys_exit_${hook}`);
       out.add(`sys_enter_${hook}`);
     }
