@@ -57,11 +57,11 @@ export interface AgentOptions {
 }
 
 /** @throws Error naming `output.path` when the file cannot be opened for appending. */
-function openSink(config: Config): NdjsonSink {
+function openSink(config: Config, logger: Logger): NdjsonSink {
   const path = config.output.path;
   if (config.output.type !== 'file' || !path) return new StdoutSink();
   try {
-    return new FileSink(path);
+    return new FileSink(path, (err) => logger.warn({ err: err.message }, 'failed to flush output'));
   } catch (err) {
     throw new Error(`output.path: cannot open ${path} for appending: ${(err as Error).message}`);
   }
@@ -116,7 +116,7 @@ export class Agent {
     const { config, logger } = this.opts;
     checkPrivileges();
     if (ensureTracefs() === 'mounted') logger.info('mounted tracefs at /sys/kernel/tracing');
-    this.sink = openSink(config);
+    this.sink = openSink(config, logger);
 
     const programs = selectPrograms(config);
     const ringBytes = ringBufferBytes(config);

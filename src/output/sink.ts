@@ -12,7 +12,10 @@ export interface NdjsonSink {
    *   the lines as output failures and keeps collecting.
    */
   write(chunk: string | Uint8Array): void;
-  /** Flush buffered data to the OS. @throws like write(). */
+  /**
+   * Flush buffered data to the OS (a file sink also starts an fsync in the background).
+   * @throws like write().
+   */
   flush(): void;
   /** Flush and release the destination; idempotent. */
   close(): void;
