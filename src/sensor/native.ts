@@ -30,9 +30,10 @@ export interface SensorOptions {
 /** Options of `Sensor.start()`. */
 export interface StartOptions {
   /**
-   * ring_buffer__poll timeout in ms, integer in [1, 60000], default 50. The
+   * ring_buffer__poll timeout in ms, integer in [1, 60000], default 25. The
    * kernel side submits with BPF_RB_NO_WAKEUP, so this is how often the
-   * worker looks at the ring when idle, and the upper bound of stop()'s delay.
+   * worker looks at the ring below the wake-up threshold (the floor of the
+   * event-to-disk latency), and the upper bound of stop()'s delay.
    */
   pollTimeoutMs?: number;
   /**
