@@ -361,6 +361,15 @@ static __always_inline __u64 rg_rename_generation(void)
 	return gen ? *(volatile __u64 *)gen : 0;
 }
 
+/* Some file may have another path now: every cached write verdict is stale. */
+static __always_inline void rg_paths_changed(void)
+{
+	__u64 *gen = rg_scratch(&rg_rename_gen);
+
+	if (gen)
+		__sync_fetch_and_add(gen, 1);
+}
+
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);
@@ -532,10 +541,8 @@ static __always_inline int rg_rename_enter(__u16 kind, long olddfd, __u64 oldnam
 static __always_inline int rg_rename_exit(__u16 kind)
 {
 	struct rg_file_call c;
-	__u64 *gen = rg_scratch(&rg_rename_gen);
 
-	if (gen)
-		__sync_fetch_and_add(gen, 1);
+	rg_paths_changed();
 	if (!rg_take_deferred(&c, kind))
 		return 0;
 	return rg_rename(&c, false);
@@ -591,10 +598,7 @@ int sys_exit_renameat2(struct trace_event_raw_sys_exit *ctx)
  */
 static __always_inline int rg_mount_exit(void)
 {
-	__u64 *gen = rg_scratch(&rg_rename_gen);
-
-	if (gen)
-		__sync_fetch_and_add(gen, 1);
+	rg_paths_changed();
 	return 0;
 }
 
