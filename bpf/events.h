@@ -19,7 +19,7 @@
 #ifndef RAND_GUARD_EVENTS_H
 #define RAND_GUARD_EVENTS_H
 
-#define RG_SCHEMA_VERSION 3
+#define RG_SCHEMA_VERSION 4
 
 #define RG_COMM_LEN 16
 /* Bytes of one captured path (without NUL). Longer paths are cut and flagged. */
@@ -49,6 +49,7 @@ enum rg_kind {
 	RG_KIND_NETWORK_ACCEPT = 19, /* struct rg_network        -> network_accept */
 	RG_KIND_NETWORK_SEND = 20,   /* struct rg_network        -> network_send */
 	RG_KIND_NETWORK_DNS = 21,    /* struct rg_network + payload tail -> network_dns (parsed in userspace) */
+	RG_KIND_EXEC_ARGS = 22,      /* struct rg_exec_args: a piece of the next exec record's argv / env, sent before it */
 };
 
 /*
@@ -82,14 +83,94 @@ struct rg_header {
 	char comm[RG_COMM_LEN]; /* bpf_get_current_comm(), NUL padded */
 };
 
-/* tp_btf/sched_process_exec: the completed exec. Tail: exe bytes, then filename bytes. */
+/* Bytes of rg_process_exec.tty (tty_struct.name is 64; longer names are cut). */
+#define RG_TTY_LEN 32
+/* Upper bound of config max_args_bytes (bytes of the argument area captured per exec). */
+#define RG_ARGS_MAX (256 * 1024)
+/* Data bytes of one RG_KIND_EXEC_ARGS record (RG_ARGS_MAX / RG_ARGS_CHUNK records at most). */
+#define RG_ARGS_CHUNK 16384
+/* Allowed environment variables: bytes captured per exec, per variable, variables scanned. */
+#define RG_ENV_MAX 4096
+#define RG_ENV_VAR_MAX 1024
+#define RG_ENV_SCAN_MAX 256
+/* Bytes of an env allow-list key ("NAME="); longer names cannot be allowed. */
+#define RG_ENV_NAME_MAX 64
+/* Bytes of the cgroup path captured (kernfs walk of the default hierarchy), components walked. */
+#define RG_CGROUP_PATH_MAX 512
+#define RG_CGROUP_DEPTH_MAX 16
+
+/* rg_process_exec.exec_flags bits. */
+enum rg_exec_flag {
+	RG_EXEC_SETUID = 1 << 0,          /* the executable file's mode has S_ISUID */
+	RG_EXEC_SETGID = 1 << 1,          /* ... S_ISGID (with group execute: not mandatory locking) */
+	RG_EXEC_SCRIPT = 1 << 2,          /* bprm->interp differs from bprm->filename: filename is a #! script (or binfmt_misc file) run by exe */
+	RG_EXEC_ARGS_COLLECTED = 1 << 3,  /* config collect_args: args_size / args_captured are valid */
+	RG_EXEC_ARGS_TRUNCATED = 1 << 4,  /* argument area larger than max_args_bytes: args_captured < args_size */
+	RG_EXEC_ARGS_LOST = 1 << 5,       /* an RG_KIND_EXEC_ARGS record could not be read or sent (ring full: counted) */
+	RG_EXEC_CWD_COLLECTED = 1 << 6,   /* config collect_cwd: the tail has the cwd */
+	RG_EXEC_CWD_TRUNCATED = 1 << 7,   /* cwd longer than RG_PATH_MAX or deeper than the walk bound: top part missing */
+	RG_EXEC_CWD_UNRESOLVED = 1 << 8,  /* cwd walk failed or is outside the mount namespace: cwd empty */
+	RG_EXEC_ENV_COLLECTED = 1 << 9,   /* config collect_env: env_captured is valid */
+	RG_EXEC_ENV_TRUNCATED = 1 << 10,  /* an allowed variable was cut at RG_ENV_VAR_MAX, or RG_ENV_MAX / RG_ENV_SCAN_MAX was reached */
+	RG_EXEC_CGROUP_TRUNCATED = 1 << 11, /* cgroup path cut (RG_CGROUP_PATH_MAX / RG_CGROUP_DEPTH_MAX): top part missing */
+	RG_EXEC_ARGV_EMPTY = 1 << 12,     /* reserved: set by userspace from rg_exec_syscall.argv_empty */
+};
+
+/*
+ * tp_btf/sched_process_exec: the completed exec. Tail: exe bytes, filename
+ * bytes, cwd bytes, cgroup path bytes. Sent right after the
+ * RG_KIND_EXEC_ARGS records of the same exec (same header: pid and
+ * timestamp_ns identify them). Identity fields are read from the task after
+ * the exec (new creds).
+ */
 struct rg_process_exec {
 	struct rg_header h;
 	__u32 old_pid;      /* tracepoint arg old_pid: the tid that called execve (matches rg_exec_syscall.h.tid) */
 	__u16 exe_len;      /* bytes of exe path: dentry walk of bprm->file (what /proc/<pid>/exe shows; "/memfd:x (deleted)" for a memfd) */
-	__u16 filename_len; /* bytes of bprm->filename: the path as passed to execve (may be relative) */
+	__u16 filename_len; /* bytes of bprm->filename: the path as passed to execve (may be relative); the script for RG_EXEC_SCRIPT */
 	__u32 euid;         /* current->cred->euid.val after the exec (the new creds: setuid bits applied) */
 	__u32 egid;         /* current->cred->egid.val after the exec */
+	__u32 suid;         /* current->cred->suid.val (saved set-user-id) */
+	__u32 sgid;         /* current->cred->sgid.val */
+	__u32 loginuid;     /* current->loginuid.val: audit login uid (4294967295 = unset) */
+	__u32 sessionid;    /* current->sessionid: audit session (4294967295 = unset) */
+	__u32 ns_pid;       /* current->thread_pid->numbers[level].nr: the tgid as seen in the task's own pid namespace */
+	__u32 pidns_inum;   /* ...numbers[level].ns->ns.inum: that pid namespace (as in /proc/<pid>/ns/pid) */
+	__u32 mntns_inum;   /* current->nsproxy->mnt_ns->ns.inum: mount namespace whose view the paths are in */
+	__s32 argc;         /* bprm->argc (the kernel adds "" as argv[0] when execve got none: see rg_exec_syscall.argv_empty) */
+	__s32 envc;         /* bprm->envc */
+	__u32 args_size;    /* mm->arg_end - mm->arg_start: bytes of the argument area (NUL-terminated strings) */
+	__u32 args_captured; /* bytes of that area sent in RG_KIND_EXEC_ARGS records (field ARGS) before this record */
+	__u32 env_captured; /* bytes sent in RG_KIND_EXEC_ARGS records (field ENV) before this record */
+	__u32 exec_flags;   /* enum rg_exec_flag bits */
+	__u16 exe_mode;     /* bprm->file->f_inode->i_mode (type and permission bits) */
+	__u16 cwd_len;      /* tail bytes of the cwd: dentry walk of current->fs->pwd (RG_EXEC_CWD_*) */
+	__u16 cgroup_len;   /* tail bytes of the cgroup path: kernfs walk of cgroups->dfl_cgrp->kn ("" = root) */
+	__u16 _pad[3];
+	__u64 cgroup_id;    /* bpf_get_current_cgroup_id(): cgroup v2 id (inode number of its cgroupfs directory) */
+	__u64 start_boottime; /* current->group_leader->start_boottime: process start, ns since boot (incl. suspend) */
+	char tty[RG_TTY_LEN]; /* current->signal->tty->name, NUL padded; "" without a controlling tty */
+};
+
+/* rg_exec_args.field values. */
+enum rg_exec_field {
+	RG_EXEC_FIELD_ARGS = 1, /* bytes of mm->arg_start .. arg_end: argv strings, each NUL-terminated */
+	RG_EXEC_FIELD_ENV = 2,  /* allowed "NAME=value" strings of the environment, each NUL-terminated (cut ones are not) */
+};
+
+/*
+ * A piece of the variable-length context of an exec, sent from
+ * sched_process_exec before the rg_process_exec record it belongs to, with
+ * the same header (kind aside): userspace joins pieces to the exec by
+ * (h.pid, h.timestamp_ns). Tail: len bytes at byte offset `offset` of the
+ * field. Pieces of one field are sent in order, without gaps.
+ */
+struct rg_exec_args {
+	struct rg_header h;
+	__u32 offset;       /* byte offset of this piece in the field */
+	__u16 len;          /* tail bytes (<= RG_ARGS_CHUNK) */
+	__u8 field;         /* enum rg_exec_field */
+	__u8 _pad;
 };
 
 /* exec source values (rg_exec_syscall.source) */
@@ -102,7 +183,8 @@ enum rg_exec_source {
 struct rg_exec_syscall {
 	struct rg_header h;
 	__u8 source;        /* enum rg_exec_source */
-	__u8 _pad[7];
+	__u8 argv_empty;    /* 1: the argv argument was NULL or argv[0] NULL (argc 0, the pwnkit pattern); 2: unreadable */
+	__u8 _pad[6];
 };
 
 /* tp_btf/sched_process_fork, only when a new process (not a thread) is created. No tail. */
@@ -264,6 +346,7 @@ enum rg_counter {
 	RG_CNT_PATH_DEFERRED = 10,  /* file syscall whose path (or open_how) was unreadable at sys_enter: record built at sys_exit */
 	RG_CNT_NET_SEND_SUPPRESSED = 11, /* network_send records not sent: same (tgid, destination) within a second */
 	RG_CNT_NET_DNS_SUPPRESSED = 12,  /* DNS records not sent: over RG_DNS_RATE per (tgid, server) per second */
+	RG_CNT_EXEC_ARGS_ERROR = 13,     /* exec argument / environment / cwd / cgroup read failed: the record says what is missing */
 	RG_CNT_MAX = 16,
 };
 
@@ -272,6 +355,21 @@ struct rg_config {
 	__u32 self_tgid;        /* agent's tgid: its events are excluded (counted in RG_CNT_SELF_*) */
 	__u32 file_filter_mode; /* enum rg_filter_mode */
 	__u64 wakeup_bytes;     /* force a consumer wake-up when unconsumed ring data exceeds this */
+	__u32 collect;          /* enum rg_collect bits: what exec records carry */
+	__u32 max_args_bytes;   /* config process.max_args_bytes: argument area bytes captured per exec (<= RG_ARGS_MAX) */
+};
+
+/* rg_config.collect bits (config [process] collect_*). */
+enum rg_collect {
+	RG_COLLECT_ARGS = 1 << 0,
+	RG_COLLECT_CWD = 1 << 1,
+	RG_COLLECT_ENV = 1 << 2, /* variables whose "NAME=" is in the rg_env_allow LPM trie */
+};
+
+/* Key of the rg_env_allow LPM trie: "NAME=" of an allowed variable, prefixlen = 8 * bytes. */
+struct rg_env_key {
+	__u32 prefixlen;
+	__u8 data[RG_ENV_NAME_MAX];
 };
 
 /*

@@ -9,19 +9,24 @@ import {
   LAYOUT,
   RG_COMM_LEN,
   RG_DNS_PAYLOAD_MAX,
+  RG_ARGS_CHUNK,
+  RG_CGROUP_PATH_MAX,
   RG_KIND,
+  RG_PATH_MAX,
   RG_SCHEMA_VERSION,
+  RG_TTY_LEN,
   RG_UNIX_PATH_MAX,
   type RgKind,
 } from './layout.js';
-import { readCString, readS64, readString, readU64 } from './read.js';
-import type { DecodeResult, RawEvent, RawHeader } from './raw-event.js';
+import { readCString, readS64, readTailString, readU64 } from './read.js';
+import type { DecodeResult, InvalidUtf8, RawEvent, RawHeader } from './raw-event.js';
 
 export type { DecodeResult, RawEvent } from './raw-event.js';
 
 const H = LAYOUT.rg_header.fields;
 const EXEC = LAYOUT.rg_process_exec.fields;
 const EXEC_SYSCALL = LAYOUT.rg_exec_syscall.fields;
+const EXEC_ARGS = LAYOUT.rg_exec_args.fields;
 const FORK = LAYOUT.rg_process_fork.fields;
 const EXIT = LAYOUT.rg_process_exit.fields;
 const OPEN = LAYOUT.rg_file_open.fields;
@@ -56,12 +61,13 @@ function isKnownKind(kind: number): kind is RgKind {
  *
  * Checks, in order (first failure wins):
  *  - length < sizeof(rg_header) (56) or the range exceeds buf -> invalid_schema
- *  - header.version != RG_SCHEMA_VERSION (2)                  -> invalid_schema
+ *  - header.version != RG_SCHEMA_VERSION                  -> invalid_schema
  *  - header.kind not in enum rg_kind                          -> unsupported_kind
  *  - header.size != length                                    -> invalid_schema
  *  - length < sizeof(struct of the kind)                      -> invalid_schema
  *  - sizeof(struct) + tail lengths != header.size             -> invalid_schema
- * Strings are lossy UTF-8 (U+FFFD for invalid bytes); comm fields end at the first NUL.
+ * Strings are lossy UTF-8 (U+FFFD for invalid bytes); the exact bytes of an invalid tail string are kept in
+ * the event's invalid_utf8 (see InvalidUtf8). comm and tty fields end at the first NUL.
  */
 export function decodeRecord(buf: Buffer, offset: number, length: number): DecodeResult {
   if (length < HEADER_SIZE) return invalid(`record of ${length} bytes is shorter than the ${HEADER_SIZE}-byte header`);
@@ -103,21 +109,69 @@ export function decodeRecord(buf: Buffer, offset: number, length: number): Decod
     case RG_KIND.PROCESS_EXEC: {
       const exeLen = buf.readUInt16LE(o + EXEC.exe_len);
       const fileLen = buf.readUInt16LE(o + EXEC.filename_len);
-      if (fixed + exeLen + fileLen !== size) return tailMismatch(exeLen + fileLen);
+      const cwdLen = buf.readUInt16LE(o + EXEC.cwd_len);
+      const cgLen = buf.readUInt16LE(o + EXEC.cgroup_len);
+      if (exeLen > RG_PATH_MAX || fileLen > RG_PATH_MAX || cwdLen > RG_PATH_MAX || cgLen > RG_CGROUP_PATH_MAX) {
+        return invalid(`kind ${kind}: a tail length exceeds its bound (${exeLen}, ${fileLen}, ${cwdLen}, ${cgLen})`);
+      }
+      if (fixed + exeLen + fileLen + cwdLen + cgLen !== size) return tailMismatch(exeLen + fileLen + cwdLen + cgLen);
+      const strings: { invalid_utf8?: InvalidUtf8 } = {};
+      const fileAt = tail + exeLen;
+      const cwdAt = fileAt + fileLen;
+      const cgAt = cwdAt + cwdLen;
       event = {
         kind,
         h,
         old_pid: buf.readUInt32LE(o + EXEC.old_pid),
         euid: buf.readUInt32LE(o + EXEC.euid),
         egid: buf.readUInt32LE(o + EXEC.egid),
-        exe: readString(buf, tail, tail + exeLen),
-        filename: readString(buf, tail + exeLen, tail + exeLen + fileLen),
+        suid: buf.readUInt32LE(o + EXEC.suid),
+        sgid: buf.readUInt32LE(o + EXEC.sgid),
+        loginuid: buf.readUInt32LE(o + EXEC.loginuid),
+        sessionid: buf.readUInt32LE(o + EXEC.sessionid),
+        ns_pid: buf.readUInt32LE(o + EXEC.ns_pid),
+        pidns_inum: buf.readUInt32LE(o + EXEC.pidns_inum),
+        mntns_inum: buf.readUInt32LE(o + EXEC.mntns_inum),
+        argc: buf.readInt32LE(o + EXEC.argc),
+        envc: buf.readInt32LE(o + EXEC.envc),
+        args_size: buf.readUInt32LE(o + EXEC.args_size),
+        args_captured: buf.readUInt32LE(o + EXEC.args_captured),
+        env_captured: buf.readUInt32LE(o + EXEC.env_captured),
+        exec_flags: buf.readUInt32LE(o + EXEC.exec_flags),
+        exe_mode: buf.readUInt16LE(o + EXEC.exe_mode),
+        cgroup_id: readU64(buf, o + EXEC.cgroup_id),
+        start_boottime: readU64(buf, o + EXEC.start_boottime),
+        tty: readCString(buf, o + EXEC.tty, RG_TTY_LEN),
+        exe: readTailString(buf, tail, fileAt, 'exe', strings),
+        filename: readTailString(buf, fileAt, cwdAt, 'filename', strings),
+        cwd: readTailString(buf, cwdAt, cgAt, 'cwd', strings),
+        cgroup_path: readTailString(buf, cgAt, cgAt + cgLen, 'cgroup_path', strings),
+      };
+      if (strings.invalid_utf8) event.invalid_utf8 = strings.invalid_utf8;
+      break;
+    }
+    case RG_KIND.EXEC_ARGS: {
+      const len = buf.readUInt16LE(o + EXEC_ARGS.len);
+      if (len > RG_ARGS_CHUNK) return invalid(`kind ${kind}: len ${len} > ${RG_ARGS_CHUNK}`);
+      if (fixed + len !== size) return tailMismatch(len);
+      event = {
+        kind,
+        h,
+        field: buf.readUInt8(o + EXEC_ARGS.field),
+        offset: buf.readUInt32LE(o + EXEC_ARGS.offset),
+        // a copy: the bridge reuses its batch buffers
+        data: new Uint8Array(buf.subarray(tail, tail + len)),
       };
       break;
     }
     case RG_KIND.EXEC_SYSCALL:
       if (fixed !== size) return tailMismatch(size - fixed);
-      event = { kind, h, source: buf.readUInt8(o + EXEC_SYSCALL.source) };
+      event = {
+        kind,
+        h,
+        source: buf.readUInt8(o + EXEC_SYSCALL.source),
+        argv_empty: buf.readUInt8(o + EXEC_SYSCALL.argv_empty),
+      };
       break;
     case RG_KIND.PROCESS_FORK:
       if (fixed !== size) return tailMismatch(size - fixed);
@@ -144,14 +198,16 @@ export function decodeRecord(buf: Buffer, offset: number, length: number): Decod
     case RG_KIND.FILE_OPENAT2: {
       const pathLen = buf.readUInt16LE(o + OPEN.path_len);
       if (fixed + pathLen !== size) return tailMismatch(pathLen);
+      const open: { invalid_utf8?: InvalidUtf8 } = {};
       event = {
         kind,
         h,
         flags: readU64(buf, o + OPEN.flags),
         mode: buf.readUInt32LE(o + OPEN.mode),
         dfd: buf.readInt32LE(o + OPEN.dfd),
-        path: readString(buf, tail, tail + pathLen),
+        path: readTailString(buf, tail, tail + pathLen, 'path', open),
       };
+      if (open.invalid_utf8) event.invalid_utf8 = open.invalid_utf8;
       break;
     }
     case RG_KIND.FILE_WRITE:
@@ -159,6 +215,7 @@ export function decodeRecord(buf: Buffer, offset: number, length: number): Decod
     case RG_KIND.FILE_PWRITE64: {
       const pathLen = buf.readUInt16LE(o + WRITE.path_len);
       if (fixed + pathLen !== size) return tailMismatch(pathLen);
+      const write: { invalid_utf8?: InvalidUtf8 } = {};
       event = {
         kind,
         h,
@@ -166,8 +223,9 @@ export function decodeRecord(buf: Buffer, offset: number, length: number): Decod
         count: readU64(buf, o + WRITE.count),
         iovcnt: readS64(buf, o + WRITE.iovcnt),
         pos: readS64(buf, o + WRITE.pos),
-        path: readString(buf, tail, tail + pathLen),
+        path: readTailString(buf, tail, tail + pathLen, 'path', write),
       };
+      if (write.invalid_utf8) event.invalid_utf8 = write.invalid_utf8;
       break;
     }
     case RG_KIND.FILE_RENAME:
@@ -176,28 +234,32 @@ export function decodeRecord(buf: Buffer, offset: number, length: number): Decod
       const oldLen = buf.readUInt16LE(o + RENAME.old_len);
       const newLen = buf.readUInt16LE(o + RENAME.new_len);
       if (fixed + oldLen + newLen !== size) return tailMismatch(oldLen + newLen);
+      const rename: { invalid_utf8?: InvalidUtf8 } = {};
       event = {
         kind,
         h,
         flags: buf.readUInt32LE(o + RENAME.flags),
         olddfd: buf.readInt32LE(o + RENAME.olddfd),
         newdfd: buf.readInt32LE(o + RENAME.newdfd),
-        old_path: readString(buf, tail, tail + oldLen),
-        new_path: readString(buf, tail + oldLen, tail + oldLen + newLen),
+        old_path: readTailString(buf, tail, tail + oldLen, 'old_path', rename),
+        new_path: readTailString(buf, tail + oldLen, tail + oldLen + newLen, 'new_path', rename),
       };
+      if (rename.invalid_utf8) event.invalid_utf8 = rename.invalid_utf8;
       break;
     }
     case RG_KIND.FILE_UNLINK:
     case RG_KIND.FILE_UNLINKAT: {
       const pathLen = buf.readUInt16LE(o + UNLINK.path_len);
       if (fixed + pathLen !== size) return tailMismatch(pathLen);
+      const unlink: { invalid_utf8?: InvalidUtf8 } = {};
       event = {
         kind,
         h,
         flags: buf.readUInt32LE(o + UNLINK.flags),
         dfd: buf.readInt32LE(o + UNLINK.dfd),
-        path: readString(buf, tail, tail + pathLen),
+        path: readTailString(buf, tail, tail + pathLen, 'path', unlink),
       };
+      if (unlink.invalid_utf8) event.invalid_utf8 = unlink.invalid_utf8;
       break;
     }
     case RG_KIND.NETWORK_CONNECT:

@@ -7,13 +7,28 @@
  */
 
 /** RG_SCHEMA_VERSION: header.version of every record this agent decodes. */
-export const RG_SCHEMA_VERSION = 3;
+export const RG_SCHEMA_VERSION = 4;
 /** RG_COMM_LEN: bytes of a task comm field (NUL padded). */
 export const RG_COMM_LEN = 16;
 /** RG_PATH_MAX: maximum bytes of one captured path (no NUL); longer paths are cut and flagged. */
 export const RG_PATH_MAX = 1024;
 /** RG_FILTER_KEY_MAX: bytes of a path usable as a kernel filter key (LPM trie data is 256 bytes). */
 export const RG_FILTER_KEY_MAX = 255;
+/** RG_TTY_LEN: bytes of rg_process_exec.tty (NUL padded). */
+export const RG_TTY_LEN = 32;
+/** RG_ARGS_MAX: upper bound of config process.max_args_bytes. */
+export const RG_ARGS_MAX = 256 * 1024;
+/** RG_ARGS_CHUNK: data bytes of one EXEC_ARGS record. */
+export const RG_ARGS_CHUNK = 16384;
+/** RG_ENV_MAX / RG_ENV_VAR_MAX / RG_ENV_SCAN_MAX: allowed environment bytes per exec, per variable, variables scanned. */
+export const RG_ENV_MAX = 4096;
+export const RG_ENV_VAR_MAX = 1024;
+export const RG_ENV_SCAN_MAX = 256;
+/** RG_ENV_NAME_MAX: bytes of an env allow-list key ("NAME="). */
+export const RG_ENV_NAME_MAX = 64;
+/** RG_CGROUP_PATH_MAX / RG_CGROUP_DEPTH_MAX: cgroup path bytes and components captured. */
+export const RG_CGROUP_PATH_MAX = 512;
+export const RG_CGROUP_DEPTH_MAX = 16;
 /** RG_ABSENT_BITS: bits of struct rg_filter_absent, one per value of two path bytes. */
 export const RG_ABSENT_BITS = 65536;
 
@@ -41,6 +56,8 @@ export const RG_KIND = {
   NETWORK_SEND: 20,
   /** a send to UDP port 53 with its payload prefix as the tail (DNS programs only) */
   NETWORK_DNS: 21,
+  /** a piece of the next exec record's argv / allowed environment, sent before it */
+  EXEC_ARGS: 22,
 } as const;
 /** One header.kind value. */
 export type RgKind = (typeof RG_KIND)[keyof typeof RG_KIND];
@@ -60,6 +77,41 @@ export const RG_FLAG = {
 export const RG_EXEC_SOURCE = {
   EXECVE: 1,
   EXECVEAT: 2,
+} as const;
+
+/** enum rg_exec_flag: rg_process_exec.exec_flags bits. */
+export const RG_EXEC_FLAG = {
+  SETUID: 1 << 0,
+  SETGID: 1 << 1,
+  /** bprm->interp differs from bprm->filename: filename is the script, exe its interpreter */
+  SCRIPT: 1 << 2,
+  ARGS_COLLECTED: 1 << 3,
+  ARGS_TRUNCATED: 1 << 4,
+  /** an EXEC_ARGS piece could not be read or sent */
+  ARGS_LOST: 1 << 5,
+  CWD_COLLECTED: 1 << 6,
+  CWD_TRUNCATED: 1 << 7,
+  CWD_UNRESOLVED: 1 << 8,
+  ENV_COLLECTED: 1 << 9,
+  ENV_TRUNCATED: 1 << 10,
+  CGROUP_TRUNCATED: 1 << 11,
+  /** reserved for userspace: the exec syscall's argv was empty */
+  ARGV_EMPTY: 1 << 12,
+} as const;
+
+/** enum rg_exec_field: rg_exec_args.field values. */
+export const RG_EXEC_FIELD = {
+  /** argv strings, each NUL-terminated (mm->arg_start .. arg_end) */
+  ARGS: 1,
+  /** allowed "NAME=value" strings, each NUL-terminated */
+  ENV: 2,
+} as const;
+
+/** enum rg_collect: rg_config.collect bits. */
+export const RG_COLLECT = {
+  ARGS: 1 << 0,
+  CWD: 1 << 1,
+  ENV: 1 << 2,
 } as const;
 
 /** enum rg_direction: rg_network.direction values. */
@@ -121,6 +173,8 @@ export const RG_COUNTER = {
   PATH_DEFERRED: 10,
   NET_SEND_SUPPRESSED: 11,
   NET_DNS_SUPPRESSED: 12,
+  /** exec argument / environment / cwd / cgroup read failed */
+  EXEC_ARGS_ERROR: 13,
   MAX: 16,
 } as const;
 
@@ -173,12 +227,21 @@ export const LAYOUT = {
     },
   },
   rg_process_exec: {
-    size: 72,
-    fields: { h: 0, old_pid: 56, exe_len: 60, filename_len: 62, euid: 64, egid: 68 },
+    size: 184,
+    fields: {
+      h: 0, old_pid: 56, exe_len: 60, filename_len: 62, euid: 64, egid: 68, suid: 72, sgid: 76, loginuid: 80,
+      sessionid: 84, ns_pid: 88, pidns_inum: 92, mntns_inum: 96, argc: 100, envc: 104, args_size: 108,
+      args_captured: 112, env_captured: 116, exec_flags: 120, exe_mode: 124, cwd_len: 126, cgroup_len: 128,
+      _pad: 130, cgroup_id: 136, start_boottime: 144, tty: 152,
+    },
+  },
+  rg_exec_args: {
+    size: 64,
+    fields: { h: 0, offset: 56, len: 60, field: 62, _pad: 63 },
   },
   rg_exec_syscall: {
     size: 64,
-    fields: { h: 0, source: 56, _pad: 57 },
+    fields: { h: 0, source: 56, argv_empty: 57, _pad: 58 },
   },
   rg_process_fork: {
     size: 104,
@@ -215,8 +278,12 @@ export const LAYOUT = {
     },
   },
   rg_config: {
-    size: 16,
-    fields: { self_tgid: 0, file_filter_mode: 4, wakeup_bytes: 8 },
+    size: 24,
+    fields: { self_tgid: 0, file_filter_mode: 4, wakeup_bytes: 8, collect: 16, max_args_bytes: 20 },
+  },
+  rg_env_key: {
+    size: 68,
+    fields: { prefixlen: 0, data: 4 },
   },
   rg_filter_key: {
     size: 260,
@@ -256,6 +323,7 @@ export const KIND_STRUCT: Readonly<Record<RgKind, keyof typeof LAYOUT>> = {
   [RG_KIND.NETWORK_ACCEPT]: 'rg_network',
   [RG_KIND.NETWORK_SEND]: 'rg_network',
   [RG_KIND.NETWORK_DNS]: 'rg_network',
+  [RG_KIND.EXEC_ARGS]: 'rg_exec_args',
 };
 
 /** C enum name -> its TS mirror, so the layout test can also compare enum values found in BTF. */
@@ -263,6 +331,9 @@ export const ENUMS: Record<string, Readonly<Record<string, number>>> = {
   rg_kind: prefixed('RG_KIND_', RG_KIND),
   rg_flag: prefixed('RG_FLAG_', RG_FLAG),
   rg_exec_source: prefixed('RG_EXEC_SOURCE_', RG_EXEC_SOURCE),
+  rg_exec_flag: prefixed('RG_EXEC_', RG_EXEC_FLAG),
+  rg_exec_field: prefixed('RG_EXEC_FIELD_', RG_EXEC_FIELD),
+  rg_collect: prefixed('RG_COLLECT_', RG_COLLECT),
   rg_direction: prefixed('RG_DIRECTION_', RG_DIRECTION),
   rg_net_result: prefixed('RG_NET_RESULT_', RG_NET_RESULT),
   rg_net_flag: prefixed('RG_NET_', RG_NET_FLAG),

@@ -38,7 +38,14 @@ export interface RawHeader {
   comm: string;
 }
 
-/** struct rg_process_exec (tp_btf/sched_process_exec): a completed exec. */
+/**
+ * Exact bytes of tail strings that are not valid UTF-8, keyed by the raw field name (`exe`, `filename`,
+ * `cwd`, `cgroup_path`, `path`, `old_path`, `new_path`): the string field holds the lossy decoding (U+FFFD
+ * for invalid sequences), this holds a copy of the original bytes. Absent when every string is valid.
+ */
+export type InvalidUtf8 = Partial<Record<string, Uint8Array>>;
+
+/** struct rg_process_exec (tp_btf/sched_process_exec): a completed exec (identity read after the exec). */
 export interface RawProcessExec {
   kind: typeof RG_KIND.PROCESS_EXEC;
   h: RawHeader;
@@ -48,13 +55,68 @@ export interface RawProcessExec {
   euid: number;
   /** current->cred->egid.val after the exec (setgid bit applied; h.gid is the real gid) */
   egid: number;
+  /** current->cred->suid.val: saved set-user-id */
+  suid: number;
+  /** current->cred->sgid.val */
+  sgid: number;
+  /** current->loginuid.val: audit login uid, survives su/sudo (4294967295 = unset) */
+  loginuid: number;
+  /** current->sessionid: audit session id (4294967295 = unset) */
+  sessionid: number;
+  /** the tgid as seen in the task's own pid namespace (thread_pid->numbers[level].nr) */
+  ns_pid: number;
+  /** inode number of that pid namespace (as /proc/<pid>/ns/pid shows) */
+  pidns_inum: number;
+  /** inode number of the mount namespace whose view the paths are in (nsproxy->mnt_ns->ns.inum) */
+  mntns_inum: number;
+  /** bprm->argc: the kernel's count (1 with argv [""] when execve got an empty argv: see RawExecSyscall.argv_empty) */
+  argc: number;
+  /** bprm->envc */
+  envc: number;
+  /** mm->arg_end - mm->arg_start: real bytes of the argument area (valid with exec_flags ARGS_COLLECTED) */
+  args_size: number;
+  /** bytes of the argument area sent in EXEC_ARGS pieces (field ARGS) before this record */
+  args_captured: number;
+  /** bytes of allowed environment sent in EXEC_ARGS pieces (field ENV) before this record */
+  env_captured: number;
+  /** enum rg_exec_flag bits (RG_EXEC_FLAG) */
+  exec_flags: number;
+  /** bprm->file->f_inode->i_mode: file type and permission bits of the executable */
+  exe_mode: number;
+  /** bpf_get_current_cgroup_id(): cgroup v2 id (inode number of the cgroup's directory) */
+  cgroup_id: U64;
+  /** current->group_leader->start_boottime: process start, ns since boot (CLOCK_BOOTTIME, counts suspend) */
+  start_boottime: U64;
+  /** current->signal->tty->name ("pts/3", "tty1"); "" without a controlling tty */
+  tty: string;
   /**
    * dentry walk of bprm->file up to the mount namespace root: what /proc/<pid>/exe shows
    * (host path for a chrooted task, "/memfd:<name> (deleted)" for a memfd; flags PATH_*)
    */
   exe: string;
-  /** bprm->filename: as passed to execve, may be relative (flag PATH2_*) */
+  /** bprm->filename: as passed to execve, may be relative (flag PATH2_*); the script when exec_flags SCRIPT */
   filename: string;
+  /** dentry walk of current->fs->pwd ("" unless CWD_COLLECTED; CWD_TRUNCATED / CWD_UNRESOLVED) */
+  cwd: string;
+  /** kernfs walk of the default-hierarchy cgroup, "/" for the root, "" when not read; CGROUP_TRUNCATED */
+  cgroup_path: string;
+  /** exact bytes of exe / filename / cwd / cgroup_path when not valid UTF-8 */
+  invalid_utf8?: InvalidUtf8;
+}
+
+/**
+ * struct rg_exec_args: a piece of the variable-length context of the exec record that follows it with the
+ * same h.pid and h.timestamp_ns. Pieces of one field arrive in order, without gaps.
+ */
+export interface RawExecArgs {
+  kind: typeof RG_KIND.EXEC_ARGS;
+  h: RawHeader;
+  /** enum rg_exec_field: 1 argv area (NUL-terminated strings), 2 allowed "NAME=value" strings */
+  field: number;
+  /** byte offset of this piece in its field */
+  offset: number;
+  /** the piece's bytes (a copy) */
+  data: Uint8Array;
 }
 
 /** struct rg_exec_syscall (sys_enter_execve{,at}): source of the next exec of h.tid. */
@@ -63,6 +125,8 @@ export interface RawExecSyscall {
   h: RawHeader;
   /** enum rg_exec_source (1 execve, 2 execveat; other values kept raw) */
   source: number;
+  /** 1: argv was NULL or argv[0] NULL (argc 0: the kernel then runs the program with argv [""]); 2: unreadable; 0 otherwise */
+  argv_empty: number;
 }
 
 /** struct rg_process_fork (tp_btf/sched_process_fork), only for new processes. */
@@ -102,6 +166,8 @@ export interface RawFileOpen {
   dfd: number;
   /** absolute when resolvable, else as given (flag PATH_UNRESOLVED) */
   path: string;
+  /** exact bytes of the path field(s) when not valid UTF-8 */
+  invalid_utf8?: InvalidUtf8;
 }
 
 /** struct rg_file_write (sys_enter_write / writev / pwrite64). */
@@ -120,6 +186,8 @@ export interface RawFileWrite {
    * memfd; "" when none (pipe, socket, fd not open). PATH_DELETED: the file was unlinked.
    */
   path: string;
+  /** exact bytes of the path field(s) when not valid UTF-8 */
+  invalid_utf8?: InvalidUtf8;
 }
 
 /** struct rg_file_rename (sys_enter_rename / renameat / renameat2). */
@@ -134,6 +202,8 @@ export interface RawFileRename {
   old_path: string;
   /** flags PATH2_* */
   new_path: string;
+  /** exact bytes of the path field(s) when not valid UTF-8 */
+  invalid_utf8?: InvalidUtf8;
 }
 
 /** struct rg_file_unlink (sys_enter_unlink / unlinkat). */
@@ -144,6 +214,8 @@ export interface RawFileUnlink {
   flags: number;
   dfd: number;
   path: string;
+  /** exact bytes of the path when not valid UTF-8 */
+  invalid_utf8?: InvalidUtf8;
 }
 
 /**
@@ -214,6 +286,7 @@ export interface RawNetwork {
 /** Any decoded record, discriminated by `kind`. */
 export type RawEvent =
   | RawProcessExec
+  | RawExecArgs
   | RawExecSyscall
   | RawProcessFork
   | RawProcessExit

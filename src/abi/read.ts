@@ -2,7 +2,8 @@
  * Small readers shared by the decoder: 64-bit integers without precision loss
  * and lossy UTF-8 strings, reading the caller's Buffer in place.
  */
-import type { U64 } from './raw-event.js';
+import { isUtf8 } from 'node:buffer';
+import type { InvalidUtf8, U64 } from './raw-event.js';
 
 const TWO_POW_32 = 0x1_0000_0000;
 // |hi| below 2^21 keeps hi * 2^32 + lo within +-(2^53 - 1): exact as a double.
@@ -42,4 +43,22 @@ export function readCString(buf: Buffer, start: number, len: number): string {
   let end = start;
   while (end < limit && buf[end] !== 0) end++;
   return readString(buf, start, end);
+}
+
+/**
+ * Bytes [start, end) of `buf` as a string (lossy UTF-8, as readString). When they are not valid UTF-8 a
+ * copy of the exact bytes is also stored as holder.invalid_utf8[name], so that nothing is lost: the
+ * normalizers turn it into a `<field>_base64` sibling.
+ */
+export function readTailString(
+  buf: Buffer,
+  start: number,
+  end: number,
+  name: string,
+  holder: { invalid_utf8?: InvalidUtf8 },
+): string {
+  if (end <= start) return '';
+  const bytes = buf.subarray(start, end);
+  if (!isUtf8(bytes)) (holder.invalid_utf8 ??= {})[name] = new Uint8Array(bytes);
+  return utf8.decode(bytes);
 }

@@ -65,6 +65,9 @@ export class Normalizer {
       case RG_KIND.EXEC_SYSCALL:
         env.table.execSyscall(ev);
         return INTERNAL;
+      case RG_KIND.EXEC_ARGS:
+        // TODO(process-context): stash the piece for the exec record that follows
+        return INTERNAL;
       case RG_KIND.PROCESS_EXEC:
         return { type: 'event', record: normalizeExec(ev, env) };
       case RG_KIND.PROCESS_FORK:
