@@ -53,6 +53,20 @@ __noinline int rg_resolve_file_path(__u64 file)
 	return rg_file_path(path, (struct file *)file);
 }
 
+/*
+ * Dentry walk of a directory (dentry and vfsmount as scalars: the exec
+ * program's cwd) into the path scratch; results in rg_path_out(). Returns
+ * enum rg_walk_status. Here for the reason rg_resolve_file_path() is.
+ */
+__noinline int rg_resolve_dir_path(__u64 dentry, __u64 vfsmnt)
+{
+	char *path = rg_scratch(&rg_path_buf);
+
+	if (!path)
+		return RG_WALK_ERROR;
+	return rg_dir_path(path, (struct dentry *)dentry, (struct vfsmount *)vfsmnt);
+}
+
 /* The scratch area rg_filter_path() reads a path from. */
 enum rg_filter_src {
 	RG_SRC_RECORD = 0, /* the record being built: rename appends both paths before judging either */

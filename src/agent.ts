@@ -125,7 +125,7 @@ export class Agent {
     this.sensor = sensor;
 
     const filter = compileKernelFilter(config.file);
-    sensor.updateElem('config', u32Key(0), configValue(process.pid, filter.mode, ringBytes / WAKEUP_FRACTION));
+    sensor.updateElem('config', u32Key(0), configValue(process.pid, filter.mode, ringBytes / WAKEUP_FRACTION, Number(process.env.RG_TMP_COLLECT ?? 0), 32768));
     for (const { key, value } of filter.prefixes) sensor.updateElem('file_prefixes', key, value);
     for (const { key, value } of filter.suffixes) sensor.updateElem('file_suffixes', key, value);
     sensor.updateElem('file_filter_absent', u32Key(RG_ABSENT_TABLE.PREFIX), filter.prefixAbsent);
@@ -297,11 +297,13 @@ function u32Key(value: number): Buffer {
 }
 
 /** struct rg_config (bpf/events.h), laid out from the checked ABI mirror (src/abi/layout.ts). */
-function configValue(selfTgid: number, filterMode: number, wakeupBytes: number): Buffer {
+function configValue(selfTgid: number, filterMode: number, wakeupBytes: number, collect = 0, maxArgsBytes = 0): Buffer {
   const { size, fields } = LAYOUT.rg_config;
   const value = Buffer.alloc(size);
   value.writeUInt32LE(selfTgid, fields.self_tgid);
   value.writeUInt32LE(filterMode, fields.file_filter_mode);
   value.writeBigUInt64LE(BigInt(wakeupBytes), fields.wakeup_bytes);
+  value.writeUInt32LE(collect, fields.collect);
+  value.writeUInt32LE(maxArgsBytes, fields.max_args_bytes);
   return value;
 }

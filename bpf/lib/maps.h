@@ -78,6 +78,33 @@ struct {
 	__type(value, struct rg_scratch);
 } rg_path_buf SEC(".maps") __weak;
 
+/*
+ * Exec record build area (process family): an RG_KIND_EXEC_ARGS record of up
+ * to RG_ARGS_CHUNK data bytes, then the rg_process_exec record with its four
+ * tails (built after the pieces are sent). Larger than rg_record_buf, within
+ * the 32 KiB a per-CPU value may have.
+ */
+#define RG_EXEC_BUF_SIZE (sizeof(struct rg_exec_args) + RG_ARGS_CHUNK + 4096)
+struct rg_exec_scratch {
+	char buf[RG_EXEC_BUF_SIZE];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct rg_exec_scratch);
+} rg_exec_buf SEC(".maps") __weak;
+
+/* Allowed environment variables, key "NAME=" (see struct rg_env_key); value unused (1). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, 256);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct rg_env_key);
+	__type(value, __u8);
+} rg_env_allow SEC(".maps") __weak;
+
 static __always_inline void *rg_scratch(void *map)
 {
 	__u32 zero = 0;

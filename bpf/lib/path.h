@@ -305,6 +305,28 @@ static __always_inline void rg_file_identity(struct file *file, __u64 *dentry, _
 }
 
 /*
+ * Records a finished walk (status OK or TRUNCATED, first byte at pos) in
+ * rg_path_out(buf): "/" for the root, flags TRUNCATED plus extra_flags.
+ */
+static __always_inline int rg_walk_result(char *buf, int status, __u32 pos, __u32 extra_flags)
+{
+	volatile struct rg_path_out *out = rg_path_out(buf);
+
+	out->flags = extra_flags;
+	if (status == RG_WALK_TRUNCATED)
+		out->flags = extra_flags | RG_FLAG_PATH_TRUNCATED;
+	if (pos >= RG_BASE_END) {
+		buf[RG_BASE_END] = '/';
+		out->start = RG_BASE_END;
+		out->len = 1;
+		return status;
+	}
+	out->start = pos;
+	out->len = RG_BASE_END - pos;
+	return status;
+}
+
+/*
  * Path of an open struct file (file->f_path) into buf; rg_path_out(buf)
  * start/len give the bytes ("/" for the root), flags the TRUNCATED and
  * DELETED bits. A pseudo file gets its rg_pseudo_name() and, unless it is a
@@ -341,17 +363,29 @@ static __always_inline int rg_file_path(char *buf, struct file *file)
 	}
 	if (status == RG_WALK_DETACHED || status == RG_WALK_ERROR)
 		return status;
-	out->flags = deleted;
-	if (status == RG_WALK_TRUNCATED)
-		out->flags = deleted | RG_FLAG_PATH_TRUNCATED;
-	if (pos >= RG_BASE_END) {
-		buf[RG_BASE_END] = '/';
-		out->len = 1;
+	return rg_walk_result(buf, status, pos, deleted);
+}
+
+/*
+ * Path of a directory (a task's cwd or root) into buf, as rg_file_path()
+ * does for a file, without the pseudo-file and deleted cases. Returns enum
+ * rg_walk_status; start/len/flags as rg_file_path().
+ */
+static __always_inline int rg_dir_path(char *buf, struct dentry *dentry, struct vfsmount *vfsmnt)
+{
+	volatile struct rg_path_out *out = rg_path_out(buf);
+	__u32 pos = RG_BASE_END;
+	int status;
+
+	out->start = RG_BASE_END;
+	out->len = 0;
+	out->flags = 0;
+	if (!dentry || !vfsmnt)
+		return RG_WALK_ERROR;
+	status = rg_walk(buf, dentry, vfsmnt, RG_BASE_END, &pos);
+	if (status == RG_WALK_DETACHED || status == RG_WALK_ERROR)
 		return status;
-	}
-	out->start = pos;
-	out->len = RG_BASE_END - pos;
-	return status;
+	return rg_walk_result(buf, status, pos, 0);
 }
 
 /* Base directory of a relative name: current->fs->pwd, or the dirfd's file. */

@@ -42,6 +42,8 @@ export interface ConfigOptions {
   /** Set only events.network (or only network.enabled) to test the double flag. */
   networkFlags?: { events: boolean; enabled: boolean };
   outputPath: string;
+  /** The [process] collect_* keys and their limits (default: all off, as the original's configs). */
+  capture?: { args?: boolean; cwd?: boolean; env?: boolean; maxArgsBytes?: number; envAllow?: string[] };
   maxEventsPerSecond?: number;
   extra?: string;
 }
@@ -71,9 +73,11 @@ network = ${net.events}
 [process]
 enabled = true
 hooks = ${list(o.processHooks ?? ['execve', 'execveat', 'fork', 'exit'])}
-collect_args = false
-collect_env = false
-collect_cwd = false
+collect_args = ${!!o.capture?.args}
+collect_env = ${!!o.capture?.env}
+collect_cwd = ${!!o.capture?.cwd}
+${o.capture?.maxArgsBytes !== undefined ? `max_args_bytes = ${o.capture.maxArgsBytes}` : ''}
+${o.capture?.envAllow !== undefined ? `env_allow = ${list(o.capture.envAllow)}` : ''}
 
 [file]
 enabled = true
