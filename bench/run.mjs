@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
- * `npm run bench`: overhead, throughput ramp, exec storm and peers, as described in bench/README.md.
+ * `npm run bench`: overhead, throughput ramp, exec storm (with argv+cwd capture on and off) and peers, as
+ * described in bench/README.md.
  * Needs root. Writes bench-results/report-<timestamp>.{md,json} and prints the Markdown.
  * Progress goes to stderr.
  */
@@ -14,7 +15,7 @@ import { createWorkloadFiles, workloads } from './lib/workloads.mjs';
 import { measureOverhead, measureOverheadSmoke } from './lib/overhead.mjs';
 import { measureThroughput } from './lib/throughput.mjs';
 import { PEERS } from './lib/peers.mjs';
-import { checkTargets, renderMarkdown, writeReports } from './lib/report.mjs';
+import { checkTargets, execCapture, renderMarkdown, writeReports } from './lib/report.mjs';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const log = (m) => process.stderr.write(`[bench] ${m}\n`);
@@ -75,6 +76,8 @@ async function main() {
     peers: s.peerPairs > 0 ? PEERS.map((p) => ({ name: p.name, what: p.what, workloads: p.workloads })) : [],
     overhead,
     throughput,
+    // issue 8: the exec workload with argv+cwd capture on and off (null when exec did not run)
+    exec_capture: execCapture(overhead),
   };
   results.targets = checkTargets(results, s);
   const markdown = renderMarkdown(results, s);

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../src/config/errors.js';
 import { loadConfig, parseConfigText, parseRulesDocument, readConfigFile } from '../src/config/load.js';
 import type { Config } from '../src/config/schema.js';
@@ -16,7 +17,16 @@ const EXAMPLE: Config = {
   agent: { id: 'dev-host-001', mode: 'monitor', log_level: 'info' },
   ebpf: { enabled: true, buffer_size: 8192 },
   events: { process: true, file: true, network: false },
-  process: { enabled: true, hooks: ['execve', 'fork', 'exit', 'execveat'], collect_args: false, collect_env: false, collect_cwd: false },
+  process: {
+    enabled: true,
+    hooks: ['execve', 'fork', 'exit', 'execveat'],
+    collect_args: false,
+    collect_env: false,
+    collect_cwd: false,
+    // optional keys absent from the original files: the defaults
+    max_args_bytes: 32768,
+    env_allow: ['LD_PRELOAD', 'LD_LIBRARY_PATH', 'LD_AUDIT', 'SSH_CONNECTION', 'SUDO_USER', 'SUDO_COMMAND'],
+  },
   file: {
     enabled: true,
     hooks: ['openat', 'openat2', 'write', 'rename', 'renameat2', 'unlink', 'unlinkat'],
@@ -125,6 +135,22 @@ test('packaging rand-guard.toml parses to the §2.2 values and validates', () =>
   assert.deepEqual(config.output, EXAMPLE.output);
   assert.deepEqual(config.process, EXAMPLE.process);
   assert.deepEqual(config.detections.persistence, EXAMPLE.detections.persistence);
+});
+
+test('the shipped config/rand-guard.toml validates with argv and cwd capture on, environment off', () => {
+  const config = loadConfig(fileURLToPath(new URL('../../config/rand-guard.toml', import.meta.url)));
+  assert.equal(config.process.collect_args, true);
+  assert.equal(config.process.collect_cwd, true);
+  assert.equal(config.process.collect_env, false);
+  assert.equal(config.process.max_args_bytes, 32768);
+  assert.deepEqual(config.process.env_allow, EXAMPLE.process.env_allow);
+});
+
+test('process.max_args_bytes must be an integer: the schema names the key', () => {
+  const text = mutate(exampleText(), ['collect_cwd = false', 'collect_cwd = false\nmax_args_bytes = "32k"']);
+  assert.match(parseError(text).message, /invalid TOML config: process\.max_args_bytes: expected integer, got string$/);
+  const list = mutate(exampleText(), ['collect_cwd = false', 'collect_cwd = false\nenv_allow = ["A", 1]']);
+  assert.match(parseError(list).message, /invalid TOML config: process\.env_allow\[1\]: expected string, got integer$/);
 });
 
 test('sample-rules.toml parses as a {rules} document with 3 rules, each valid once enabled', () => {

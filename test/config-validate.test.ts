@@ -61,11 +61,57 @@ test('execve in the file section is an unsupported file hook', () => {
   assert.equal(err.keyPath, 'file.hooks[0]');
 });
 
-test('collect_args / collect_env / collect_cwd are rejected', () => {
-  const message = 'process argument, environment, and cwd collection are not supported by the current runtime';
-  assert.equal(rejects(exampleWith(['collect_args = false', 'collect_args = true']), message).keyPath, 'process.collect_args');
-  rejects(exampleWith(['collect_env = false', 'collect_env = true']), message);
-  rejects(exampleWith(['collect_cwd = false', 'collect_cwd = true']), message);
+test('collect_args / collect_env / collect_cwd are supported (the original rejected them)', () => {
+  const on = exampleWith(['collect_args = false', 'collect_args = true'], ['collect_env = false', 'collect_env = true'], ['collect_cwd = false', 'collect_cwd = true']);
+  assert.deepEqual([on.process.collect_args, on.process.collect_env, on.process.collect_cwd], [true, true, true]);
+  validateRuntime(on);
+  validateRuntime(exampleWith(['collect_args = false', 'collect_args = true']));
+  validateRuntime(exampleWith(['collect_cwd = false', 'collect_cwd = true']));
+  validateRuntime(exampleWith(['collect_env = false', 'collect_env = true']));
+});
+
+/** The example with `lines` added to [process] (after collect_cwd). */
+const processWith = (lines: string, env = false) =>
+  exampleWith(['collect_cwd = false', `collect_cwd = false\n${lines}`], ...(env ? [['collect_env = false', 'collect_env = true'] as [string, string]] : []));
+
+test('process.max_args_bytes: default 32768, range 1..262144 naming the key', () => {
+  assert.equal(exampleWith().process.max_args_bytes, 32768);
+  assert.equal(processWith('max_args_bytes = 1').process.max_args_bytes, 1);
+  validateRuntime(processWith('max_args_bytes = 1'));
+  validateRuntime(processWith('max_args_bytes = 262144'));
+  validateRuntime(processWith('max_args_bytes = 131072'));
+  const zero = rejects(processWith('max_args_bytes = 0'), 'process.max_args_bytes must be between 1 and 262144 (bytes of the argument area captured per exec), got 0');
+  assert.equal(zero.keyPath, 'process.max_args_bytes');
+  rejects(processWith('max_args_bytes = 262145'), 'process.max_args_bytes must be between 1 and 262144 (bytes of the argument area captured per exec), got 262145');
+});
+
+test('process.env_allow: default list; names are shell variable names of at most 62 bytes', () => {
+  assert.deepEqual(exampleWith().process.env_allow, ['LD_PRELOAD', 'LD_LIBRARY_PATH', 'LD_AUDIT', 'SSH_CONNECTION', 'SUDO_USER', 'SUDO_COMMAND']);
+  const custom = processWith('env_allow = ["_X", "http_proxy", "A1"]', true);
+  assert.deepEqual(custom.process.env_allow, ['_X', 'http_proxy', 'A1']);
+  validateRuntime(custom);
+  validateRuntime(processWith(`env_allow = ["${'N'.repeat(62)}"]`, true));
+
+  const invalid = (name: string) => `process.env_allow[1] must be an environment variable name (letters, digits and '_', not starting with a digit), got ${JSON.stringify(name)}`;
+  for (const name of ['FOO-BAR', '1ABC', '', 'A=B', 'PATH ', 'ÄRGER']) {
+    const err = rejects(processWith(`env_allow = ["HOME", ${JSON.stringify(name)}]`), invalid(name));
+    assert.equal(err.keyPath, 'process.env_allow[1]');
+  }
+  const long = rejects(processWith(`env_allow = ["${'N'.repeat(63)}"]`), 'process.env_allow[0] must be at most 62 bytes (the kernel matches "NAME=" in 63 bytes), got 63 bytes');
+  assert.equal(long.keyPath, 'process.env_allow[0]');
+});
+
+test('process.env_allow: duplicates are rejected naming both places; names are checked with collect_env off too', () => {
+  const dup = rejects(processWith('env_allow = ["LD_PRELOAD", "HOME", "LD_PRELOAD"]'), "process.env_allow[2] repeats 'LD_PRELOAD' (already process.env_allow[0])");
+  assert.equal(dup.keyPath, 'process.env_allow[2]');
+  // case-sensitive: these are two variables
+  validateRuntime(processWith('env_allow = ["home", "HOME"]'));
+});
+
+test('collect_env with an empty env_allow is an error; without collect_env an empty list is fine', () => {
+  const err = rejects(processWith('env_allow = []', true), 'process.env_allow is empty but process.collect_env is true: no environment variable could be collected');
+  assert.equal(err.keyPath, 'process.env_allow');
+  validateRuntime(processWith('env_allow = []'));
 });
 
 test('file events and file collection must agree', () => {

@@ -13,16 +13,24 @@ export const BENCH_MAX_EVENTS_PER_SECOND = 100_000_000;
 
 /**
  * The default config (config/rand-guard.toml) with NDJSON to `outputPath`, the rate limit raised to
- * BENCH_MAX_EVENTS_PER_SECOND, and, when `network`, both network flags on. Nothing else changes.
+ * BENCH_MAX_EVENTS_PER_SECOND, when `network` both network flags on, and when `capture` is a boolean
+ * `[process] collect_args` and `collect_cwd` set to it (undefined: as in the default config; the exec
+ * workload compares both). Nothing else changes.
+ * @param {string} repoRoot
+ * @param {{outputPath:string, network:boolean, capture?:boolean}} options
  * @returns {{text:string, watchPaths:string[]}} TOML text and the config's file.watch_paths
  */
-export function benchConfig(repoRoot, { outputPath, network }) {
+export function benchConfig(repoRoot, { outputPath, network, capture }) {
   const config = parse(readFileSync(join(repoRoot, 'config', 'rand-guard.toml'), 'utf8'));
   config.output = { ...config.output, type: 'file', path: outputPath };
   config.performance.max_events_per_second = BENCH_MAX_EVENTS_PER_SECOND;
   if (network) {
     config.events.network = true;
     config.network.enabled = true;
+  }
+  if (capture !== undefined) {
+    config.process.collect_args = capture;
+    config.process.collect_cwd = capture;
   }
   return { text: stringify(config), watchPaths: [...config.file.watch_paths] };
 }
@@ -55,11 +63,16 @@ export class BenchAgent {
 
   /**
    * Writes the config into dir and starts the agent; resolves once it logged that every program is attached.
+   * `capture`: see benchConfig.
+   * @param {string} repoRoot
+   * @param {string} dir
+   * @param {{outputPath:string, network:boolean, capture?:boolean}} options
    * @throws Error with the agent's stderr when it exits or is not ready within 30 s
    */
-  static async start(repoRoot, dir, { outputPath, network }) {
-    const configPath = join(dir, network ? 'agent-net.toml' : 'agent.toml');
-    writeFileSync(configPath, benchConfig(repoRoot, { outputPath, network }).text);
+  static async start(repoRoot, dir, { outputPath, network, capture }) {
+    const variant = capture === undefined ? '' : capture ? '-capture-on' : '-capture-off';
+    const configPath = join(dir, `${network ? 'agent-net' : 'agent'}${variant}.toml`);
+    writeFileSync(configPath, benchConfig(repoRoot, { outputPath, network, capture }).text);
     const child = spawn(process.execPath, [join(repoRoot, 'bin', 'rand-guard'), 'run', '--config', configPath], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });

@@ -2,6 +2,8 @@
  * Overhead: each workload alternately without and with a tracer (the agent, then the peers that
  * apply), as B C1 B C2 B ...: every traced run is bracketed by two baselines and its slowdown is
  * mean(baseline before, baseline after) / traced ops/s. The tracer order rotates every round.
+ * A workload with `captureCompare` (exec) has two agent conditions in the same rounds: `agent` with
+ * argv+cwd capture on and `agent_capture_off` (see agentConditions).
  */
 import { join } from 'node:path';
 import { rmSync } from 'node:fs';
@@ -22,7 +24,20 @@ import { summary } from './stats.mjs';
  * @property {Record<string,number>} [drops] agent only: non-zero drop counters of its final health record
  * @property {number} [events_written] agent only: normalized_events_output of the final health record
  * @property {boolean} [lost_events] peers: the tool reported lost samples
+ * @property {number} [ratio] slowdown: mean of the bracketing baselines' ops/s / ops_per_sec
+ * @property {number} [round] the overhead round (0-based) it ran in: pairs the exec workload's two agent conditions
  */
+
+/**
+ * The agent conditions of a workload: name -> `capture` for BenchAgent.start (undefined = the default
+ * config as it is). With `captureCompare`: `agent` = [process] collect_args and collect_cwd on,
+ * `agent_capture_off` = both off.
+ * @param {import('./workloads.mjs').Workload} w
+ * @returns {Record<string, boolean|undefined>}
+ */
+export function agentConditions(w) {
+  return w.captureCompare ? { agent: true, agent_capture_off: false } : { agent: undefined };
+}
 
 function genArgs(w, seconds) {
   return ['-d', String(seconds), ...w.args];
@@ -48,9 +63,10 @@ async function tracedRun(w, s, pids) {
   return { gen, cpu: cpu0 === null || cpu1 === null ? null : cpu1 - cpu0 };
 }
 
-async function runWithAgent(w, s, ctx, i) {
-  const outputPath = join(ctx.dir, `agent-${w.id}-${i}.ndjson`);
-  const agent = await BenchAgent.start(ctx.repoRoot, ctx.dir, { outputPath, network: w.network });
+async function runWithAgent(w, s, ctx, i, capture) {
+  const variant = capture === undefined ? '' : capture ? '-capture-on' : '-capture-off';
+  const outputPath = join(ctx.dir, `agent-${w.id}${variant}-${i}.ndjson`);
+  const agent = await BenchAgent.start(ctx.repoRoot, ctx.dir, { outputPath, network: w.network, capture });
   ctx.cleanup.add(agent);
   try {
     const warmupSeconds = w.id === 'exec' ? s.execWarmupSeconds : s.agentWarmupSeconds;
@@ -117,18 +133,20 @@ export async function measureOverhead(list, s, ctx, peers) {
   const out = [];
   for (const w of list) {
     const applicable = s.peerPairs > 0 ? peers.filter((p) => p.workloads.includes(w.id)) : [];
-    const runs = { agent: [] };
+    const agents = agentConditions(w);
+    const runs = {};
+    for (const name of Object.keys(agents)) runs[name] = [];
     for (const p of applicable) runs[p.name] = [];
     const baselines = [];
     for (let round = 0; round < s.pairs; round++) {
-      const names = ['agent', ...(round < s.peerPairs ? applicable.map((p) => p.name) : [])].filter((n) => !unavailable[n]);
+      const names = [...Object.keys(agents), ...(round < s.peerPairs ? applicable.map((p) => p.name) : [])].filter((n) => !unavailable[n]);
       const order = names.map((_, i) => names[(i + round) % names.length]);
       let before = (await runGenerator(w.bin, genArgs(w, s.seconds))).ops_per_sec;
       baselines.push(before);
       for (const name of order) {
         let run;
         try {
-          run = name === 'agent' ? await runWithAgent(w, s, ctx, round) : await runWithPeer(peers.find((p) => p.name === name), w, s, ctx);
+          run = name in agents ? await runWithAgent(w, s, ctx, round, agents[name]) : await runWithPeer(peers.find((p) => p.name === name), w, s, ctx);
         } catch (err) {
           if (!(err instanceof PeerUnavailable)) throw err;
           unavailable[name] = err.message;
@@ -138,6 +156,7 @@ export async function measureOverhead(list, s, ctx, peers) {
         const after = (await runGenerator(w.bin, genArgs(w, s.seconds))).ops_per_sec;
         baselines.push(after);
         run.ratio = (before + after) / 2 / run.ops_per_sec;
+        run.round = round;
         runs[name].push(run);
         ctx.log(`  ${w.id} round ${round + 1}: ${name} ${run.ratio.toFixed(2)}x (${Math.round(run.ops_per_sec)} vs ${Math.round((before + after) / 2)} ops/s)`);
         before = after;
@@ -153,20 +172,18 @@ export async function measureOverhead(list, s, ctx, peers) {
 }
 
 /**
- * Smoke variant (BENCH_SMOKE=1): one baseline per workload, then one agent session with network on
- * running every workload once. Exercises the harness in seconds; the figures are not a measurement.
+ * One smoke agent session: starts the agent, runs each workload of `list` once, stops it.
+ * @returns {Promise<Record<string, TracedRun & {ratio:number, round:number}>>} by workload id
  */
-export async function measureOverheadSmoke(list, s, ctx) {
-  const base = {};
-  for (const w of list) base[w.id] = (await runGenerator(w.bin, genArgs(w, s.seconds))).ops_per_sec;
-  const outputPath = join(ctx.dir, 'agent-smoke.ndjson');
-  const agent = await BenchAgent.start(ctx.repoRoot, ctx.dir, { outputPath, network: true });
+async function smokeSession(list, s, ctx, base, { name, network, capture }) {
+  const outputPath = join(ctx.dir, `agent-smoke-${name}.ndjson`);
+  const agent = await BenchAgent.start(ctx.repoRoot, ctx.dir, { outputPath, network, capture });
   ctx.cleanup.add(agent);
   const traced = {};
   try {
     for (const w of list) {
       const { gen, cpu } = await tracedRun(w, s, [agent.pid]);
-      traced[w.id] = { ops_per_sec: gen.ops_per_sec, ops: gen.ops, seconds: gen.seconds, cpu_ms: cpu, ratio: base[w.id] / gen.ops_per_sec };
+      traced[w.id] = { ops_per_sec: gen.ops_per_sec, ops: gen.ops, seconds: gen.seconds, cpu_ms: cpu, ratio: base[w.id] / gen.ops_per_sec, round: 0 };
     }
     const { health } = await agent.stop();
     for (const w of list) traced[w.id].drops = dropsOf(health);
@@ -175,13 +192,29 @@ export async function measureOverheadSmoke(list, s, ctx) {
     ctx.cleanup.delete(agent);
     rmSync(outputPath, { force: true });
   }
+  return traced;
+}
+
+/**
+ * Smoke variant (BENCH_SMOKE=1): one baseline per workload, then one agent session with network on
+ * (and argv+cwd capture on) running every workload once, then, for the `captureCompare` workloads
+ * (exec), one short agent session with capture off. Exercises the harness in seconds; the figures are
+ * not a measurement.
+ */
+export async function measureOverheadSmoke(list, s, ctx) {
+  const base = {};
+  for (const w of list) base[w.id] = (await runGenerator(w.bin, genArgs(w, s.seconds))).ops_per_sec;
+  const traced = { agent: await smokeSession(list, s, ctx, base, { name: 'agent', network: true, capture: true }) };
+  const compare = list.filter((w) => w.captureCompare);
+  if (compare.length > 0) {
+    traced.agent_capture_off = await smokeSession(compare, s, ctx, base, { name: 'agent_capture_off', network: false, capture: false });
+  }
   return {
-    workloads: list.map((w) => ({
-      id: w.id,
-      title: w.title,
-      baseline_ops_per_sec: summary([base[w.id]]),
-      conditions: { agent: summarize([traced[w.id]], s.settleMs) },
-    })),
+    workloads: list.map((w) => {
+      const conditions = {};
+      for (const name of Object.keys(agentConditions(w))) conditions[name] = summarize([traced[name][w.id]], s.settleMs);
+      return { id: w.id, title: w.title, baseline_ops_per_sec: summary([base[w.id]]), conditions };
+    }),
     unavailable: {},
   };
 }

@@ -1,6 +1,7 @@
-/** Targets of issue 4 checked against the figures, and the Markdown / JSON reports. */
+/** Targets of issue 4 (and issue 8's exec capture) checked against the figures, and the Markdown / JSON reports. */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { summary } from './stats.mjs';
 
 const fmt = (v, d = 2) => (v === null || v === undefined || Number.isNaN(v) ? 'n/a' : Number(v).toFixed(d));
 const times = (v) => (v === null || v === undefined ? 'not measured' : `${fmt(v)}x`);
@@ -69,6 +70,92 @@ export function checkTargets(results, s) {
   return out;
 }
 
+/** Report label of a condition: the exec workload's two agent conditions say whether capture was on. */
+function conditionLabel(name) {
+  if (name === 'agent_capture_off') return 'agent, capture off';
+  return name;
+}
+
+/**
+ * @typedef {object} ExecCaptureSide
+ * @property {number|null} cpu_ms_per_1k_execs agent CPU per 1,000 execs, median over the rounds
+ * @property {number|null} slowdown            workload slowdown (baseline / traced execs/s), median
+ * @property {number|null} execs_per_sec       traced execs/s, median
+ * @property {number} pairs
+ */
+
+/**
+ * @typedef {object} ExecCapture
+ * @property {ExecCaptureSide} on   exec workload, condition `agent`: [process] collect_args and collect_cwd on
+ * @property {ExecCaptureSide} off  condition `agent_capture_off`: both off
+ * @property {number|null} cpu_ratio_on_off       on.cpu_ms_per_1k_execs / off.cpu_ms_per_1k_execs
+ * @property {number|null} slowdown_ratio_on_off  on.slowdown / off.slowdown (> 1: capture slows the workload more)
+ * @property {{median:number|null,min:number|null,max:number|null,n:number}} paired_cpu_ratio per round: on CPU/1k / off CPU/1k
+ * @property {{median:number|null,min:number|null,max:number|null,n:number}} paired_slowdown_ratio per round: on slowdown / off slowdown
+ * @property {number|null} baseline_spread (max - min) / median of the exec workload's baseline execs/s (null with < 2 baselines)
+ * @property {TargetCheck[]} targets issue 8's two exec targets
+ */
+
+/**
+ * Exec capture cost (issue 8): the exec workload's agent with argv+cwd capture on against off, both
+ * measured in the same rounds (each bracketed by baselines, order rotating).
+ * @returns {ExecCapture|null} null when the exec workload did not run with both conditions
+ */
+export function execCapture(overhead) {
+  const exec = overhead.workloads.find((w) => w.id === 'exec');
+  const on = exec?.conditions.agent;
+  const off = exec?.conditions.agent_capture_off;
+  if (!on || !off || on.unavailable || off.unavailable) return null;
+  const side = (c) => ({ cpu_ms_per_1k_execs: c.cpu_ms_per_1k_ops.median, slowdown: c.ratio.median, execs_per_sec: c.ops_per_sec.median, pairs: c.ratio.n });
+  const div = (a, b) => (a === null || b === null || b === 0 ? null : a / b);
+  const cpuRatios = [];
+  const slowdownRatios = [];
+  for (const r of on.runs) {
+    const o = off.runs.find((x) => x.round === r.round);
+    if (!o) continue;
+    slowdownRatios.push(r.ratio / o.ratio);
+    if (r.cpu_ms !== null && o.cpu_ms !== null && r.ops > 0 && o.ops > 0 && o.cpu_ms > 0) cpuRatios.push((r.cpu_ms / r.ops) / (o.cpu_ms / o.ops));
+  }
+  const b = exec.baseline_ops_per_sec;
+  const out = {
+    on: side(on),
+    off: side(off),
+    cpu_ratio_on_off: div(on.cpu_ms_per_1k_ops.median, off.cpu_ms_per_1k_ops.median),
+    slowdown_ratio_on_off: div(on.ratio.median, off.ratio.median),
+    paired_cpu_ratio: summary(cpuRatios),
+    paired_slowdown_ratio: summary(slowdownRatios),
+    baseline_spread: b.n >= 2 && b.median ? (b.max - b.min) / b.median : null,
+    targets: [],
+  };
+  out.targets = checkExecCaptureTargets(out);
+  return out;
+}
+
+/**
+ * Issue 8's targets for argv+cwd capture: at most +20% agent CPU per exec (ratio of the medians), and
+ * nothing measurable on the workload's exec rate: the paired on/off slowdown ratio exceeds 1 by no more
+ * than the run's baseline spread (n/a with fewer than 2 paired rounds).
+ * @returns {TargetCheck[]}
+ */
+export function checkExecCaptureTargets(x) {
+  const out = [];
+  const check = (target, measured, ok) => out.push({ target, measured, result: ok === null ? 'n/a' : ok ? 'pass' : 'fail' });
+  const cpu = x.cpu_ratio_on_off;
+  check(
+    'argv+cwd capture adds at most 20% to the agent CPU per exec',
+    `${fmt(x.on.cpu_ms_per_1k_execs, 1)} vs ${fmt(x.off.cpu_ms_per_1k_execs, 1)} ms per 1,000 execs: ${times(cpu)} (paired per round: median ${times(x.paired_cpu_ratio.median)}, ${x.paired_cpu_ratio.n} rounds)`,
+    cpu === null ? null : cpu <= 1.2,
+  );
+  const slow = x.paired_slowdown_ratio;
+  const spread = x.baseline_spread;
+  check(
+    "argv+cwd capture adds nothing measurable to the workload's exec rate (slowdown on / off within the baseline spread)",
+    `slowdown ${times(x.on.slowdown)} on, ${times(x.off.slowdown)} off; paired on/off ${times(slow.median)} over ${slow.n} rounds; baseline spread ${spread === null ? 'n/a' : `${fmt(spread * 100, 1)}%`}`,
+    slow.n < 2 || slow.median === null || spread === null ? null : slow.median - 1 <= spread,
+  );
+  return out;
+}
+
 /** @returns {string} the Markdown report */
 export function renderMarkdown(results, s) {
   const L = [];
@@ -86,13 +173,13 @@ export function renderMarkdown(results, s) {
   for (const w of results.overhead.workloads) {
     for (const [name, c] of Object.entries(w.conditions)) {
       if (c.unavailable) {
-        L.push(`| ${w.title} | ${int(w.baseline_ops_per_sec.median)} | ${name} | unavailable | ${c.unavailable} | | | | 0 |`);
+        L.push(`| ${w.title} | ${int(w.baseline_ops_per_sec.median)} | ${conditionLabel(name)} | unavailable | ${c.unavailable} | | | | 0 |`);
         continue;
       }
       const lost = c.runs.some((r) => r.lost_events) ? ' (lost events)' : '';
       const drops = c.runs.some((r) => r.drops && Object.keys(r.drops).length) ? ' (drops)' : '';
       L.push(
-        `| ${w.title} | ${int(w.baseline_ops_per_sec.median)} | ${name}${lost}${drops} | ${fmt(c.ratio.median)}x | ${fmt(c.ratio.min)}-${fmt(c.ratio.max)} | ${int(c.ops_per_sec.median)} | ${fmt(c.cpu_ms_per_1k_ops.median, 1)} | ${fmt(c.cpu_core_pct.median, 0)} | ${c.ratio.n} |`,
+        `| ${w.title} | ${int(w.baseline_ops_per_sec.median)} | ${conditionLabel(name)}${lost}${drops} | ${fmt(c.ratio.median)}x | ${fmt(c.ratio.min)}-${fmt(c.ratio.max)} | ${int(c.ops_per_sec.median)} | ${fmt(c.cpu_ms_per_1k_ops.median, 1)} | ${fmt(c.cpu_core_pct.median, 0)} | ${c.ratio.n} |`,
       );
     }
   }
@@ -104,9 +191,20 @@ export function renderMarkdown(results, s) {
     for (const [name, c] of Object.entries(exec.conditions)) {
       if (c.unavailable) continue;
       const first = c.warmup_cpu_ms_per_1k_ops?.n ? fmt(c.warmup_cpu_ms_per_1k_ops.median, 1) : '-';
-      L.push(`| ${name} | ${int(c.ops_per_sec.median)} | ${fmt(c.cpu_ms_per_1k_ops.median, 1)} | ${fmt(c.cpu_core_pct.median, 1)} | ${first} |`);
+      L.push(`| ${conditionLabel(name)} | ${int(c.ops_per_sec.median)} | ${fmt(c.cpu_ms_per_1k_ops.median, 1)} | ${fmt(c.cpu_core_pct.median, 1)} | ${first} |`);
     }
-    L.push('', `The agent's figures are measured after a ${results.settings.execWarmupSeconds} s warm-up run of the same workload with the same agent (V8 compiles the hot paths only after many calls; a deployed agent runs for days); the last column is that warm-up run, the cost right after start.`);
+    L.push('', `The agent's figures are measured after a ${results.settings.execWarmupSeconds} s warm-up run of the same workload with the same agent (V8 compiles the hot paths only after many calls; a deployed agent runs for days); the last column is that warm-up run, the cost right after start. \`agent\` runs with \`[process] collect_args\` and \`collect_cwd\` on (the default config), \`agent, capture off\` with both off, in the same rounds.`);
+  }
+
+  const xc = results.exec_capture;
+  if (xc) {
+    L.push('', '## Exec capture: argv + cwd on and off (issue 8)', '', 'The exec workload above with the agent\'s `[process] collect_args` and `collect_cwd` on and off, in the same rounds (each run bracketed by baselines, order rotating). The workload\'s argv is `["true"]`: the figures are the per-exec cost of capture, not of long command lines.', '');
+    L.push('| | capture off | capture on | on / off |', '|---|---|---|---|');
+    L.push(`| agent CPU ms per 1,000 execs | ${fmt(xc.off.cpu_ms_per_1k_execs, 1)} | ${fmt(xc.on.cpu_ms_per_1k_execs, 1)} | ${times(xc.cpu_ratio_on_off)} (paired per round ${times(xc.paired_cpu_ratio.median)} [${fmt(xc.paired_cpu_ratio.min)}-${fmt(xc.paired_cpu_ratio.max)}]) |`);
+    L.push(`| workload slowdown (baseline / traced execs/s) | ${times(xc.off.slowdown)} | ${times(xc.on.slowdown)} | ${times(xc.slowdown_ratio_on_off)} (paired per round ${times(xc.paired_slowdown_ratio.median)} [${fmt(xc.paired_slowdown_ratio.min)}-${fmt(xc.paired_slowdown_ratio.max)}]) |`);
+    L.push(`| traced execs/s | ${int(xc.off.execs_per_sec)} | ${int(xc.on.execs_per_sec)} | |`);
+    L.push('', '| target | measured | result |', '|---|---|---|');
+    for (const t of xc.targets) L.push(`| ${t.target} | ${t.measured} | ${t.result === 'pass' ? 'pass' : t.result === 'fail' ? '**FAIL**' : 'n/a'} |`);
   }
 
   const tp = results.throughput;

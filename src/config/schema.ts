@@ -81,14 +81,37 @@ const eventsSchema = strictObject({
   network: z.boolean(),
 });
 
-/** `[process]`: process lifecycle collection. */
+/** Default `process.max_args_bytes`: 32 KiB of the argument area per exec. */
+export const DEFAULT_MAX_ARGS_BYTES = 32768;
+
+/**
+ * Default `process.env_allow`: variables that change what a program loads or say who started it
+ * remotely or through sudo. Values of variables not on the list never leave the kernel.
+ */
+export const DEFAULT_ENV_ALLOW: readonly string[] = ['LD_PRELOAD', 'LD_LIBRARY_PATH', 'LD_AUDIT', 'SSH_CONNECTION', 'SUDO_USER', 'SUDO_COMMAND'];
+
+/** `[process]`: process lifecycle collection and the context captured at exec (issue 8). */
 const processSchema = strictObject({
   enabled: z.boolean(),
   /** Tracepoint families to attach; names are checked by validateRuntime, duplicates are harmless. */
   hooks: stringList,
+  /** process_start `argv`/`argc`/`argv_bytes`/`argv_truncated`: the new program's argument area (mm->arg_start..arg_end), read in the kernel at exec. */
   collect_args: z.boolean(),
+  /** process_start `env`: only the variables named in `env_allow`, matched in the kernel. */
   collect_env: z.boolean(),
+  /** process_start `cwd`: the task's fs->pwd at exec, resolved in the kernel like file paths. */
   collect_cwd: z.boolean(),
+  /**
+   * Optional (new): bytes of the argument area captured per exec when collect_args is on; beyond it the
+   * record is flagged truncated. Range 1..RG_ARGS_MAX (262144), checked by validateRuntime. Default 32768.
+   */
+  max_args_bytes: u32.default(BigInt(DEFAULT_MAX_ARGS_BYTES)),
+  /**
+   * Optional (new): names of the environment variables captured when collect_env is on (exact,
+   * case-sensitive). Names are checked by validateRuntime (even when collect_env is off). Default
+   * DEFAULT_ENV_ALLOW.
+   */
+  env_allow: stringList.default([...DEFAULT_ENV_ALLOW]),
 });
 
 /** `[file]`: file activity collection and the userspace/kernel path filters (§4.3, §6.4). */
@@ -233,7 +256,7 @@ export type AgentMode = AgentConfig['mode'];
 export type EbpfConfig = Config['ebpf'];
 /** `[events]`. */
 export type EventsConfig = Config['events'];
-/** `[process]`. */
+/** `[process]` with max_args_bytes and env_allow defaulted. */
 export type ProcessConfig = Config['process'];
 /** `[file]`. */
 export type FileConfig = Config['file'];

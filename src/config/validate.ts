@@ -4,10 +4,14 @@
  * The checks run in the original's order and the first failure wins, so messages are identical to
  * `validate_current_runtime`, with these deliberate changes:
  * - `ebpf.buffer_size` is now used: KiB of ring buffer, 64..1048576 (checked right after `ebpf.enabled`);
- * - `output.type = "file"` is supported and requires `output.path` (replaces "only stdout output ...").
+ * - `output.type = "file"` is supported and requires `output.path` (replaces "only stdout output ...");
+ * - `process.collect_args`, `collect_cwd` and `collect_env` are supported (issue 8; the original rejected
+ *   them); the new `process.max_args_bytes` (1..262144) and `process.env_allow` (variable names, at most
+ *   62 bytes, no duplicates, not empty with collect_env) are checked where that rejection was.
  */
 import ipaddr from 'ipaddr.js';
 import { ConfigError } from './errors.js';
+import { RG_ARGS_MAX, RG_ENV_NAME_MAX } from '../abi/layout.js';
 import type { Config, RuleConfig } from './schema.js';
 
 export { resolveLogLevel, type LogLevel } from './log-level.js';
@@ -74,6 +78,20 @@ export const MIN_BUFFER_SIZE_KIB = 64;
 /** Largest accepted `ebpf.buffer_size`, in KiB (1 GiB). */
 export const MAX_BUFFER_SIZE_KIB = 1048576;
 
+/** Smallest accepted `process.max_args_bytes`. */
+export const MIN_MAX_ARGS_BYTES = 1;
+/** Largest accepted `process.max_args_bytes`: RG_ARGS_MAX (256 KiB), the kernel's bound. */
+export const MAX_MAX_ARGS_BYTES = RG_ARGS_MAX;
+
+/** What a `process.env_allow` name may look like: a POSIX shell variable name. */
+export const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/**
+ * Longest `process.env_allow` name in bytes: RG_ENV_NAME_MAX - 2 = 62. The kernel reads each variable
+ * NUL-terminated into the 64-byte rg_env_key data, so it compares at most its first 63 bytes, and
+ * "NAME=" must fit in them.
+ */
+export const ENV_NAME_MAX_BYTES = RG_ENV_NAME_MAX - 2;
+
 /**
  * Checks a parsed config against what the runtime supports; returns normally when it is usable.
  * `source` (the config file) is only attached to the error as `path`; it never changes the message.
@@ -96,10 +114,17 @@ export function validateRuntime(config: Config, source?: string): void {
   config.file.hooks.forEach((hook, i) => {
     if (!SUPPORTED_FILE_HOOKS.has(hook)) fail(`file hook '${hook}' is not supported by the current runtime`, `file.hooks[${i}]`);
   });
-  const { collect_args, collect_env, collect_cwd } = config.process;
-  if (collect_args || collect_env || collect_cwd) {
-    const key = collect_args ? 'collect_args' : collect_env ? 'collect_env' : 'collect_cwd';
-    fail('process argument, environment, and cwd collection are not supported by the current runtime', `process.${key}`);
+  checkMaxArgsBytes(config.process.max_args_bytes, source);
+  const envSeen = new Map<string, number>();
+  config.process.env_allow.forEach((name, i) => {
+    const problem = envNameProblem(name);
+    if (problem !== undefined) fail(`process.env_allow[${i}] ${problem}`, `process.env_allow[${i}]`);
+    const first = envSeen.get(name);
+    if (first !== undefined) fail(`process.env_allow[${i}] repeats '${name}' (already process.env_allow[${first}])`, `process.env_allow[${i}]`);
+    envSeen.set(name, i);
+  });
+  if (config.process.collect_env && config.process.env_allow.length === 0) {
+    fail('process.env_allow is empty but process.collect_env is true: no environment variable could be collected', 'process.env_allow');
   }
 
   if (config.events.file && !config.file.enabled) fail('file events are enabled but file collection is disabled', 'file.enabled');
@@ -228,6 +253,33 @@ function isCidr(text: string): boolean {
     return true;
   } catch {
     return false;
+  }
+}
+
+/**
+ * Why `name` cannot be a `process.env_allow` entry (the text after the key path in the error message),
+ * or undefined when it can. ASCII only (ENV_NAME_PATTERN), so characters are bytes.
+ */
+export function envNameProblem(name: string): string | undefined {
+  if (!ENV_NAME_PATTERN.test(name)) {
+    return `must be an environment variable name (letters, digits and '_', not starting with a digit), got ${JSON.stringify(name)}`;
+  }
+  if (name.length > ENV_NAME_MAX_BYTES) {
+    return `must be at most ${ENV_NAME_MAX_BYTES} bytes (the kernel matches "NAME=" in ${RG_ENV_NAME_MAX - 1} bytes), got ${name.length} bytes`;
+  }
+  return undefined;
+}
+
+/**
+ * @throws ConfigError `process.max_args_bytes must be between 1 and 262144 (bytes of the argument area
+ *   captured per exec), got N` when `bytes` is outside MIN_MAX_ARGS_BYTES..MAX_MAX_ARGS_BYTES.
+ */
+export function checkMaxArgsBytes(bytes: number, source?: string): void {
+  if (!Number.isInteger(bytes) || bytes < MIN_MAX_ARGS_BYTES || bytes > MAX_MAX_ARGS_BYTES) {
+    throw new ConfigError(
+      `process.max_args_bytes must be between ${MIN_MAX_ARGS_BYTES} and ${MAX_MAX_ARGS_BYTES} (bytes of the argument area captured per exec), got ${bytes}`,
+      { path: source, keyPath: 'process.max_args_bytes' },
+    );
   }
 }
 
