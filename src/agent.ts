@@ -18,6 +18,7 @@ import { ensureTracefs } from './sensor/tracefs.js';
 import { selectPrograms } from './sensor/programs.js';
 import { loadNative, type Sensor } from './sensor/native.js';
 import { readKernelCounters, type KernelCounters } from './sensor/kernel-counters.js';
+import { envAllowEntries, execCaptureConfig, writeExecCaptureConfig } from './sensor/exec-capture.js';
 import { compileKernelFilter } from './filter/kernel-filter.js';
 import { UserspaceFilter } from './filter/userspace-filter.js';
 import { ProcessTable } from './process-table/process-table.js';
@@ -125,7 +126,8 @@ export class Agent {
     this.sensor = sensor;
 
     const filter = compileKernelFilter(config.file);
-    sensor.updateElem('config', u32Key(0), configValue(process.pid, filter.mode, ringBytes / WAKEUP_FRACTION, Number(process.env.RG_TMP_COLLECT ?? 0), 32768));
+    sensor.updateElem('config', u32Key(0), writeExecCaptureConfig(configValue(process.pid, filter.mode, ringBytes / WAKEUP_FRACTION), execCaptureConfig(config.process)));
+    for (const { key, value } of envAllowEntries(config.process)) sensor.updateElem('rg_env_allow', key, value);
     for (const { key, value } of filter.prefixes) sensor.updateElem('file_prefixes', key, value);
     for (const { key, value } of filter.suffixes) sensor.updateElem('file_suffixes', key, value);
     sensor.updateElem('file_filter_absent', u32Key(RG_ABSENT_TABLE.PREFIX), filter.prefixAbsent);
@@ -296,14 +298,12 @@ function u32Key(value: number): Buffer {
   return key;
 }
 
-/** struct rg_config (bpf/events.h), laid out from the checked ABI mirror (src/abi/layout.ts). */
-function configValue(selfTgid: number, filterMode: number, wakeupBytes: number, collect = 0, maxArgsBytes = 0): Buffer {
+/** struct rg_config (bpf/events.h) without the exec capture fields (see writeExecCaptureConfig). */
+function configValue(selfTgid: number, filterMode: number, wakeupBytes: number): Buffer {
   const { size, fields } = LAYOUT.rg_config;
   const value = Buffer.alloc(size);
   value.writeUInt32LE(selfTgid, fields.self_tgid);
   value.writeUInt32LE(filterMode, fields.file_filter_mode);
   value.writeBigUInt64LE(BigInt(wakeupBytes), fields.wakeup_bytes);
-  value.writeUInt32LE(collect, fields.collect);
-  value.writeUInt32LE(maxArgsBytes, fields.max_args_bytes);
   return value;
 }

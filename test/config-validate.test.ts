@@ -108,6 +108,13 @@ test('process.env_allow: duplicates are rejected naming both places; names are c
   validateRuntime(processWith('env_allow = ["home", "HOME"]'));
 });
 
+test('process.env_allow longer than the kernel map holds is an error naming the key', () => {
+  validateRuntime(processWith(`env_allow = [${Array.from({ length: 256 }, (_, i) => `"V${i}"`).join(', ')}]`, true));
+  const names = Array.from({ length: 257 }, (_, i) => `"V${i}"`).join(', ');
+  const err = rejects(processWith(`env_allow = [${names}]`, true), "process.env_allow has 257 names, at most 256 fit the kernel's allow-list map");
+  assert.equal(err.keyPath, 'process.env_allow');
+});
+
 test('collect_env with an empty env_allow is an error; without collect_env an empty list is fine', () => {
   const err = rejects(processWith('env_allow = []', true), 'process.env_allow is empty but process.collect_env is true: no environment variable could be collected');
   assert.equal(err.keyPath, 'process.env_allow');

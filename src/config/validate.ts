@@ -83,6 +83,9 @@ export const MIN_MAX_ARGS_BYTES = 1;
 /** Largest accepted `process.max_args_bytes`: RG_ARGS_MAX (256 KiB), the kernel's bound. */
 export const MAX_MAX_ARGS_BYTES = RG_ARGS_MAX;
 
+/** Entries of the kernel's rg_env_allow LPM trie (max_entries in bpf/lib/maps.h). */
+export const ENV_ALLOW_MAX_ENTRIES = 256;
+
 /** What a `process.env_allow` name may look like: a POSIX shell variable name. */
 export const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /**
@@ -123,6 +126,9 @@ export function validateRuntime(config: Config, source?: string): void {
     if (first !== undefined) fail(`process.env_allow[${i}] repeats '${name}' (already process.env_allow[${first}])`, `process.env_allow[${i}]`);
     envSeen.set(name, i);
   });
+  if (config.process.env_allow.length > ENV_ALLOW_MAX_ENTRIES) {
+    fail(`process.env_allow has ${config.process.env_allow.length} names, at most ${ENV_ALLOW_MAX_ENTRIES} fit the kernel's allow-list map`, 'process.env_allow');
+  }
   if (config.process.collect_env && config.process.env_allow.length === 0) {
     fail('process.env_allow is empty but process.collect_env is true: no environment variable could be collected', 'process.env_allow');
   }
