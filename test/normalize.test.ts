@@ -13,6 +13,7 @@ import { formatAddress } from '../src/normalize/network.js';
 import { familyName, protocolName, socketTypeName } from '../src/normalize/network-names.js';
 import { networkFacts } from '../src/detect/network-match.js';
 import { normalizeFilePath } from '../src/normalize/file.js';
+import { rawExec } from './helpers/raw-fixtures.js';
 import type { FileWriteRecordBase, NormalizedRecord, ProcessStartRecord } from '../src/normalize/records.js';
 
 const NO_LISTS: FileFilterLists = { watch_paths: [], watch_patterns: [], exclude_paths: [] };
@@ -32,15 +33,8 @@ function hdr(init: Partial<RawHeader>): RawHeader {
 type ExecOpts = { ppid?: number; exe?: string; filename?: string; comm?: string; ts?: number; flags?: number; euid?: number; egid?: number };
 function execEv(pid: number, o: ExecOpts = {}): RawEvent {
   const exe = o.exe ?? '/bin/sh';
-  return {
-    kind: RG_KIND.PROCESS_EXEC,
-    h: hdr({ pid, tid: pid, ppid: o.ppid ?? 0, comm: o.comm ?? 'sh', timestamp_ns: o.ts ?? 1000, uid: 1000, gid: 1000, flags: o.flags ?? 0 }),
-    old_pid: pid,
-    euid: o.euid ?? 1000,
-    egid: o.egid ?? 1000,
-    exe,
-    filename: o.filename ?? exe,
-  };
+  const h = hdr({ pid, tid: pid, ppid: o.ppid ?? 0, comm: o.comm ?? 'sh', timestamp_ns: o.ts ?? 1000, uid: 1000, gid: 1000, flags: o.flags ?? 0 });
+  return rawExec(h, { euid: o.euid ?? 1000, egid: o.egid ?? 1000, exe, filename: o.filename ?? exe });
 }
 
 function openEv(pid: number, path: string, o: { tid?: number; comm?: string; flags?: number; ppid?: number } = {}): RawEvent {
@@ -87,7 +81,7 @@ function dispatch(n: Normalizer, buf: Buffer): string {
 
 test('dispatch: short, wrong version, unknown kind, exec-syscall, bad size, exec, filtered open', () => {
   const { n } = setup({ watch_paths: ['/etc'], watch_patterns: [], exclude_paths: [] });
-  const syscall: RawEvent = { kind: RG_KIND.EXEC_SYSCALL, h: hdr({ pid: 42 }), source: 1 };
+  const syscall: RawEvent = { kind: RG_KIND.EXEC_SYSCALL, h: hdr({ pid: 42 }), source: 1, argv_empty: 0 };
   assert.equal(dispatch(n, Buffer.alloc(4)), 'invalid_schema');
   assert.equal(dispatch(n, encodeRecord(syscall, { version: 1 })), 'invalid_schema');
   assert.equal(dispatch(n, encodeRecord(syscall, { kind: 9999 })), 'unsupported_kind');
@@ -207,10 +201,10 @@ test('fork(1 -> 42) then exec 42 keeps ppid 1; timestamp_ns is the exec\'s', () 
 test('exec, execveat syscall, exec /bin/bash -> source execveat; a later execve syscall is internal and pending', () => {
   const { n, table } = setup();
   n.normalize(execEv(42));
-  assert.equal(n.normalize({ kind: RG_KIND.EXEC_SYSCALL, h: hdr({ pid: 42 }), source: 2 }).type, 'internal');
+  assert.equal(n.normalize({ kind: RG_KIND.EXEC_SYSCALL, h: hdr({ pid: 42 }), source: 2, argv_empty: 0 }).type, 'internal');
   const r = record(n.normalize(execEv(42, { exe: '/bin/bash', comm: 'bash' })));
   assert.equal(r.event_type === 'process_start' && r.source, 'execveat');
-  n.normalize({ kind: RG_KIND.EXEC_SYSCALL, h: hdr({ pid: 42 }), source: 1 });
+  n.normalize({ kind: RG_KIND.EXEC_SYSCALL, h: hdr({ pid: 42 }), source: 1, argv_empty: 0 });
   assert.equal(table.get(42)?.pending_source, 'execve');
   assert.equal(table.pendingSource(42), 'execve');
 });

@@ -8,19 +8,13 @@ import { RG_KIND } from '../src/abi/layout.js';
 import type { RawExecSyscall, RawProcessExec, RawProcessExit, RawProcessFork } from '../src/abi/raw-event.js';
 import { parseProcStat, parseProcStatusIds } from '../src/process-table/proc-parse.js';
 import { ProcessTable } from '../src/process-table/process-table.js';
+import { rawExec } from './helpers/raw-fixtures.js';
 import { seedFromProc } from '../src/process-table/seed.js';
 
 function exec(pid: number, opts: { ts?: number; ppid?: number; exe?: string; comm?: string; oldPid?: number } = {}): RawProcessExec {
   const exe = opts.exe ?? '/bin/sh';
-  return {
-    kind: RG_KIND.PROCESS_EXEC,
-    h: rawHeader({ pid, tid: pid, ppid: opts.ppid ?? 0, timestamp_ns: opts.ts ?? 1000, comm: opts.comm ?? 'sh', uid: 1000, gid: 1000 }),
-    old_pid: opts.oldPid ?? pid,
-    euid: 1000,
-    egid: 1000,
-    exe,
-    filename: exe,
-  };
+  const h = rawHeader({ pid, tid: pid, ppid: opts.ppid ?? 0, timestamp_ns: opts.ts ?? 1000, comm: opts.comm ?? 'sh', uid: 1000, gid: 1000 });
+  return rawExec(h, { old_pid: opts.oldPid ?? pid, exe });
 }
 
 function fork(parent: number, child: number, opts: { ts?: number; parentComm?: string; childComm?: string } = {}): RawProcessFork {
@@ -40,7 +34,7 @@ function exit(pid: number, ts = 3000, tid = pid): RawProcessExit {
 }
 
 function execSyscall(pid: number, tid: number, source: number): RawExecSyscall {
-  return { kind: RG_KIND.EXEC_SYSCALL, h: rawHeader({ pid, tid, timestamp_ns: 900 }), source };
+  return { kind: RG_KIND.EXEC_SYSCALL, h: rawHeader({ pid, tid, timestamp_ns: 900 }), source, argv_empty: 0 };
 }
 
 test('exec inserts a record with ppid 0 when the header has none', () => {
