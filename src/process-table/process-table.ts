@@ -17,8 +17,8 @@
  * at fork time (kept as the creator even when that process exits before the child execs); for an exec
  * in place (no fork in between: `exec sh`, a shell exec'ing the last command of -c), the image it
  * replaced. Replaced and dropped images that some image names as parent stay reachable in a bounded
- * store of past images (oldest dropped first, counted in `images_evicted`), so ancestors resolve after
- * their processes are gone.
+ * store of past images (the first retired is the first dropped, counted in `images_evicted`), so
+ * ancestors resolve after their processes are gone.
  */
 import type { RawExecSyscall, RawProcessExec, RawProcessExit, RawProcessFork, U64 } from '../abi/raw-event.js';
 import { readFileSync } from 'node:fs';
@@ -210,7 +210,7 @@ export class ProcessTable {
   private readonly pendingArgvEmpty = new Set<number>();
   private readonly maxEntries: number;
   private readonly maxPendingSources: number;
-  /** replaced or dropped images that some image names as parent; Map order: least recently used first */
+  /** replaced or dropped images that some image names as parent; Map order: oldest retired first */
   private readonly pastImages = new Map<string, ExecImage>();
   private readonly maxPastImages: number;
   private evicted = 0;
@@ -238,16 +238,14 @@ export class ProcessTable {
 
   /**
    * The image with this exec_id: the current image of process `pidHint` when it is that one, else a
-   * past image (refreshed as recently used). null when unknown or dropped.
+   * past image. null when unknown or dropped. Lookups do not refresh past images: they are dropped in
+   * the order they were retired (an ancestors walk would otherwise make deep ancestors look more recent
+   * than the parents that lead to them).
    */
   image(execId: string, pidHint: number): ExecImage | null {
     const current = this.entries.get(pidHint)?.image;
     if (current && current.exec_id === execId) return current;
-    const past = this.pastImages.get(execId);
-    if (past === undefined) return null;
-    this.pastImages.delete(execId);
-    this.pastImages.set(execId, past);
-    return past;
+    return this.pastImages.get(execId) ?? null;
   }
 
   /** The parent image of an image, or null. */
