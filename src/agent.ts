@@ -101,6 +101,7 @@ export class Agent {
     this.normalizer = new Normalizer({
       agentId: config.agent.id,
       table: this.table,
+      counters: this.counters,
       filter: new UserspaceFilter(config.file),
       clock: this.clock,
       annotate: compileDetections(config.detections),

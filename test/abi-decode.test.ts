@@ -4,6 +4,7 @@ import { decodeBatch, decodeRecord, type DecodeResult } from '../src/abi/decode.
 import { encodeBatch, encodeRecord, rawHeader } from '../src/abi/encode.js';
 import { HEADER_SIZE, LAYOUT, RG_FLAG, RG_KIND, RG_NET_FLAG, RG_NET_RESULT, RG_SCHEMA_VERSION } from '../src/abi/layout.js';
 import type { RawEvent, RawNetwork } from '../src/abi/raw-event.js';
+import { rawExec } from './helpers/raw-fixtures.js';
 
 const h = (kind: number) =>
   rawHeader({ kind, timestamp_ns: 81234567890123, pid: 4242, tid: 4243, ppid: 4100, uid: 1000, gid: 1001, comm: 'bash', flags: 0 });
@@ -25,8 +26,13 @@ function net(kind: RawNetwork['kind'], o: Partial<Omit<RawNetwork, 'kind' | 'h'>
 
 /** One valid event of every kind. */
 const SAMPLES: RawEvent[] = [
-  { kind: RG_KIND.PROCESS_EXEC, h: h(1), old_pid: 4243, euid: 0, egid: 42, exe: '/usr/bin/true', filename: './true' },
-  { kind: RG_KIND.EXEC_SYSCALL, h: h(6), source: 2 },
+  rawExec(h(1), {
+    old_pid: 4243, euid: 0, egid: 42, suid: 0, sgid: 42, loginuid: 1000, sessionid: 3, ns_pid: 12, pidns_inum: 4026532000,
+    mntns_inum: 4026532001, argc: 2, envc: 9, args_size: 20, args_captured: 20, env_captured: 11, exec_flags: 0x24f,
+    exe_mode: 0o104755, cgroup_id: 9876, start_boottime: 81234000000000, tty: 'pts/3', exe: '/usr/bin/true',
+    filename: './true', cwd: '/home/u', cgroup_path: '/user.slice/user-1000.slice/session-3.scope',
+  }),
+  { kind: RG_KIND.EXEC_SYSCALL, h: h(6), source: 2, argv_empty: 1 },
   { kind: RG_KIND.PROCESS_FORK, h: h(4), parent_pid: 4242, child_pid: 5000, child_tid: 5000, parent_comm: 'bash', child_comm: 'bash' },
   { kind: RG_KIND.PROCESS_EXIT, h: h(5), exit_code: 9, group_dead: 1 },
   { kind: RG_KIND.FILE_OPEN, h: h(7), flags: 577, mode: 0o644, dfd: -100, path: '/etc/hosts' },
@@ -63,6 +69,7 @@ const SAMPLES: RawEvent[] = [
     payload: new Uint8Array([0x12, 0x34, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 0x61, 0, 0, 1, 0, 1]),
     net_flags: RG_NET_FLAG.SOCK_READ | RG_NET_FLAG.REMOTE_SET | RG_NET_FLAG.DEST_FROM_SOCK,
   }),
+  { kind: RG_KIND.EXEC_ARGS, h: h(22), field: 1, offset: 16384, data: new Uint8Array([0x61, 0, 0x62, 0]) },
 ];
 
 function ok(r: DecodeResult): RawEvent {
@@ -109,15 +116,15 @@ test('a range beyond the buffer is invalid_schema, not a throw', () => {
   expectFailure(decodeRecord(buf, 8, buf.length), 'invalid_schema', /exceeds/);
 });
 
-test('a wrong schema version is invalid_schema (1 = the original, 2 = before send/dns, 4)', () => {
-  for (const version of [1, 2, 4]) {
+test('a wrong schema version is invalid_schema (1 = the original, 2 = before send/dns, 3 = before process context, 5)', () => {
+  for (const version of [1, 2, 3, 5]) {
     const buf = encodeRecord(SAMPLES[1], { version });
     expectFailure(decodeRecord(buf, 0, buf.length), 'invalid_schema', new RegExp(`version ${version}`));
   }
 });
 
-test('unknown kinds are unsupported_kind (0, 2, 22, 9999)', () => {
-  for (const kind of [0, 2, 22, 9999]) {
+test('unknown kinds are unsupported_kind (0, 2, 23, 9999)', () => {
+  for (const kind of [0, 2, 23, 9999]) {
     const buf = encodeRecord(SAMPLES[1], { kind });
     expectFailure(decodeRecord(buf, 0, buf.length), 'unsupported_kind', new RegExp(`kind ${kind}`));
   }
@@ -166,7 +173,7 @@ test('invalid UTF-8 becomes U+FFFD; comm stops at the first NUL', () => {
 });
 
 test('a 16-byte comm without NUL is decoded whole', () => {
-  const sample: RawEvent = { kind: RG_KIND.EXEC_SYSCALL, h: { ...h(6), comm: 'abcdefghijklmnop' }, source: 1 };
+  const sample: RawEvent = { kind: RG_KIND.EXEC_SYSCALL, h: { ...h(6), comm: 'abcdefghijklmnop' }, source: 1, argv_empty: 0 };
   const buf = encodeRecord(sample);
   assert.equal(ok(decodeRecord(buf, 0, buf.length)).h.comm, 'abcdefghijklmnop');
 });
@@ -201,16 +208,26 @@ test('flags are passed through', () => {
   assert.equal(ok(decodeRecord(dbuf, 0, dbuf.length)).h.flags, 0x30);
 });
 
-test('exec: euid/egid are the u32s at bytes 64 and 68, the exe tail starts at 72', () => {
-  const buf = encodeRecord({ kind: RG_KIND.PROCESS_EXEC, h: h(1), old_pid: 7, euid: 0xfffffffe, egid: 5, exe: '/x', filename: 'y' });
-  assert.equal(buf.length, 72 + 3);
+test('exec: euid/egid are the u32s at bytes 64 and 68, the tails (exe, filename, cwd, cgroup) start at 184', () => {
+  const buf = encodeRecord(rawExec(h(1), { old_pid: 7, euid: 0xfffffffe, egid: 5, exe: '/x', filename: 'y', cwd: '/w', cgroup_path: '/c' }));
+  assert.equal(buf.length, 184 + 7);
   assert.equal(buf.readUInt32LE(64), 0xfffffffe);
   assert.equal(buf.readUInt32LE(68), 5);
-  assert.equal(buf.toString('latin1', 72), '/xy');
+  assert.equal(buf.toString('latin1', 184), '/xy/w/c');
   buf.writeUInt32LE(0, 64); // a setuid-root program: euid 0 while the header's real uid stays 1000
   const ev = ok(decodeRecord(buf, 0, buf.length));
   if (ev.kind !== RG_KIND.PROCESS_EXEC) assert.fail('wrong kind');
-  assert.deepEqual([ev.h.uid, ev.euid, ev.h.gid, ev.egid, ev.exe, ev.filename], [1000, 0, 1001, 5, '/x', 'y']);
+  assert.deepEqual([ev.h.uid, ev.euid, ev.h.gid, ev.egid, ev.exe, ev.filename, ev.cwd, ev.cgroup_path], [1000, 0, 1001, 5, '/x', 'y', '/w', '/c']);
+});
+
+test('exec: invalid UTF-8 in a tail keeps its exact bytes in invalid_utf8 and round-trips through the encoder', () => {
+  const cwd = new Uint8Array([0x2f, 0x74, 0xff, 0x2f, 0xc3]);
+  const sample = rawExec(h(1), { exe: '/bin/x', cwd: '/t\uFFFD/\uFFFD', invalid_utf8: { cwd } });
+  const buf = encodeRecord(sample);
+  const ev = ok(decodeRecord(buf, 0, buf.length));
+  if (ev.kind !== RG_KIND.PROCESS_EXEC) assert.fail('wrong kind');
+  assert.equal(ev.cwd, '/t\uFFFD/\uFFFD');
+  assert.deepEqual(ev.invalid_utf8, { cwd });
 });
 
 test('decoded events do not alias the input buffer', () => {

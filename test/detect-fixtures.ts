@@ -48,6 +48,11 @@ export function processStart(who: Who = {}, filename?: string): ProcessStartReco
   return {
     ...b, event_type: 'process_start', egid: b.gid, euid: b.uid, filename: filename ?? b.exe_path, filename_truncated: false,
     path_deleted: false, source: 'execve',
+    ancestors: [], argc: 1, argv: [b.comm], argv_bytes: b.comm.length + 1, argv_truncated: false, cgroup_id: 1,
+    cgroup_path: '/user.slice', container_id: null, container_runtime: null, creator_pid: null, cwd: '/', cwd_truncated: false,
+    env: null, env_truncated: false, exe_memfd: false, exe_setgid: false, exe_setuid: false, exec_id: `0000000000000000-1000-${b.pid}`,
+    loginuid: null, mntns: 4026531841, ns_pid: b.pid, parent_argv: null, parent_argv_truncated: false, parent_exe_path: null,
+    parent_exec_id: null, pidns: 4026531836, script_path: null, seeded: false, sessionid: null, sgid: b.gid, suid: b.uid, tty: null,
   };
 }
 

@@ -12,6 +12,7 @@ import { WallClock } from '../src/normalize/clock.js';
 import { Normalizer } from '../src/normalize/normalizer.js';
 import type { NormalizedRecord } from '../src/normalize/records.js';
 import { ProcessTable } from '../src/process-table/process-table.js';
+import { rawExec } from './helpers/raw-fixtures.js';
 import { AGENT, bind, connect, listen, open, processStart, relationship, rename, rule, unlinkat, write } from './detect-fixtures.js';
 
 const NO_PARENT: ParentLookup = () => undefined;
@@ -139,9 +140,9 @@ test('defect 1 end to end through the process table: nginx forks, the child exec
   const h = (pid: number, comm: string, ppid: number) => rawHeader({ pid, tid: pid, ppid, comm, uid: 33, gid: 33, timestamp_ns: 1000 });
   const records: NormalizedRecord[] = [];
   const push = (r: ReturnType<Normalizer['normalize']>) => r.type === 'event' && records.push(r.record);
-  push(n.normalize({ kind: RG_KIND.PROCESS_EXEC, h: h(100, 'nginx', 1), old_pid: 100, euid: 33, egid: 33, exe: '/usr/sbin/nginx', filename: '/usr/sbin/nginx' }));
+  push(n.normalize(rawExec(h(100, 'nginx', 1), { exe: '/usr/sbin/nginx' })));
   push(n.normalize({ kind: RG_KIND.PROCESS_FORK, h: h(100, 'nginx', 1), parent_pid: 100, child_pid: 101, child_tid: 101, parent_comm: 'nginx', child_comm: 'nginx' }));
-  push(n.normalize({ kind: RG_KIND.PROCESS_EXEC, h: h(101, 'sh', 100), old_pid: 101, euid: 33, egid: 33, exe: '/usr/bin/dash', filename: '/bin/sh' }));
+  push(n.normalize(rawExec(h(101, 'sh', 100), { exe: '/usr/bin/dash', filename: '/bin/sh' })));
   const e = new RuleEngine([PROC_001], { agentId: AGENT, parentOf: (r) => table.get(r.ppid) });
   const alerts = records.flatMap((r) => e.evaluate(r));
   assert.deepEqual(alerts.map((a) => [a.rule_id, a.source_event_type, a.pid, a.comm, a.parent_name]), [['PROC-001', 'process_start', 101, 'sh', 'nginx']]);

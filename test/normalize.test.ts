@@ -13,14 +13,18 @@ import { formatAddress } from '../src/normalize/network.js';
 import { familyName, protocolName, socketTypeName } from '../src/normalize/network-names.js';
 import { networkFacts } from '../src/detect/network-match.js';
 import { normalizeFilePath } from '../src/normalize/file.js';
+import { rawExec } from './helpers/raw-fixtures.js';
 import type { FileWriteRecordBase, NormalizedRecord, ProcessStartRecord } from '../src/normalize/records.js';
 
+/** a /proc/sys/kernel/random/boot_id: exec_ids start with its first 16 hex digits */
+const BOOT_ID = '4c3a1f2e-9b8d-4e7f-a6b5-c4d3e2f1a0b9';
+const BOOT = '4c3a1f2e9b8d4e7f';
 const NO_LISTS: FileFilterLists = { watch_paths: [], watch_patterns: [], exclude_paths: [] };
 /** 2023-11-14T22:13:20Z at monotonic 0 */
 const OFFSET = 1_700_000_000_000_000_000n;
 
 function setup(lists: FileFilterLists = NO_LISTS, annotate?: Annotator) {
-  const table = new ProcessTable();
+  const table = new ProcessTable({ bootId: BOOT_ID });
   const n = new Normalizer({ agentId: 'dev-host-001', table, filter: new UserspaceFilter(lists), clock: new WallClock(OFFSET), annotate });
   return { table, n };
 }
@@ -32,15 +36,8 @@ function hdr(init: Partial<RawHeader>): RawHeader {
 type ExecOpts = { ppid?: number; exe?: string; filename?: string; comm?: string; ts?: number; flags?: number; euid?: number; egid?: number };
 function execEv(pid: number, o: ExecOpts = {}): RawEvent {
   const exe = o.exe ?? '/bin/sh';
-  return {
-    kind: RG_KIND.PROCESS_EXEC,
-    h: hdr({ pid, tid: pid, ppid: o.ppid ?? 0, comm: o.comm ?? 'sh', timestamp_ns: o.ts ?? 1000, uid: 1000, gid: 1000, flags: o.flags ?? 0 }),
-    old_pid: pid,
-    euid: o.euid ?? 1000,
-    egid: o.egid ?? 1000,
-    exe,
-    filename: o.filename ?? exe,
-  };
+  const h = hdr({ pid, tid: pid, ppid: o.ppid ?? 0, comm: o.comm ?? 'sh', timestamp_ns: o.ts ?? 1000, uid: 1000, gid: 1000, flags: o.flags ?? 0 });
+  return rawExec(h, { euid: o.euid ?? 1000, egid: o.egid ?? 1000, exe, filename: o.filename ?? exe });
 }
 
 function openEv(pid: number, path: string, o: { tid?: number; comm?: string; flags?: number; ppid?: number } = {}): RawEvent {
@@ -87,7 +84,7 @@ function dispatch(n: Normalizer, buf: Buffer): string {
 
 test('dispatch: short, wrong version, unknown kind, exec-syscall, bad size, exec, filtered open', () => {
   const { n } = setup({ watch_paths: ['/etc'], watch_patterns: [], exclude_paths: [] });
-  const syscall: RawEvent = { kind: RG_KIND.EXEC_SYSCALL, h: hdr({ pid: 42 }), source: 1 };
+  const syscall: RawEvent = { kind: RG_KIND.EXEC_SYSCALL, h: hdr({ pid: 42 }), source: 1, argv_empty: 0 };
   assert.equal(dispatch(n, Buffer.alloc(4)), 'invalid_schema');
   assert.equal(dispatch(n, encodeRecord(syscall, { version: 1 })), 'invalid_schema');
   assert.equal(dispatch(n, encodeRecord(syscall, { kind: 9999 })), 'unsupported_kind');
@@ -104,10 +101,16 @@ test('exec -> process_start with pid 42, ppid 0, comm sh, exe /bin/sh, source nu
   const { n } = setup();
   const r = record(n.normalize(execEv(42, { filename: 'sh' })));
   assert.deepEqual(r, {
-    agent_id: 'dev-host-001', comm: 'sh', egid: 1000, euid: 1000, event_type: 'process_start', exe_path: '/bin/sh',
-    filename: 'sh', filename_truncated: false, gid: 1000, path_deleted: false, pid: 42, ppid: 0, schema_version: 1,
-    source: null, tid: 42, time: '2023-11-14T22:13:20.000001000Z', timestamp_ns: 1000, uid: 1000,
+    agent_id: 'dev-host-001', ancestors: [], argc: 1, argv: null, argv_bytes: null, argv_truncated: null, cgroup_id: 0,
+    cgroup_path: null, comm: 'sh', container_id: null, container_runtime: null, creator_pid: null, cwd: null,
+    cwd_truncated: false, egid: 1000, env: null, env_truncated: false, euid: 1000, event_type: 'process_start',
+    exe_memfd: false, exe_path: '/bin/sh', exe_setgid: false, exe_setuid: false, exec_id: `${BOOT}-1000-42`, filename: 'sh',
+    filename_truncated: false, gid: 1000, loginuid: null, mntns: 4026531841, ns_pid: 42, parent_argv: null,
+    parent_argv_truncated: false, parent_exe_path: null, parent_exec_id: null, path_deleted: false, pid: 42,
+    pidns: 4026531836, ppid: 0, schema_version: 1, script_path: null, seeded: false, sessionid: null, sgid: 1000,
+    source: null, suid: 1000, tid: 42, time: '2023-11-14T22:13:20.000001000Z', timestamp_ns: 1000, tty: null, uid: 1000,
   });
+  assert.deepEqual(Object.keys(r), Object.keys(r).sort(), 'keys in lexicographic order');
 });
 
 test('process_start of a setuid-root program run by uid 1000: uid/gid real, euid 0, egid from the record', () => {
@@ -140,7 +143,7 @@ test('after exec of systemctl, a file_open is enriched; an annotator sets alert/
       : null;
   const { n } = setup(lists, annotate);
   n.normalize(execEv(42, { ppid: 7, exe: '/usr/bin/systemctl', comm: 'systemctl' }));
-  const r = record(n.normalize(openEv(42, '/etc/systemd/system/demo.service')));
+  const r = record(n.normalize(openEv(42, '/etc/systemd/system/demo.service', { comm: 'systemctl' })));
   assert.equal(r.event_type, 'file_open');
   assert.equal(r.ppid, 7);
   assert.equal(r.comm, 'systemctl');
@@ -157,13 +160,13 @@ test('after exec of systemctl, a file_open is enriched; an annotator sets alert/
   assert.equal(plain.event_type === 'file_open' && plain.detection_type, null);
 });
 
-test('after exec of curl, a connect takes comm/exe/ppid from the table (table comm wins over raw comm)', () => {
+test('after exec of curl, a connect takes exe/ppid/exec_id from the table and comm from its header (the kernel\'s at the event)', () => {
   const { n } = setup();
   n.normalize(execEv(42, { ppid: 7, exe: '/usr/bin/curl', comm: 'curl' }));
   const r = record(n.normalize(netEv(RG_KIND.NETWORK_CONNECT, 42, { comm: 'rawcurl' })));
   assert.deepEqual(r, {
-    agent_id: 'dev-host-001', alert: false, comm: 'curl', detection_type: null, errno: null, event_type: 'network_connect',
-    exe_path: '/usr/bin/curl', family: 'ipv4', gid: 0, local_addr: null, local_addr_raw: null, local_port: null, pid: 42,
+    agent_id: 'dev-host-001', alert: false, comm: 'rawcurl', detection_type: null, errno: null, event_type: 'network_connect',
+    exe_path: '/usr/bin/curl', exec_id: `${BOOT}-1000-42`, family: 'ipv4', gid: 0, local_addr: null, local_addr_raw: null, local_port: null, pid: 42,
     ppid: 7, protocol: 'tcp', remote_addr: '127.0.0.1', remote_addr_raw: null, remote_path: null, remote_port: 4444,
     result: 'success', schema_version: 1, socket_fd: 3, socket_type: 'stream', tid: 42, time: '2023-11-14T22:13:20.000001000Z',
     timestamp_ns: 1000, uid: 0,
@@ -207,10 +210,10 @@ test('fork(1 -> 42) then exec 42 keeps ppid 1; timestamp_ns is the exec\'s', () 
 test('exec, execveat syscall, exec /bin/bash -> source execveat; a later execve syscall is internal and pending', () => {
   const { n, table } = setup();
   n.normalize(execEv(42));
-  assert.equal(n.normalize({ kind: RG_KIND.EXEC_SYSCALL, h: hdr({ pid: 42 }), source: 2 }).type, 'internal');
+  assert.equal(n.normalize({ kind: RG_KIND.EXEC_SYSCALL, h: hdr({ pid: 42 }), source: 2, argv_empty: 0 }).type, 'internal');
   const r = record(n.normalize(execEv(42, { exe: '/bin/bash', comm: 'bash' })));
   assert.equal(r.event_type === 'process_start' && r.source, 'execveat');
-  n.normalize({ kind: RG_KIND.EXEC_SYSCALL, h: hdr({ pid: 42 }), source: 1 });
+  n.normalize({ kind: RG_KIND.EXEC_SYSCALL, h: hdr({ pid: 42 }), source: 1, argv_empty: 0 });
   assert.equal(table.get(42)?.pending_source, 'execve');
   assert.equal(table.pendingSource(42), 'execve');
 });
@@ -223,7 +226,7 @@ test('fork(1 -> 100, bash -> cat) -> process_relationship without parent context
   }));
   assert.deepEqual(r, {
     agent_id: 'dev-host-001', child_comm: 'cat', child_pid: 100, child_tid: 100, comm: 'bash',
-    event_type: 'process_relationship', exe_path: '', gid: 1000, parent_comm: 'bash', parent_pid: 1, pid: 1, ppid: 0,
+    event_type: 'process_relationship', exe_path: '', exec_id: null, gid: 1000, parent_comm: 'bash', parent_pid: 1, pid: 1, ppid: 0,
     schema_version: 1, tid: 1, time: '2023-11-14T22:13:20.000001000Z', timestamp_ns: 1000, uid: 1000,
   });
 });
@@ -270,8 +273,9 @@ test('a thread\'s event (tid != pid) is enriched from its process', () => {
   const r = record(n.normalize(openEv(100, '/etc/x', { tid: 103, comm: 'worker-3' })));
   assert.equal(r.pid, 100);
   assert.equal(r.tid, 103);
-  assert.equal(r.comm, 'app');
+  assert.equal(r.comm, 'worker-3', 'the thread\'s own comm, from the header');
   assert.equal(r.exe_path, '/usr/bin/app');
+  assert.equal(r.exec_id, `${BOOT}-1000-100`);
   assert.equal(r.ppid, 1);
 });
 
@@ -291,7 +295,7 @@ test('a process seeded from /proc is enriched', () => {
   const { n, table } = setup();
   table.seed({
     pid: 300, ppid: 1, uid: 0, gid: 0, comm: 'sshd', exe_path: '/usr/sbin/sshd', first_seen_ns: 1, last_seen_ns: 1,
-    exited: false, exit_ns: null, pending_source: null,
+    exited: false, exit_ns: null, pending_source: null, image: null, creator_pid: null, seeded: true,
   });
   const r = record(n.normalize(netEv(RG_KIND.NETWORK_BIND, 300, { comm: 'sshd', port: 22 })));
   assert.equal(r.exe_path, '/usr/sbin/sshd');

@@ -8,19 +8,13 @@ import { RG_KIND } from '../src/abi/layout.js';
 import type { RawExecSyscall, RawProcessExec, RawProcessExit, RawProcessFork } from '../src/abi/raw-event.js';
 import { parseProcStat, parseProcStatusIds } from '../src/process-table/proc-parse.js';
 import { ProcessTable } from '../src/process-table/process-table.js';
+import { rawExec } from './helpers/raw-fixtures.js';
 import { seedFromProc } from '../src/process-table/seed.js';
 
 function exec(pid: number, opts: { ts?: number; ppid?: number; exe?: string; comm?: string; oldPid?: number } = {}): RawProcessExec {
   const exe = opts.exe ?? '/bin/sh';
-  return {
-    kind: RG_KIND.PROCESS_EXEC,
-    h: rawHeader({ pid, tid: pid, ppid: opts.ppid ?? 0, timestamp_ns: opts.ts ?? 1000, comm: opts.comm ?? 'sh', uid: 1000, gid: 1000 }),
-    old_pid: opts.oldPid ?? pid,
-    euid: 1000,
-    egid: 1000,
-    exe,
-    filename: exe,
-  };
+  const h = rawHeader({ pid, tid: pid, ppid: opts.ppid ?? 0, timestamp_ns: opts.ts ?? 1000, comm: opts.comm ?? 'sh', uid: 1000, gid: 1000 });
+  return rawExec(h, { old_pid: opts.oldPid ?? pid, exe });
 }
 
 function fork(parent: number, child: number, opts: { ts?: number; parentComm?: string; childComm?: string } = {}): RawProcessFork {
@@ -40,17 +34,21 @@ function exit(pid: number, ts = 3000, tid = pid): RawProcessExit {
 }
 
 function execSyscall(pid: number, tid: number, source: number): RawExecSyscall {
-  return { kind: RG_KIND.EXEC_SYSCALL, h: rawHeader({ pid, tid, timestamp_ns: 900 }), source };
+  return { kind: RG_KIND.EXEC_SYSCALL, h: rawHeader({ pid, tid, timestamp_ns: 900 }), source, argv_empty: 0 };
 }
 
 test('exec inserts a record with ppid 0 when the header has none', () => {
-  const t = new ProcessTable();
+  const t = new ProcessTable({ bootId: '0123456789abcdef-ignored' });
   const { entry, source } = t.exec(exec(42));
   assert.equal(entry.ppid, 0);
   assert.equal(source, null);
   assert.deepEqual(t.get(42), {
     pid: 42, ppid: 0, uid: 1000, gid: 1000, comm: 'sh', exe_path: '/bin/sh', first_seen_ns: 1000,
-    last_seen_ns: 1000, exited: false, exit_ns: null, pending_source: null,
+    last_seen_ns: 1000, exited: false, exit_ns: null, pending_source: null, creator_pid: null, seeded: false,
+    image: {
+      exec_id: '0123456789abcdef-1000-42', kind: 'exec', pid: 42, exe_path: '/bin/sh', argv: null, argv_truncated: false,
+      parent_exec_id: null, parent_pid: 0, referenced: false,
+    },
   });
 });
 
@@ -201,18 +199,22 @@ test('pending cap 2 with 3 sources: size 2, oldest evicted, counted', () => {
   assert.equal(t.pending_sources_evicted, 1);
   assert.equal(t.pendingSource(1), undefined);
   assert.equal(t.pendingSource(3), 'execveat');
-  assert.deepEqual(t.stats(), { size: 0, pendingSize: 2, recordsEvicted: 0, pendingEvicted: 1 });
+  assert.deepEqual(t.stats(), { size: 0, pendingSize: 2, recordsEvicted: 0, pendingEvicted: 1, pastImages: 0, imagesEvicted: 0 });
 });
 
 test('parseProcStat handles comm with spaces and parentheses', () => {
-  assert.deepEqual(parseProcStat('1234 (my (weird) name) S 77 1234 1234 0 -1 4194560 ...\n'), { comm: 'my (weird) name', ppid: 77 });
-  assert.deepEqual(parseProcStat('2 (kthreadd) S 0 0 0 0'), { comm: 'kthreadd', ppid: 0 });
+  assert.deepEqual(parseProcStat('1234 (my (weird) name) S 77 1234 1234 0 -1 4194560 ...\n'), { comm: 'my (weird) name', ppid: 77, starttime: 0 });
+  assert.deepEqual(parseProcStat('2 (kthreadd) S 0 0 0 0'), { comm: 'kthreadd', ppid: 0, starttime: 0 });
+  const full = '4242 (bash) S 4100 4242 4242 34816 4300 4194304 1 2 3 4 5 6 7 8 20 0 1 0 81234 9 10 11\n';
+  assert.equal(parseProcStat(full)?.starttime, 81234, 'field 22');
   assert.equal(parseProcStat('garbage'), null);
 });
 
 test('parseProcStatusIds takes the real uid/gid', () => {
   const status = 'Name:\tx\nUmask:\t0022\nState:\tS\nUid:\t1000\t0\t0\t0\nGid:\t100\t0\t0\t0\n';
-  assert.deepEqual(parseProcStatusIds(status), { uid: 1000, gid: 100 });
+  assert.deepEqual(parseProcStatusIds(status), { uid: 1000, gid: 100, euid: 0, egid: 0, suid: 0, sgid: 0, ns_pid: null });
+  const nested = status + 'NSpid:\t5000\t12\t1\n';
+  assert.equal(parseProcStatusIds(nested)?.ns_pid, 1, 'the innermost namespace: the last NSpid value');
   assert.equal(parseProcStatusIds('Name:\tx\n'), null);
 });
 

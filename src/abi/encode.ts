@@ -3,8 +3,8 @@
  * The kernel is the only real producer; this exists for tests, benchmarks
  * and replay tools. Header kind/version/size are computed unless overridden.
  */
-import { HEADER_SIZE, KIND_STRUCT, LAYOUT, RG_COMM_LEN, RG_KIND, RG_SCHEMA_VERSION } from './layout.js';
-import type { RawEvent, RawHeader, U64 } from './raw-event.js';
+import { HEADER_SIZE, KIND_STRUCT, LAYOUT, RG_COMM_LEN, RG_KIND, RG_SCHEMA_VERSION, RG_TTY_LEN } from './layout.js';
+import type { InvalidUtf8, RawEvent, RawHeader, U64 } from './raw-event.js';
 
 /** A header with defaults for every field not given (pid/tid 1, comm "", timestamp 0). */
 export function rawHeader(init: Partial<RawHeader> = {}): RawHeader {
@@ -35,12 +35,18 @@ function writeU64(buf: Buffer, off: number, v: U64): void {
   buf.writeBigUInt64LE(BigInt.asUintN(64, BigInt(v)), off);
 }
 
+/** A tail string's bytes: the exact bytes kept in invalid_utf8[field] when present, else its UTF-8 encoding. */
+function tailOf(text: string, field: string, invalid: InvalidUtf8 | undefined): Buffer {
+  const exact = invalid?.[field];
+  return exact ? Buffer.from(exact) : Buffer.from(text, 'utf8');
+}
+
 function writeComm(buf: Buffer, off: number, comm: string): void {
   Buffer.from(comm, 'utf8').copy(buf, off, 0, RG_COMM_LEN);
 }
 
 /**
- * Encode one record. String tails are UTF-8; comm fields are cut at 16
+ * Encode one record. String tails are UTF-8 (or the exact bytes of the event's invalid_utf8 entry); comm fields are cut at 16
  * bytes. `ev.h.kind`, `.version` and `.size` are ignored (computed from
  * `ev.kind` and the tails) unless given in `overrides`.
  */
@@ -49,7 +55,15 @@ export function encodeRecord(ev: RawEvent, overrides: EncodeOverrides = {}): Buf
   const tails: Buffer[] = [];
   switch (ev.kind) {
     case RG_KIND.PROCESS_EXEC:
-      tails.push(Buffer.from(ev.exe, 'utf8'), Buffer.from(ev.filename, 'utf8'));
+      tails.push(
+        tailOf(ev.exe, 'exe', ev.invalid_utf8),
+        tailOf(ev.filename, 'filename', ev.invalid_utf8),
+        tailOf(ev.cwd, 'cwd', ev.invalid_utf8),
+        tailOf(ev.cgroup_path, 'cgroup_path', ev.invalid_utf8),
+      );
+      break;
+    case RG_KIND.EXEC_ARGS:
+      tails.push(Buffer.from(ev.data));
       break;
     case RG_KIND.FILE_OPEN:
     case RG_KIND.FILE_OPENAT2:
@@ -58,12 +72,12 @@ export function encodeRecord(ev: RawEvent, overrides: EncodeOverrides = {}): Buf
     case RG_KIND.FILE_PWRITE64:
     case RG_KIND.FILE_UNLINK:
     case RG_KIND.FILE_UNLINKAT:
-      tails.push(Buffer.from(ev.path, 'utf8'));
+      tails.push(tailOf(ev.path, 'path', ev.invalid_utf8));
       break;
     case RG_KIND.FILE_RENAME:
     case RG_KIND.FILE_RENAMEAT:
     case RG_KIND.FILE_RENAMEAT2:
-      tails.push(Buffer.from(ev.old_path, 'utf8'), Buffer.from(ev.new_path, 'utf8'));
+      tails.push(tailOf(ev.old_path, 'old_path', ev.invalid_utf8), tailOf(ev.new_path, 'new_path', ev.invalid_utf8));
       break;
     case RG_KIND.NETWORK_CONNECT:
     case RG_KIND.NETWORK_BIND:
@@ -100,12 +114,39 @@ export function encodeRecord(ev: RawEvent, overrides: EncodeOverrides = {}): Buf
       // absent in hand-built records: the real ids, i.e. no escalation
       buf.writeUInt32LE(ev.euid, F.euid);
       buf.writeUInt32LE(ev.egid, F.egid);
+      buf.writeUInt32LE(ev.suid, F.suid);
+      buf.writeUInt32LE(ev.sgid, F.sgid);
+      buf.writeUInt32LE(ev.loginuid, F.loginuid);
+      buf.writeUInt32LE(ev.sessionid, F.sessionid);
+      buf.writeUInt32LE(ev.ns_pid, F.ns_pid);
+      buf.writeUInt32LE(ev.pidns_inum, F.pidns_inum);
+      buf.writeUInt32LE(ev.mntns_inum, F.mntns_inum);
+      buf.writeInt32LE(ev.argc, F.argc);
+      buf.writeInt32LE(ev.envc, F.envc);
+      buf.writeUInt32LE(ev.args_size, F.args_size);
+      buf.writeUInt32LE(ev.args_captured, F.args_captured);
+      buf.writeUInt32LE(ev.env_captured, F.env_captured);
+      buf.writeUInt32LE(ev.exec_flags, F.exec_flags);
+      buf.writeUInt16LE(ev.exe_mode, F.exe_mode);
+      writeU64(buf, F.cgroup_id, ev.cgroup_id);
+      writeU64(buf, F.start_boottime, ev.start_boottime);
+      Buffer.from(ev.tty, 'utf8').copy(buf, F.tty, 0, RG_TTY_LEN);
       buf.writeUInt16LE(tails[0].length, F.exe_len);
       buf.writeUInt16LE(tails[1].length, F.filename_len);
+      buf.writeUInt16LE(tails[2].length, F.cwd_len);
+      buf.writeUInt16LE(tails[3].length, F.cgroup_len);
+      break;
+    }
+    case RG_KIND.EXEC_ARGS: {
+      const F = LAYOUT.rg_exec_args.fields;
+      buf.writeUInt32LE(ev.offset, F.offset);
+      buf.writeUInt16LE(tails[0].length, F.len);
+      buf.writeUInt8(ev.field, F.field);
       break;
     }
     case RG_KIND.EXEC_SYSCALL:
       buf.writeUInt8(ev.source, LAYOUT.rg_exec_syscall.fields.source);
+      buf.writeUInt8(ev.argv_empty, LAYOUT.rg_exec_syscall.fields.argv_empty);
       break;
     case RG_KIND.PROCESS_FORK: {
       const F = LAYOUT.rg_process_fork.fields;

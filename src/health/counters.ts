@@ -32,6 +32,17 @@ export class PipelineCounters {
    * `{ type: 'internal', malformed: 'userspace_dns_malformed' }` here instead of in internal_events.
    */
   userspace_dns_malformed = 0;
+  /**
+   * EXEC_ARGS pieces (argv / env of an exec) dropped before their exec record arrived: stale pieces of a
+   * pid replaced by a newer exec's, or the oldest pending over the assembler's caps (src/normalize/exec-args.ts).
+   * Not a record outcome (each piece is also counted in internal_events).
+   */
+  userspace_exec_args_evicted = 0;
+  /**
+   * process_start records whose collected argv or env lacked pieces in userspace (missing, evicted,
+   * out of order): they say argv_truncated / env_truncated. Not a record outcome.
+   */
+  userspace_exec_args_incomplete = 0;
 
   /**
    * raw_events_read minus every counted outcome; anything but 0 is a bug

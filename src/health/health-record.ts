@@ -16,6 +16,9 @@ export interface TableStats {
   pendingSize: number;
   recordsEvicted: number;
   pendingEvicted: number;
+  /** past images kept for lineage and those dropped (optional: older callers) */
+  pastImages?: number;
+  imagesEvicted?: number;
 }
 
 /** Everything one health record is built from. */
@@ -68,10 +71,14 @@ export function buildHealthRecord(h: HealthInputs): Record<string, unknown> {
     userspace_mode_suppressed: c.userspace_mode_suppressed,
     internal_events: c.internal_events,
     userspace_dns_malformed: c.userspace_dns_malformed,
+    userspace_exec_args_evicted: c.userspace_exec_args_evicted,
+    userspace_exec_args_incomplete: c.userspace_exec_args_incomplete,
     process_table_size: h.table.size,
     pending_exec_source_size: h.table.pendingSize,
     process_records_evicted: h.table.recordsEvicted,
     pending_sources_evicted: h.table.pendingEvicted,
+    process_images_kept: h.table.pastImages ?? 0,
+    process_images_evicted: h.table.imagesEvicted ?? 0,
     ...(kernel ?? {}),
     kernel_counters_available: kernel !== null,
     bridge_batches: h.bridge.batches,

@@ -10,7 +10,7 @@
 import ipaddr from 'ipaddr.js';
 import { AF_INET, AF_INET6, AF_UNIX, RG_KIND, RG_NET_FLAG, RG_NET_RESULT } from '../abi/layout.js';
 import type { RawNetwork } from '../abi/raw-event.js';
-import { commOf, exePathOf, ppidOf, type NormalizeEnv } from './context.js';
+import { commOf, execIdOf, exePathOf, ppidOf, type NormalizeEnv } from './context.js';
 import { parseDnsQuery } from './dns.js';
 import { errnoName, familyName, protocolName, socketTypeName, unixPathName } from './network-names.js';
 import {
@@ -98,6 +98,7 @@ export function normalizeNetwork(
   const agent_id = env.agentId;
   const comm = commOf(h, entry);
   const exe_path = exePathOf(entry);
+  const exec_id = execIdOf(entry);
   const ppid = ppidOf(h, entry);
   const time = env.clock.format(h.timestamp_ns);
   const { gid, pid, tid, timestamp_ns, uid } = h;
@@ -120,7 +121,7 @@ export function normalizeNetwork(
     const remote = endpointOf(ev.family, ev.remote_addr, ev.remote_port, remoteSet);
     const remote_path = isUnix && (ev.net_flags & RG_NET_FLAG.PATH_REMOTE) !== 0 ? unixPathName(ev.path) : null;
     return {
-      agent_id, alert, comm, detection_type, errno, event_type: 'network_connect', exe_path, family: remote.family, gid,
+      agent_id, alert, comm, detection_type, errno, event_type: 'network_connect', exe_path, exec_id, family: remote.family, gid,
       local_addr: local.addr, local_addr_raw: local.raw, local_port: local.port, pid, ppid, protocol,
       remote_addr: remote.addr, remote_addr_raw: remote.raw, remote_path, remote_port: remote.port, result,
       schema_version, socket_fd, socket_type, tid, time, timestamp_ns, uid,
@@ -130,7 +131,7 @@ export function normalizeNetwork(
     const remote = endpointOf(ev.family, ev.remote_addr, ev.remote_port, remoteSet);
     const remote_path = isUnix && (ev.net_flags & RG_NET_FLAG.PATH_REMOTE) !== 0 ? unixPathName(ev.path) : null;
     return {
-      agent_id, alert, bytes: ev.bytes ?? 0, comm, detection_type, event_type: 'network_send', exe_path,
+      agent_id, alert, bytes: ev.bytes ?? 0, comm, detection_type, event_type: 'network_send', exe_path, exec_id,
       family: remote.family, gid, pid, ppid, protocol, remote_addr: remote.addr, remote_addr_raw: remote.raw, remote_path,
       remote_port: remote.port, schema_version, socket_fd, socket_type, tid, time, timestamp_ns, uid,
     };
@@ -138,7 +139,7 @@ export function normalizeNetwork(
   if (ev.kind === RG_KIND.NETWORK_BIND) {
     const local_path = isUnix && (ev.net_flags & RG_NET_FLAG.PATH_LOCAL) !== 0 ? unixPathName(ev.path) : null;
     return {
-      agent_id, alert, comm, detection_type, errno, event_type: 'network_bind', exe_path, family: local.family, gid,
+      agent_id, alert, comm, detection_type, errno, event_type: 'network_bind', exe_path, exec_id, family: local.family, gid,
       local_addr: local.addr, local_addr_raw: local.raw, local_path, local_port: local.port, pid, ppid, protocol,
       result, schema_version, socket_fd, socket_type, tid, time, timestamp_ns, uid,
     };
@@ -147,14 +148,14 @@ export function normalizeNetwork(
   const family: NetworkFamily = sockRead ? local.family : 'unknown';
   if (ev.kind === RG_KIND.NETWORK_LISTEN) {
     return {
-      agent_id, alert, backlog: ev.backlog, comm, detection_type, errno, event_type: 'network_listen', exe_path,
+      agent_id, alert, backlog: ev.backlog, comm, detection_type, errno, event_type: 'network_listen', exe_path, exec_id,
       family, gid, local_addr: local.addr, local_addr_raw: local.raw, local_path: null, local_port: local.port, pid,
       ppid, protocol, result, schema_version, socket_fd, socket_type, tid, time, timestamp_ns, uid,
     };
   }
   const remote = endpointOf(ev.sock_family, ev.remote_addr, ev.remote_port, remoteSet);
   return {
-    agent_id, alert, comm, detection_type, event_type: 'network_accept', exe_path, family: sockRead ? remote.family : 'unknown',
+    agent_id, alert, comm, detection_type, event_type: 'network_accept', exe_path, exec_id, family: sockRead ? remote.family : 'unknown',
     gid, listen_fd: ev.listen_fd, local_addr: local.addr, local_addr_raw: local.raw, local_port: local.port, pid, ppid,
     protocol, remote_addr: remote.addr, remote_addr_raw: remote.raw, remote_port: remote.port, schema_version, socket_fd,
     socket_type, tid, time, timestamp_ns, uid,
@@ -175,7 +176,7 @@ export function normalizeDns(ev: RawNetwork, env: NormalizeEnv): NetworkDnsRecor
   const server = endpointOf(ev.family, ev.remote_addr, ev.remote_port, (ev.net_flags & RG_NET_FLAG.REMOTE_SET) !== 0);
   return {
     agent_id: env.agentId, alert: false, comm: commOf(h, entry), detection_type: null, event_type: 'network_dns',
-    exe_path: exePathOf(entry), family: server.family, gid: h.gid, pid: h.pid, ppid: ppidOf(h, entry),
+    exe_path: exePathOf(entry), exec_id: execIdOf(entry), family: server.family, gid: h.gid, pid: h.pid, ppid: ppidOf(h, entry),
     protocol: sockRead ? protocolName(ev.sock_family, ev.protocol) : null, query_class: q.qclass, query_id: q.id,
     query_name: q.name, query_type: q.type, schema_version: OUTPUT_SCHEMA_VERSION, server_addr: server.addr,
     server_addr_raw: server.raw, server_from_socket: (ev.net_flags & RG_NET_FLAG.DEST_FROM_SOCK) !== 0,

@@ -7,14 +7,16 @@
 import { RG_KIND } from '../abi/layout.js';
 import type { RawEvent } from '../abi/raw-event.js';
 import type { UserspaceFilter } from '../filter/userspace-filter.js';
+import { ContainerResolver } from '../process-table/container.js';
 import type { ProcessTable } from '../process-table/process-table.js';
 import { applyAnnotation, NO_DETECTIONS, type Annotator } from './annotate.js';
 import type { WallClock } from './clock.js';
 import type { NormalizeEnv } from './context.js';
 import { fileRecordPasses, normalizeOpen, normalizeRename, normalizeUnlink, normalizeWrite } from './file.js';
 import { normalizeDns, normalizeNetwork } from './network.js';
-import { normalizeExec, normalizeExit, normalizeFork } from './process.js';
-import type { FileRecord, NormalizedRecord } from './records.js';
+import { ExecArgsAssembler, type ExecArgsCounters, type ExecArgsOptions } from './exec-args.js';
+import { normalizeExec, normalizeExit, normalizeFork, seededProcessStart } from './process.js';
+import type { FileRecord, NormalizedRecord, ProcessStartRecord } from './records.js';
 
 /** Construction parameters of a Normalizer. */
 export interface NormalizerOptions {
@@ -25,6 +27,14 @@ export interface NormalizerOptions {
   clock: WallClock;
   /** detection hook; defaults to NO_DETECTIONS (alert false, detection_type null) */
   annotate?: Annotator;
+  /**
+   * where the exec-context assembler counts evicted pieces and incomplete execs (the agent passes its
+   * PipelineCounters: health keys userspace_exec_args_evicted / userspace_exec_args_incomplete);
+   * defaults to a private object (see execArgsCounters)
+   */
+  counters?: ExecArgsCounters;
+  /** limits of the pending EXEC_ARGS pieces */
+  execArgs?: ExecArgsOptions;
 }
 
 /** Health counter of a record that was dropped as malformed after decoding (nothing to write). */
@@ -52,8 +62,18 @@ export class Normalizer {
   private readonly filter: UserspaceFilter;
   private readonly annotate: Annotator;
 
+  /** the counters the exec-context assembler increments */
+  readonly execArgsCounters: ExecArgsCounters;
+
   constructor(opts: NormalizerOptions) {
-    this.env = { agentId: opts.agentId, clock: opts.clock, table: opts.table };
+    this.execArgsCounters = opts.counters ?? { userspace_exec_args_evicted: 0, userspace_exec_args_incomplete: 0 };
+    this.env = {
+      agentId: opts.agentId,
+      clock: opts.clock,
+      table: opts.table,
+      execArgs: new ExecArgsAssembler(this.execArgsCounters, opts.execArgs),
+      containers: new ContainerResolver(),
+    };
     this.filter = opts.filter;
     this.annotate = opts.annotate ?? NO_DETECTIONS;
   }
@@ -66,7 +86,8 @@ export class Normalizer {
         env.table.execSyscall(ev);
         return INTERNAL;
       case RG_KIND.EXEC_ARGS:
-        // TODO(process-context): stash the piece for the exec record that follows
+        // stashed for the exec record that follows (./exec-args.ts); counted as internal
+        env.execArgs.add(ev);
         return INTERNAL;
       case RG_KIND.PROCESS_EXEC:
         return { type: 'event', record: normalizeExec(ev, env) };
@@ -104,6 +125,19 @@ export class Normalizer {
         return { type: 'event', record };
       }
     }
+  }
+
+  /**
+   * One `process_start` (seeded: true) per process the table got from the /proc seed, in table order:
+   * what the agent writes at start for the processes already running (see seededProcessStart).
+   */
+  seededProcessStarts(): ProcessStartRecord[] {
+    const out: ProcessStartRecord[] = [];
+    for (const entry of this.env.table.seededEntries()) {
+      const record = seededProcessStart(entry, this.env);
+      if (record !== null) out.push(record);
+    }
+    return out;
   }
 
   private file(record: FileRecord): NormalizeResult {

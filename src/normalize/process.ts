@@ -4,9 +4,11 @@
  * the process table (the table is updated before the record is built, so the
  * record reflects the state after the event).
  */
-import { RG_FLAG } from '../abi/layout.js';
+import { RG_EXEC_FLAG, RG_FLAG } from '../abi/layout.js';
 import type { RawProcessExec, RawProcessExit, RawProcessFork } from '../abi/raw-event.js';
-import { commOf, exePathOf, ppidOf, type NormalizeEnv } from './context.js';
+import type { ProcessEntry } from '../process-table/process-table.js';
+import { parseEnv, splitArgv } from './argv.js';
+import { base64Of, commOf, execIdOf, exePathOf, ppidOf, withSortedKeys, type NormalizeEnv } from './context.js';
 import {
   OUTPUT_SCHEMA_VERSION,
   type ProcessExitRecord,
@@ -15,34 +17,193 @@ import {
 } from './records.js';
 
 const EXEC_TRUNCATED = RG_FLAG.PATH_TRUNCATED | RG_FLAG.PATH2_TRUNCATED;
+const ARGS_CUT = RG_EXEC_FLAG.ARGS_TRUNCATED | RG_EXEC_FLAG.ARGS_LOST;
+/** loginuid / sessionid value of "unset" (AUDIT_UID_UNSET, AUDIT_SID_UNSET) */
+const UNSET_ID = 0xffffffff;
+const NO_ANCESTORS: string[] = [];
+
+/** creator_pid as printed: the fork's parent when it is not the current parent (reparented), else null. */
+function creatorOf(entry: ProcessEntry): number | null {
+  const creator = entry.creator_pid;
+  return creator !== null && creator !== entry.ppid ? creator : null;
+}
 
 /**
- * rg_process_exec -> process_start; records the exec in the table and consumes its pending source.
- * uid/gid are the real ids (header), euid/egid the effective ids after the exec: a setuid-root
- * program run by nobody gives uid 65534, euid 0.
+ * rg_process_exec (+ its EXEC_ARGS pieces) -> process_start; records the exec in the table (new image,
+ * lineage) and consumes its pending source. uid/gid are the real ids (header), euid/egid the effective
+ * ids after the exec: a setuid-root program run by nobody gives uid 65534, euid 0.
+ * See ProcessStartRecord for every field's source.
  */
 export function normalizeExec(ev: RawProcessExec, env: NormalizeEnv): ProcessStartRecord {
   const h = ev.h;
-  const { entry, source } = env.table.exec(ev);
-  return {
+  const flags = ev.exec_flags;
+  const ctx = env.execArgs.take(ev);
+  const argvEmpty = env.table.argvEmptyPending(ev.old_pid);
+
+  let argv: string[] | null = null;
+  let argvBase64: string[] | null = null;
+  let argv_bytes: number | null = null;
+  let argv_truncated: boolean | null = null;
+  if ((flags & RG_EXEC_FLAG.ARGS_COLLECTED) !== 0 && ctx.args !== null) {
+    argv_bytes = ev.args_size;
+    argv_truncated = (flags & ARGS_CUT) !== 0 || ctx.argsIncomplete;
+    if (argvEmpty) {
+      argv = []; // the kernel's [""] stands for an empty argv
+    } else {
+      const parsed = splitArgv(ctx.args);
+      argv = parsed.argv;
+      argvBase64 = parsed.base64;
+    }
+  }
+  let envObj: Record<string, string> | null = null;
+  let envBase64: Record<string, string> | null = null;
+  if ((flags & RG_EXEC_FLAG.ENV_COLLECTED) !== 0 && ctx.env !== null) {
+    const parsed = parseEnv(ctx.env);
+    envObj = parsed.env;
+    envBase64 = parsed.base64;
+  }
+  const env_truncated = (flags & RG_EXEC_FLAG.ENV_TRUNCATED) !== 0 || ctx.envIncomplete;
+  const cwdKnown = (flags & RG_EXEC_FLAG.CWD_COLLECTED) !== 0 && (flags & RG_EXEC_FLAG.CWD_UNRESOLVED) === 0 && ev.cwd !== '';
+
+  const { entry, source, parent } = env.table.exec(ev, { argv, argv_truncated: argv_truncated === true });
+  const image = entry.image;
+  const container = ev.cgroup_path === '' ? null : env.containers.resolve(ev.cgroup_path);
+  const record: ProcessStartRecord = {
     agent_id: env.agentId,
-    comm: entry.comm,
+    ancestors: parent === null ? NO_ANCESTORS : env.table.ancestors(parent),
+    argc: argvEmpty ? 0 : ev.argc,
+    argv,
+    argv_bytes,
+    argv_truncated,
+    cgroup_id: ev.cgroup_id,
+    cgroup_path: ev.cgroup_path === '' ? null : ev.cgroup_path,
+    comm: h.comm,
+    container_id: container === null ? null : container.id,
+    container_runtime: container === null ? null : container.runtime,
+    creator_pid: creatorOf(entry),
+    cwd: cwdKnown ? ev.cwd : null,
+    cwd_truncated: (flags & RG_EXEC_FLAG.CWD_TRUNCATED) !== 0,
     egid: ev.egid,
+    env: envObj,
+    env_truncated,
     euid: ev.euid,
     event_type: 'process_start',
+    exe_memfd: ev.exe.startsWith('/memfd:'),
     exe_path: entry.exe_path,
+    exe_setgid: (flags & RG_EXEC_FLAG.SETGID) !== 0,
+    exe_setuid: (flags & RG_EXEC_FLAG.SETUID) !== 0,
+    exec_id: image === null ? null : image.exec_id,
     filename: ev.filename,
     filename_truncated: (h.flags & EXEC_TRUNCATED) !== 0,
     gid: h.gid,
+    loginuid: ev.loginuid === UNSET_ID ? null : ev.loginuid,
+    mntns: ev.mntns_inum,
+    ns_pid: ev.ns_pid,
+    parent_argv: parent === null ? null : parent.argv,
+    parent_argv_truncated: parent !== null && parent.argv_truncated,
+    parent_exe_path: parent === null ? null : parent.exe_path,
+    parent_exec_id: image === null ? null : image.parent_exec_id,
     path_deleted: (h.flags & RG_FLAG.PATH_DELETED) !== 0,
     pid: h.pid,
+    pidns: ev.pidns_inum,
     ppid: entry.ppid,
     schema_version: OUTPUT_SCHEMA_VERSION,
+    script_path: (flags & RG_EXEC_FLAG.SCRIPT) !== 0 ? ev.filename : null,
+    seeded: false,
+    sessionid: ev.sessionid === UNSET_ID ? null : ev.sessionid,
+    sgid: ev.sgid,
     source,
+    suid: ev.suid,
     tid: h.tid,
     time: env.clock.format(h.timestamp_ns),
     timestamp_ns: h.timestamp_ns,
+    tty: ev.tty === '' ? null : ev.tty,
     uid: h.uid,
+  };
+  const invalid = ev.invalid_utf8;
+  if (invalid === undefined && argvBase64 === null && envBase64 === null) return record;
+  // rare: a string that is not valid UTF-8 gets its exact bytes beside it
+  if (argvBase64 !== null) record.argv_base64 = argvBase64;
+  if (envBase64 !== null) record.env_base64 = envBase64;
+  if (invalid !== undefined) {
+    if (invalid.exe) record.exe_path_base64 = base64Of(invalid.exe);
+    if (invalid.filename) record.filename_base64 = base64Of(invalid.filename);
+    if (invalid.cwd && record.cwd !== null) record.cwd_base64 = base64Of(invalid.cwd);
+    if (invalid.cgroup_path) record.cgroup_path_base64 = base64Of(invalid.cgroup_path);
+  }
+  return withSortedKeys(record);
+}
+
+/**
+ * A `process_start` with `seeded: true` for a process the table got from the /proc seed (alive when the
+ * agent started), so its context is on record like that of processes seen exec'ing. Same fields; those
+ * /proc cannot give are null: cgroup_id, tty, exe_setuid / exe_setgid, env, source; argv_truncated false
+ * (the whole cmdline is read; it is the process's current one, which it may have rewritten), argv_bytes
+ * the cmdline's bytes, argc its strings, filename the exe path. time / timestamp_ns are the scan's.
+ * @returns null for an entry that was not seeded.
+ */
+export function seededProcessStart(entry: ProcessEntry, env: Pick<NormalizeEnv, 'agentId' | 'clock' | 'table' | 'containers'>): ProcessStartRecord | null {
+  const d = entry.seed_details;
+  const image = entry.image;
+  if (!entry.seeded || d === undefined || image === null) return null;
+  const parent = env.table.parentOf(image);
+  const container = d.cgroup_path === null || d.cgroup_path === '' ? null : env.containers.resolve(d.cgroup_path);
+  let argvBytes: number | null = null;
+  if (d.argv !== null) {
+    argvBytes = 0;
+    for (const a of d.argv) argvBytes += Buffer.byteLength(a) + 1;
+  }
+  return {
+    agent_id: env.agentId,
+    ancestors: parent === null ? NO_ANCESTORS : env.table.ancestors(parent),
+    argc: d.argv === null ? 0 : d.argv.length,
+    argv: d.argv,
+    argv_bytes: argvBytes,
+    argv_truncated: d.argv === null ? null : false,
+    cgroup_id: null,
+    cgroup_path: d.cgroup_path === '' ? null : d.cgroup_path,
+    comm: entry.comm,
+    container_id: container === null ? null : container.id,
+    container_runtime: container === null ? null : container.runtime,
+    creator_pid: null,
+    cwd: d.cwd,
+    cwd_truncated: false,
+    egid: d.egid,
+    env: null,
+    env_truncated: false,
+    euid: d.euid,
+    event_type: 'process_start',
+    exe_memfd: entry.exe_path.startsWith('/memfd:'),
+    exe_path: entry.exe_path,
+    exe_setgid: null,
+    exe_setuid: null,
+    exec_id: image.exec_id,
+    filename: entry.exe_path,
+    filename_truncated: false,
+    gid: entry.gid,
+    loginuid: d.loginuid === null || d.loginuid === UNSET_ID ? null : d.loginuid,
+    mntns: d.mntns,
+    ns_pid: d.ns_pid,
+    parent_argv: parent === null ? null : parent.argv,
+    parent_argv_truncated: parent !== null && parent.argv_truncated,
+    parent_exe_path: parent === null ? null : parent.exe_path,
+    parent_exec_id: image.parent_exec_id,
+    path_deleted: entry.exe_path.endsWith(' (deleted)'),
+    pid: entry.pid,
+    pidns: d.pidns,
+    ppid: entry.ppid,
+    schema_version: OUTPUT_SCHEMA_VERSION,
+    script_path: null,
+    seeded: true,
+    sessionid: d.sessionid === null || d.sessionid === UNSET_ID ? null : d.sessionid,
+    sgid: d.sgid,
+    source: null,
+    suid: d.suid,
+    tid: entry.pid,
+    time: env.clock.format(entry.first_seen_ns),
+    timestamp_ns: entry.first_seen_ns,
+    tty: null,
+    uid: entry.uid,
   };
 }
 
@@ -59,6 +220,7 @@ export function normalizeFork(ev: RawProcessFork, env: NormalizeEnv): ProcessRel
     comm: commOf(h, parent),
     event_type: 'process_relationship',
     exe_path: exePathOf(parent),
+    exec_id: execIdOf(parent),
     gid: h.gid,
     parent_comm: ev.parent_comm,
     parent_pid: ev.parent_pid,
@@ -92,6 +254,7 @@ export function normalizeExit(ev: RawProcessExit, env: NormalizeEnv): ProcessExi
     comm: commOf(h, entry),
     event_type: 'process_exit',
     exe_path: exePathOf(entry),
+    exec_id: execIdOf(entry),
     exit_code,
     exit_signal,
     gid: h.gid,

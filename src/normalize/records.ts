@@ -10,8 +10,14 @@
  * - paths are in the view of the acting task's mount namespace: a chrooted task's paths are prefixed
  *   with its root directory, as the host sees them
  * - ppid: header ppid (kernel real_parent->tgid); when 0, the process table's
- * - comm: process-table comm when the tgid is known, else the header comm
+ * - comm: the record header's comm: bpf_get_current_comm() of the acting thread at the event (a
+ *   prctl(PR_SET_NAME) rename shows on the next record); process_start: the new program's
  * - exe_path: process-table exe path; "" when unknown
+ * - exec_id: the acting process's current image in the process table (see
+ *   src/process-table/process-table.ts: `<boot>-<exec ts>-<tgid>`, `<boot>-f<fork ts>-<tgid>` before its
+ *   first exec, `<boot>-s<starttime>-<tgid>` when seeded from /proc); null when the process is unknown
+ * - `<field>_base64`: only when a path the kernel captured is not valid UTF-8 (the field then holds
+ *   the lossy decoding with U+FFFD): base64 of the exact bytes of the path as the record reports it
  * - timestamp_ns: header timestamp, CLOCK_MONOTONIC ns since boot
  * - time: timestamp_ns as RFC 3339 UTC, 9 fractional digits
  */
@@ -34,6 +40,11 @@ export interface RecordBase {
   time: string;
   timestamp_ns: U64;
   uid: number;
+  /**
+   * the acting process's image (see the module docs); null when unknown. Optional in the type only so
+   * records replayed from older agents and hand-built fixtures type-check; the normalizer always sets it.
+   */
+  exec_id?: string | null;
 }
 
 /** Detection annotation (file and network records); see ./annotate.ts. */
@@ -42,14 +53,120 @@ export interface DetectionFields {
   detection_type: string | null;
 }
 
-/** kind 1: a completed exec. */
+/**
+ * kind 1: a completed exec (seeded: false), or a process alive when the agent started, read from /proc
+ * (seeded: true; fields /proc cannot give are null). Kernel sources name rg_process_exec members.
+ */
 export interface ProcessStartRecord extends RecordBase {
   event_type: 'process_start';
+  /**
+   * exe paths of up to 4 images above this one, parent first (parent_exec_id links through the process
+   * table; bounded, cycle-safe); [] when the parent is unknown
+   */
+  ancestors: string[];
+  /**
+   * bprm->argc: the kernel's real count, also when argv is not collected; 0 when the execve argv was
+   * empty (rg_exec_syscall.argv_empty: the pwnkit pattern; the kernel then runs the program with [""])
+   */
+  argc: number;
+  /**
+   * the argument area (mm->arg_start .. arg_end, RG_KIND_EXEC_ARGS pieces) split at every NUL: exactly
+   * the kernel's vector, empty strings kept; the last element may be partial when argv_truncated;
+   * [] for argc 0. null when [process] collect_args is off (exec_flags ARGS_COLLECTED unset).
+   * Elements that are not valid UTF-8 are decoded with U+FFFD: see argv_base64.
+   */
+  argv: string[] | null;
+  /** only when some argv element is not valid UTF-8: base64 of each element's exact bytes, parallel to argv */
+  argv_base64?: string[];
+  /** mm->arg_end - mm->arg_start: the real size of the argument area in bytes (NULs included); null when not collected */
+  argv_bytes: number | null;
+  /**
+   * the captured area is shorter than argv_bytes (max_args_bytes: exec_flags ARGS_TRUNCATED), a piece
+   * was lost in the kernel (ARGS_LOST) or in userspace (fewer bytes assembled than args_captured);
+   * null when not collected
+   */
+  argv_truncated: boolean | null;
+  /** bpf_get_current_cgroup_id(): cgroup v2 id (inode of the cgroup directory); null when seeded */
+  cgroup_id: U64 | null;
+  /** kernfs walk of the task's default-hierarchy cgroup ("/" root; top part missing with CGROUP_TRUNCATED); null when not read ("") */
+  cgroup_path: string | null;
+  /** exact bytes of cgroup_path when not valid UTF-8 */
+  cgroup_path_base64?: string;
+  /** from cgroup_path (src/process-table/container.ts): the 64-hex container id; null when not in a container */
+  container_id: string | null;
+  /** docker / containerd / cri-o / podman when cgroup_path names it; null otherwise */
+  container_runtime: string | null;
+  /**
+   * tgid that forked this process (fork record's parent_pid, kept across execs) when it differs from
+   * ppid (the current kernel parent: the process was reparented, its creator exited); else null
+   */
+  creator_pid: number | null;
+  /**
+   * current->fs->pwd, walked in the kernel like file paths (mount-namespace view); null when
+   * collect_cwd is off or the walk failed (CWD_UNRESOLVED). Seeded: readlink /proc/<pid>/cwd.
+   */
+  cwd: string | null;
+  /** exact bytes of cwd when not valid UTF-8 */
+  cwd_base64?: string;
+  /** the cwd's top components are missing (CWD_TRUNCATED: longer than 1024 bytes or deeper than the walk bound) */
+  cwd_truncated: boolean;
+  /**
+   * allowed environment variables ([process] env_allow) the kernel sent: NAME -> value (the first one
+   * of a repeated name); null when collect_env is off (ENV_COLLECTED unset) or seeded
+   */
+  env: Record<string, string> | null;
+  /** only when some env value is not valid UTF-8: NAME -> base64 of the value's exact bytes */
+  env_base64?: Record<string, string>;
+  /** a value was cut, the kernel's scan or byte bound was reached (ENV_TRUNCATED), or pieces were lost in userspace */
+  env_truncated: boolean;
+  /** the executable is a memfd (exe_path starts with "/memfd:") */
+  exe_memfd: boolean;
+  /** exact bytes of exe_path (bprm->file dentry walk) when not valid UTF-8 */
+  exe_path_base64?: string;
+  /** the executable file has S_ISGID (exec_flags SETGID); seeded: null */
+  exe_setgid: boolean | null;
+  /** the executable file has S_ISUID (exec_flags SETUID); seeded: null */
+  exe_setuid: boolean | null;
+  /** this image's id (see the module docs) */
+  exec_id: string | null;
+  /** exact bytes of filename when not valid UTF-8 (also those of script_path, which is filename) */
+  filename_base64?: string;
+  /** current->loginuid: audit login uid (who logged in; survives su/sudo); null when unset (4294967295) */
+  loginuid: number | null;
+  /** current->nsproxy->mnt_ns inode: the mount namespace whose view the paths are in */
+  mntns: number | null;
+  /** the tgid as seen in the process's own pid namespace (equals pid outside containers) */
+  ns_pid: number | null;
+  /** argv of the parent image (capped at 4096 characters by the table); null when unknown or not collected */
+  parent_argv: string[] | null;
+  /** parent_argv was cut (by the kernel's capture or the table's cap) */
+  parent_argv_truncated: boolean;
+  /** exe path of the parent image; null when unknown */
+  parent_exe_path: string | null;
+  /**
+   * the image that started this one: after a fork, the forking process's image at fork time (kept when
+   * that process exits first); after an exec in place, the image replaced; null when unknown
+   */
+  parent_exec_id: string | null;
+  /** inode of the pid namespace of ns_pid */
+  pidns: number | null;
+  /** #! script (or binfmt_misc file) run by the interpreter exe_path: bprm->filename (exec_flags SCRIPT); else null */
+  script_path: string | null;
+  /** true: read from /proc at agent start (the process was already running), not from an exec record */
+  seeded: boolean;
+  /** current->sessionid: audit session id; null when unset (4294967295) */
+  sessionid: number | null;
+  /** saved set-group-id after the exec (cred->sgid) */
+  sgid: number;
+  /** saved set-user-id after the exec (cred->suid) */
+  suid: number;
+  /** controlling terminal (current->signal->tty->name: "pts/3"); null without one or when seeded */
+  tty: string | null;
   /** effective gid of the new program (cred->egid after the exec: setgid applied; gid is the real gid) */
   egid: number;
   /** effective uid of the new program (cred->euid after the exec: setuid applied; uid is the real uid) */
   euid: number;
-  /** bprm->filename: the path as passed to exec (may be relative) */
+  /** bprm->filename: the path as passed to exec (may be relative); seeded: exe_path (/proc does not keep it) */
   filename: string;
   /** exe or filename was cut (RG_FLAG_PATH{,2}_TRUNCATED) */
   filename_truncated: boolean;
@@ -58,7 +175,7 @@ export interface ProcessStartRecord extends RecordBase {
    * (exe_path "/memfd:<name> (deleted)")
    */
   path_deleted: boolean;
-  /** syscall that started the exec; null when its record was not seen */
+  /** syscall that started the exec; null when its record was not seen (and for seeded records) */
   source: ExecSource | null;
 }
 
@@ -95,6 +212,11 @@ export interface FileOpenRecord extends FileRecordBase {
   event_type: 'file_open' | 'file_openat2';
   /** absolute path with "." and ".." resolved lexically, or as given when unresolved */
   filename: string;
+  /**
+   * only when the captured path is not valid UTF-8: base64 of its exact bytes, with "." / ".." / "//"
+   * resolved on the bytes exactly as for filename (those are ASCII, so the result is byte-exact)
+   */
+  filename_base64?: string;
   /** openat: open flags (u32); openat2: open_how.flags (u64) */
   flags: U64;
 }
@@ -106,6 +228,8 @@ export interface FileWriteRecordBase extends FileRecordBase {
   path_deleted: boolean;
   /** dentry walk of the fd's struct file in the kernel; "/memfd:<name> (deleted)" for a memfd; "" when none */
   resolved_path: string;
+  /** only when resolved_path is not valid UTF-8: base64 of its exact bytes (normalized as resolved_path) */
+  resolved_path_base64?: string;
 }
 
 /** kind 9: write. */
@@ -135,7 +259,11 @@ export interface FilePwrite64Record extends FileWriteRecordBase {
 export interface FileRenameRecord extends FileRecordBase {
   event_type: 'file_rename' | 'file_renameat';
   new_filename: string;
+  /** only when new_filename is not valid UTF-8: base64 of its exact bytes (normalized as new_filename) */
+  new_filename_base64?: string;
   old_filename: string;
+  /** only when old_filename is not valid UTF-8: base64 of its exact bytes (normalized as old_filename) */
+  old_filename_base64?: string;
 }
 
 /** kind 14: renameat2. */
@@ -144,19 +272,27 @@ export interface FileRenameat2Record extends FileRecordBase {
   /** RENAME_* flags */
   flags: number;
   new_filename: string;
+  /** only when new_filename is not valid UTF-8: base64 of its exact bytes (normalized as new_filename) */
+  new_filename_base64?: string;
   old_filename: string;
+  /** only when old_filename is not valid UTF-8: base64 of its exact bytes (normalized as old_filename) */
+  old_filename_base64?: string;
 }
 
 /** kind 15: unlink. */
 export interface FileUnlinkRecord extends FileRecordBase {
   event_type: 'file_unlink';
   filename: string;
+  /** only when filename is not valid UTF-8: base64 of its exact bytes (normalized as filename) */
+  filename_base64?: string;
 }
 
 /** kind 16: unlinkat. */
 export interface FileUnlinkatRecord extends FileRecordBase {
   event_type: 'file_unlinkat';
   filename: string;
+  /** only when filename is not valid UTF-8: base64 of its exact bytes (normalized as filename) */
+  filename_base64?: string;
   /** unlinkat flags (AT_REMOVEDIR = 0x200) */
   flags: number;
 }

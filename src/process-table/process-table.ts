@@ -5,13 +5,79 @@
  *
  * Fed by the process-family records (fork, exec-syscall, exec, exit) and by
  * a /proc scan at start (./seed.ts); read by the normalizers.
+ *
+ * Identity and lineage: each entry runs one image (ExecImage) with an `exec_id` unique on this boot
+ * (across pid reuse and agent restarts):
+ * - exec:   `<boot>-<timestamp_ns>-<tgid>`  (the exec record's header timestamp, CLOCK_MONOTONIC ns)
+ * - fork:   `<boot>-f<timestamp_ns>-<tgid>` (a new process that has not exec'd yet: it runs a copy of its
+ *           parent's image, same exe_path and argv; the fork record's timestamp)
+ * - seeded: `<boot>-s<starttime>-<tgid>`    (/proc/<pid>/stat field 22, clock ticks since boot)
+ * where `<boot>` is the first 16 hex digits of /proc/sys/kernel/random/boot_id.
+ * An image's `parent_exec_id` is the image that started it: after a fork, the forking process's image
+ * at fork time (kept as the creator even when that process exits before the child execs); for an exec
+ * in place (no fork in between: `exec sh`, a shell exec'ing the last command of -c), the image it
+ * replaced. Replaced and dropped images that some image names as parent stay reachable in a bounded
+ * store of past images (the first retired is the first dropped, counted in `images_evicted`), so
+ * ancestors resolve after their processes are gone.
  */
 import type { RawExecSyscall, RawProcessExec, RawProcessExit, RawProcessFork, U64 } from '../abi/raw-event.js';
+import { readFileSync } from 'node:fs';
 import { RG_EXEC_SOURCE } from '../abi/layout.js';
 import { seedFromProc } from './seed.js';
 
 /** Which syscall started an exec, as printed in process_start.source. */
 export type ExecSource = 'execve' | 'execveat' | 'unknown';
+
+/** How an image became known: an exec record, a fork record (copy of the parent's), or the /proc seed. */
+export type ImageKind = 'exec' | 'fork' | 'seed';
+
+/** Bytes of argv (sum of UTF-16 lengths of the strings) kept per image for descendants' parent_argv. */
+export const IMAGE_ARGV_MAX = 4096;
+
+/** The program image a process runs, as kept for lineage (see the module docs). */
+export interface ExecImage {
+  exec_id: string;
+  kind: ImageKind;
+  /** tgid that runs / ran it */
+  pid: number;
+  /** exe path of the image (exec: bprm->file dentry walk; fork: the parent's; seed: /proc/<pid>/exe) */
+  exe_path: string;
+  /** argv, at most IMAGE_ARGV_MAX (cut: argv_truncated); null when not collected */
+  argv: string[] | null;
+  /** argv was cut by the kernel (capture cap, lost pieces) or by IMAGE_ARGV_MAX here */
+  argv_truncated: boolean;
+  /** the image that started this one; null when unknown */
+  parent_exec_id: string | null;
+  /** tgid of that image (lookup hint); 0 when unknown */
+  parent_pid: number;
+  /** some image names this one as parent: keep it reachable when replaced or dropped */
+  referenced: boolean;
+}
+
+/** What /proc gave for a seeded process, beyond the entry's fields (for its seeded process_start). */
+export interface SeedDetails {
+  /** readlink /proc/<pid>/cwd; null when unreadable */
+  cwd: string | null;
+  /** /proc/<pid>/loginuid, /proc/<pid>/sessionid (4294967295 = unset); null when unreadable */
+  loginuid: number | null;
+  sessionid: number | null;
+  /** last NSpid value of /proc/<pid>/status: the pid in its own pid namespace; null when absent */
+  ns_pid: number | null;
+  /** inode of readlink /proc/<pid>/ns/pid and ns/mnt ("mnt:[4026531841]"); null when unreadable */
+  pidns: number | null;
+  mntns: number | null;
+  /** path of the "0::" line of /proc/<pid>/cgroup; null when absent */
+  cgroup_path: string | null;
+  /** /proc/<pid>/stat field 22: start time, clock ticks since boot */
+  starttime: number;
+  /** Uid:/Gid: lines of /proc/<pid>/status: effective and saved ids */
+  euid: number;
+  egid: number;
+  suid: number;
+  sgid: number;
+  /** /proc/<pid>/cmdline split at NULs, whole (image.argv is capped at IMAGE_ARGV_MAX); null when empty (kernel thread) or unreadable */
+  argv: string[] | null;
+}
 
 /** One process (thread group). */
 export interface ProcessEntry {
@@ -39,6 +105,14 @@ export interface ProcessEntry {
    * kept per tid (see ProcessTable.pendingSource).
    */
   pending_source: ExecSource | null;
+  /** the image it runs now; null when unknown */
+  image: ExecImage | null;
+  /** tgid of the process that forked it (fork record's parent_pid); null when the fork was not seen */
+  creator_pid: number | null;
+  /** true when the entry came from the /proc seed */
+  seeded: boolean;
+  /** seeded entries only: what /proc gave */
+  seed_details?: SeedDetails;
 }
 
 /** Limits of the table (config `performance.*`). */
@@ -47,6 +121,47 @@ export interface ProcessTableOptions {
   maxEntries?: number;
   /** max_pending_exec_sources (default 500) */
   maxPendingSources?: number;
+  /** past images kept for lineage (default 4096) */
+  maxPastImages?: number;
+  /** boot id (/proc/sys/kernel/random/boot_id form); read from there when not given */
+  bootId?: string;
+}
+
+/** First 16 hex digits of a boot id ("4c3a...-..."), the exec_id prefix; 16 zeros when unreadable. */
+export function bootIdPrefix(bootId?: string): string {
+  let id = bootId;
+  if (id === undefined) {
+    try {
+      id = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8');
+    } catch {
+      id = '';
+    }
+  }
+  const hex = id.replace(/[^0-9a-fA-F]/g, '').toLowerCase().slice(0, 16);
+  return hex.padEnd(16, '0');
+}
+
+/** argv cut to IMAGE_ARGV_MAX characters in total (the same array when it fits). */
+export function capImageArgv(argv: string[]): { argv: string[]; cut: boolean } {
+  let total = 0;
+  for (let i = 0; i < argv.length; i++) {
+    total += argv[i].length;
+    if (total > IMAGE_ARGV_MAX) {
+      const kept = argv.slice(0, i);
+      const room = IMAGE_ARGV_MAX - (total - argv[i].length);
+      if (room > 0) kept.push(argv[i].slice(0, room));
+      return { argv: kept, cut: true };
+    }
+  }
+  return { argv, cut: false };
+}
+
+/** Context of an exec that the table keeps on the image. */
+export interface ExecContext {
+  /** the record's argv (null when not collected) */
+  argv: string[] | null;
+  /** the record's argv_truncated */
+  argv_truncated: boolean;
 }
 
 /** Figures reported in health records. */
@@ -55,12 +170,21 @@ export interface ProcessTableStats {
   pendingSize: number;
   recordsEvicted: number;
   pendingEvicted: number;
+  /** past images kept for lineage, and those dropped because the store was full */
+  pastImages: number;
+  imagesEvicted: number;
 }
 
-/** Result of applying an exec: the stored entry and the consumed exec source (null when none was pending). */
+/**
+ * Result of applying an exec: the stored entry (its image is the new one), the consumed exec source
+ * (null when none was pending) and the parent image (null when unknown).
+ */
 export interface ExecResult {
   entry: ProcessEntry;
   source: ExecSource | null;
+  parent: ExecImage | null;
+  /** the exec syscall's argv was empty (rg_exec_syscall.argv_empty 1): argc was really 0 */
+  argvEmpty: boolean;
 }
 
 /** Maps rg_exec_syscall.source to its printed name; unknown values -> "unknown". */
@@ -82,19 +206,91 @@ export class ProcessTable {
   private readonly exitedOrder = new Map<number, true>();
   /** tid that called execve -> source; Map keeps insertion order, so eviction drops the oldest. */
   private readonly pending = new Map<number, ExecSource>();
+  /** tids whose pending exec syscall had an empty argv (rg_exec_syscall.argv_empty == 1): rare, so a set beside `pending` */
+  private readonly pendingArgvEmpty = new Set<number>();
   private readonly maxEntries: number;
   private readonly maxPendingSources: number;
+  /** replaced or dropped images that some image names as parent; Map order: oldest retired first */
+  private readonly pastImages = new Map<string, ExecImage>();
+  private readonly maxPastImages: number;
   private evicted = 0;
   private pendingEvicted = 0;
+  private imagesEvicted = 0;
+  /** first 16 hex digits of the boot id: the exec_id prefix */
+  readonly boot: string;
 
   constructor(opts: ProcessTableOptions = {}) {
     this.maxEntries = opts.maxEntries ?? 5000;
     this.maxPendingSources = opts.maxPendingSources ?? 500;
+    this.maxPastImages = opts.maxPastImages ?? 4096;
+    this.boot = bootIdPrefix(opts.bootId);
+  }
+
+  /** exec_id of an exec of `tgid` at monotonic `timestampNs` (see the module docs). */
+  execId(timestampNs: U64, tgid: number): string {
+    return `${this.boot}-${timestampNs}-${tgid}`;
+  }
+
+  /** exec_id of a process seeded from /proc with stat starttime `ticks`. */
+  seedExecId(ticks: number, tgid: number): string {
+    return `${this.boot}-s${ticks}-${tgid}`;
+  }
+
+  /**
+   * The image with this exec_id: the current image of process `pidHint` when it is that one, else a
+   * past image. null when unknown or dropped. Lookups do not refresh past images: they are dropped in
+   * the order they were retired (an ancestors walk would otherwise make deep ancestors look more recent
+   * than the parents that lead to them).
+   */
+  image(execId: string, pidHint: number): ExecImage | null {
+    const current = this.entries.get(pidHint)?.image;
+    if (current && current.exec_id === execId) return current;
+    return this.pastImages.get(execId) ?? null;
+  }
+
+  /** The parent image of an image, or null. */
+  parentOf(image: ExecImage): ExecImage | null {
+    return image.parent_exec_id === null ? null : this.image(image.parent_exec_id, image.parent_pid);
+  }
+
+  /**
+   * exe paths of `from` and the images above it, parent first, at most `max` (bounded, cycle-safe):
+   * pass a record's parent image to get its ancestors.
+   */
+  ancestors(from: ExecImage | null, max = 4): string[] {
+    const out: string[] = [];
+    const seen: string[] = [];
+    let img = from;
+    while (img !== null && out.length < max) {
+      if (seen.includes(img.exec_id)) break;
+      seen.push(img.exec_id);
+      out.push(img.exe_path);
+      img = this.parentOf(img);
+    }
+    return out;
+  }
+
+  /** Keep a replaced or dropped image reachable when some image names it as parent. */
+  private retire(image: ExecImage | null): void {
+    if (image === null || !image.referenced) return;
+    this.pastImages.delete(image.exec_id);
+    this.pastImages.set(image.exec_id, image);
+    while (this.pastImages.size > this.maxPastImages) {
+      const oldest = this.pastImages.keys().next();
+      if (oldest.done) break;
+      this.pastImages.delete(oldest.value);
+      this.imagesEvicted++;
+    }
   }
 
   /** The entry of a tgid, or undefined. Does not change last_seen. */
   get(tgid: number): ProcessEntry | undefined {
     return this.entries.get(tgid);
+  }
+
+  /** Whether the exec syscall pending for a tid had an empty argv (argc 0); consumed by exec(). */
+  argvEmptyPending(tid: number): boolean {
+    return this.pendingArgvEmpty.size !== 0 && this.pendingArgvEmpty.has(tid);
   }
 
   /** The exec source pending for a tid, or undefined. */
@@ -106,10 +302,27 @@ export class ProcessTable {
    * A new process (rg_process_fork): inserts or replaces the child's entry.
    * The child inherits the parent's exe_path (it runs the same binary until it
    * execs); comm is the record's child_comm; uid/gid from the header (the parent).
+   * Its image is a fork image (`<boot>-f<ts>-<child>`, the parent's exe_path and argv) whose parent is
+   * the forking process's image: the creator, kept when the child execs (creator_pid = parent_pid).
    */
   fork(ev: RawProcessFork): ProcessEntry {
     const parent = this.entries.get(ev.parent_pid);
     const ts = ev.h.timestamp_ns;
+    const parentImage = parent?.image ?? null;
+    if (parentImage !== null) parentImage.referenced = true;
+    const previous = this.entries.get(ev.child_pid);
+    if (previous !== undefined) this.retire(previous.image);
+    const image: ExecImage = {
+      exec_id: `${this.boot}-f${ts}-${ev.child_pid}`,
+      kind: 'fork',
+      pid: ev.child_pid,
+      exe_path: parent ? parent.exe_path : '',
+      argv: parentImage?.argv ?? null,
+      argv_truncated: parentImage?.argv_truncated ?? false,
+      parent_exec_id: parentImage?.exec_id ?? null,
+      parent_pid: parentImage !== null ? ev.parent_pid : 0,
+      referenced: false,
+    };
     const entry: ProcessEntry = {
       pid: ev.child_pid,
       ppid: ev.parent_pid,
@@ -122,6 +335,9 @@ export class ProcessTable {
       exited: false,
       exit_ns: null,
       pending_source: null,
+      image,
+      creator_pid: ev.parent_pid,
+      seeded: false,
     };
     this.entries.set(entry.pid, entry);
     this.exitedOrder.delete(entry.pid);
@@ -138,12 +354,15 @@ export class ProcessTable {
     // Re-insert so a repeated (e.g. failed then retried) exec moves to the young end.
     this.pending.delete(ev.h.tid);
     this.pending.set(ev.h.tid, source);
+    if (ev.argv_empty === 1) this.pendingArgvEmpty.add(ev.h.tid);
+    else if (this.pendingArgvEmpty.size !== 0) this.pendingArgvEmpty.delete(ev.h.tid);
     const entry = this.entries.get(ev.h.pid);
     if (entry) entry.pending_source = source;
     while (this.pending.size > this.maxPendingSources) {
       const oldest = this.pending.keys().next();
       if (oldest.done) break;
       this.pending.delete(oldest.value);
+      this.pendingArgvEmpty.delete(oldest.value);
       this.pendingEvicted++;
     }
   }
@@ -153,12 +372,48 @@ export class ProcessTable {
    * ppid: header ppid (kernel real_parent) unless 0, then the known one.
    * first_seen is kept; comm, exe_path, uid, gid, last_seen are replaced; the
    * exited state is cleared. The pending source of old_pid is consumed.
+   * The new image (exec_id `<boot>-<h.timestamp_ns>-<tgid>`) names as parent: the creator of a forked
+   * process that had not exec'd yet; the image it replaces for an exec in place; the kernel parent's
+   * (h.ppid) current image when the process was unknown (its fork not seen). `ctx` gives the argv kept
+   * for descendants (capped at IMAGE_ARGV_MAX).
    */
-  exec(ev: RawProcessExec): ExecResult {
+  exec(ev: RawProcessExec, ctx?: ExecContext): ExecResult {
     const h = ev.h;
     const existing = this.entries.get(h.pid);
     const source = this.pending.get(ev.old_pid) ?? null;
     this.pending.delete(ev.old_pid);
+    const argvEmpty = this.pendingArgvEmpty.size !== 0 && this.pendingArgvEmpty.delete(ev.old_pid);
+    const live = existing !== undefined && !existing.exited ? existing : undefined;
+    const old = live?.image ?? null;
+    let parent: ExecImage | null;
+    if (old !== null && old.kind === 'fork') {
+      parent = this.parentOf(old);
+    } else if (old !== null) {
+      parent = old; // exec in place: the replaced image
+    } else {
+      const p = h.ppid !== 0 ? this.entries.get(h.ppid) : undefined;
+      parent = p?.image ?? null;
+    }
+    if (parent !== null) parent.referenced = true;
+    if (existing !== undefined) this.retire(existing.image);
+    let argv: string[] | null = null;
+    let argvTruncated = false;
+    if (ctx !== undefined && ctx.argv !== null) {
+      const capped = capImageArgv(ctx.argv);
+      argv = capped.argv;
+      argvTruncated = ctx.argv_truncated || capped.cut;
+    }
+    const image: ExecImage = {
+      exec_id: this.execId(h.timestamp_ns, h.pid),
+      kind: 'exec',
+      pid: h.pid,
+      exe_path: ev.exe,
+      argv,
+      argv_truncated: argvTruncated,
+      parent_exec_id: parent?.exec_id ?? (old !== null && old.kind === 'fork' ? old.parent_exec_id : null),
+      parent_pid: parent?.pid ?? (old !== null && old.kind === 'fork' ? old.parent_pid : 0),
+      referenced: false,
+    };
     const entry: ProcessEntry = {
       pid: h.pid,
       ppid: h.ppid !== 0 ? h.ppid : (existing?.ppid ?? 0),
@@ -171,11 +426,14 @@ export class ProcessTable {
       exited: false,
       exit_ns: null,
       pending_source: null,
+      image,
+      creator_pid: live?.creator_pid ?? null,
+      seeded: false,
     };
     this.entries.set(entry.pid, entry);
     this.exitedOrder.delete(entry.pid);
     this.evictEntries();
-    return { entry, source };
+    return { entry, source, parent, argvEmpty };
   }
 
   /**
@@ -185,6 +443,7 @@ export class ProcessTable {
    */
   exit(ev: RawProcessExit): ProcessEntry | null {
     this.pending.delete(ev.h.tid);
+    if (this.pendingArgvEmpty.size !== 0) this.pendingArgvEmpty.delete(ev.h.tid);
     const entry = this.entries.get(ev.h.pid);
     if (!entry) return null;
     entry.last_seen_ns = ev.h.timestamp_ns;
@@ -218,6 +477,28 @@ export class ProcessTable {
     return seedFromProc(this, procRoot);
   }
 
+  /**
+   * Link seeded images to their parents: each seeded entry's image names the image of its ppid's
+   * entry (when that one is known). Called by seedFromProc after the scan (parents may be read after
+   * their children).
+   */
+  linkSeeded(): void {
+    for (const entry of this.entries.values()) {
+      const image = entry.image;
+      if (!entry.seeded || image === null || image.parent_exec_id !== null) continue;
+      const parent = this.entries.get(entry.ppid)?.image ?? null;
+      if (parent === null || parent === image) continue;
+      parent.referenced = true;
+      image.parent_exec_id = parent.exec_id;
+      image.parent_pid = entry.ppid;
+    }
+  }
+
+  /** The entries that came from the /proc seed (still in the table), in table order. */
+  *seededEntries(): IterableIterator<ProcessEntry> {
+    for (const entry of this.entries.values()) if (entry.seeded) yield entry;
+  }
+
   /** Number of entries. */
   get size(): number {
     return this.entries.size;
@@ -245,7 +526,14 @@ export class ProcessTable {
       pendingSize: this.pending.size,
       recordsEvicted: this.evicted,
       pendingEvicted: this.pendingEvicted,
+      pastImages: this.pastImages.size,
+      imagesEvicted: this.imagesEvicted,
     };
+  }
+
+  /** Past images dropped because their store was full (health: process_images_evicted). */
+  get images_evicted(): number {
+    return this.imagesEvicted;
   }
 
   /**
@@ -260,6 +548,7 @@ export class ProcessTable {
       const oldestExited = this.exitedOrder.keys().next();
       if (!oldestExited.done) {
         this.exitedOrder.delete(oldestExited.value);
+        this.retire(this.entries.get(oldestExited.value)?.image ?? null);
         this.entries.delete(oldestExited.value);
         this.evicted++;
         continue;
@@ -276,6 +565,7 @@ export class ProcessTable {
         }
       }
       if (victim === undefined) return;
+      this.retire(victim.image);
       this.entries.delete(victim.pid);
       this.evicted++;
     }
