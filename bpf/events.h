@@ -113,7 +113,6 @@ enum rg_exec_flag {
 	RG_EXEC_ENV_COLLECTED = 1 << 9,   /* config collect_env: env_captured is valid */
 	RG_EXEC_ENV_TRUNCATED = 1 << 10,  /* an allowed variable was cut at RG_ENV_VAR_MAX, or RG_ENV_MAX / RG_ENV_SCAN_MAX was reached */
 	RG_EXEC_CGROUP_TRUNCATED = 1 << 11, /* cgroup path cut (RG_CGROUP_PATH_MAX / RG_CGROUP_DEPTH_MAX): top part missing */
-	RG_EXEC_ARGV_EMPTY = 1 << 12,     /* reserved: set by userspace from rg_exec_syscall.argv_empty */
 };
 
 /*
@@ -149,13 +148,13 @@ struct rg_process_exec {
 	__u16 _pad[3];
 	__u64 cgroup_id;    /* bpf_get_current_cgroup_id(): cgroup v2 id (inode number of its cgroupfs directory) */
 	__u64 start_boottime; /* current->group_leader->start_boottime: process start, ns since boot (incl. suspend) */
-	char tty[RG_TTY_LEN]; /* current->signal->tty->name, NUL padded; "" without a controlling tty */
+	char tty[RG_TTY_LEN]; /* current->signal->tty->name ("pts3", "tty1"), NUL padded, cut at RG_TTY_LEN - 1 (kernel names are far shorter); "" without a controlling tty */
 };
 
 /* rg_exec_args.field values. */
 enum rg_exec_field {
 	RG_EXEC_FIELD_ARGS = 1, /* bytes of mm->arg_start .. arg_end: argv strings, each NUL-terminated */
-	RG_EXEC_FIELD_ENV = 2,  /* allowed "NAME=value" strings of the environment, each NUL-terminated (cut ones are not) */
+	RG_EXEC_FIELD_ENV = 2,  /* allowed "NAME=value" strings of the environment, each NUL-terminated (a value cut at RG_ENV_VAR_MAX too) */
 };
 
 /*

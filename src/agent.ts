@@ -140,6 +140,7 @@ export class Agent {
     }
     const seeded = seedFromProc(this.table);
     logger.debug({ seeded }, 'process table seeded from /proc');
+    this.writeSeeded();
 
     this.startedNs = process.hrtime.bigint();
     sensor.start((batch) => this.onBatch(batch));
@@ -202,6 +203,44 @@ export class Agent {
       eventLines++;
       for (let i = 0; i < alerts.length; i++) out.append(alerts[i]);
     });
+    if (out.lines === 0) return;
+    if (this.writeLines(out.bytes(), out.lines)) {
+      c.normalized_events_output += eventLines;
+      c.alerts_output += out.lines - eventLines;
+    } else {
+      c.output_failed_events += eventLines;
+    }
+  }
+
+  /**
+   * One `process_start` with `seeded: true` per process already running at start (from the /proc
+   * seed), through detections and rules like any record, so that what was running before the agent
+   * is on record and a suspicious process tree that predates it still raises its alerts. The agent's
+   * own process is left out (the kernel excludes its records too).
+   */
+  private writeSeeded(): void {
+    const c = this.counters;
+    const out = this.batchOut;
+    out.reset();
+    let eventLines = 0;
+    const nowNs = process.hrtime.bigint();
+    for (const record of this.normalizer.seededProcessStarts()) {
+      // the agent's own process is excluded, as the kernel excludes its records
+      if (record.pid === process.pid) continue;
+      c.seeded_process_starts++;
+      if (!this.limiter.allow(record.event_type, nowNs)) {
+        c.userspace_rate_limited++;
+        continue;
+      }
+      const { writeRecord, alerts } = this.detection.evaluate(record);
+      if (!writeRecord) {
+        c.userspace_mode_suppressed++;
+        continue;
+      }
+      out.append(record);
+      eventLines++;
+      for (let i = 0; i < alerts.length; i++) out.append(alerts[i]);
+    }
     if (out.lines === 0) return;
     if (this.writeLines(out.bytes(), out.lines)) {
       c.normalized_events_output += eventLines;

@@ -466,3 +466,12 @@ test('every record kind of a known process carries exec_id (network too)', () =>
 
 // keep the RawProcessExec import used for type checks of the fixtures
 export type _Exec = RawProcessExec;
+
+test('tty: the kernel names a pty slave "pts3"; records say "pts/3" as /dev and ps do', async () => {
+  const { ttyName } = await import('../src/normalize/process.js');
+  assert.equal(ttyName('pts3'), 'pts/3');
+  assert.equal(ttyName('pts12'), 'pts/12');
+  assert.equal(ttyName('tty1'), 'tty1');
+  assert.equal(ttyName('ttyS0'), 'ttyS0');
+  assert.equal(ttyName(''), null);
+});

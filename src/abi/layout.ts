@@ -95,8 +95,6 @@ export const RG_EXEC_FLAG = {
   ENV_COLLECTED: 1 << 9,
   ENV_TRUNCATED: 1 << 10,
   CGROUP_TRUNCATED: 1 << 11,
-  /** reserved for userspace: the exec syscall's argv was empty */
-  ARGV_EMPTY: 1 << 12,
 } as const;
 
 /** enum rg_exec_field: rg_exec_args.field values. */

@@ -45,12 +45,19 @@ export class PipelineCounters {
   userspace_exec_args_incomplete = 0;
 
   /**
-   * raw_events_read minus every counted outcome; anything but 0 is a bug
+   * process_start records (seeded: true) made from the /proc seed at start for processes already
+   * running: inputs besides the ring's records, with the same outcomes (written, limited, suppressed).
+   */
+  seeded_process_starts = 0;
+
+  /**
+   * raw_events_read + seeded_process_starts minus every counted outcome; anything but 0 is a bug
    * (a record that vanished without a counter).
    */
   unaccounted(): number {
     return (
-      this.raw_events_read -
+      this.raw_events_read +
+      this.seeded_process_starts -
       this.normalized_events_output -
       this.userspace_filtered -
       this.userspace_invalid_schema -

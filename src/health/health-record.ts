@@ -73,6 +73,7 @@ export function buildHealthRecord(h: HealthInputs): Record<string, unknown> {
     userspace_dns_malformed: c.userspace_dns_malformed,
     userspace_exec_args_evicted: c.userspace_exec_args_evicted,
     userspace_exec_args_incomplete: c.userspace_exec_args_incomplete,
+    seeded_process_starts: c.seeded_process_starts,
     process_table_size: h.table.size,
     pending_exec_source_size: h.table.pendingSize,
     process_records_evicted: h.table.recordsEvicted,

@@ -29,6 +29,17 @@ function creatorOf(entry: ProcessEntry): number | null {
 }
 
 /**
+ * The kernel's tty_struct.name as users know it: a pty slave is "pts3" in the kernel ("pts" + index,
+ * tty_line_name()) and "pts/3" under /dev and in ps/who; other names ("tty1", "ttyS0") are the same in
+ * both. "" (no controlling tty) -> null.
+ */
+export function ttyName(kernelName: string): string | null {
+  if (kernelName === '') return null;
+  const pts = /^pts(\d+)$/.exec(kernelName);
+  return pts ? `pts/${pts[1]}` : kernelName;
+}
+
+/**
  * rg_process_exec (+ its EXEC_ARGS pieces) -> process_start; records the exec in the table (new image,
  * lineage) and consumes its pending source. uid/gid are the real ids (header), euid/egid the effective
  * ids after the exec: a setuid-root program run by nobody gives uid 65534, euid 0.
@@ -117,7 +128,7 @@ export function normalizeExec(ev: RawProcessExec, env: NormalizeEnv): ProcessSta
     tid: h.tid,
     time: env.clock.format(h.timestamp_ns),
     timestamp_ns: h.timestamp_ns,
-    tty: ev.tty === '' ? null : ev.tty,
+    tty: ttyName(ev.tty),
     uid: h.uid,
   };
   const invalid = ev.invalid_utf8;

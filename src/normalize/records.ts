@@ -160,7 +160,7 @@ export interface ProcessStartRecord extends RecordBase {
   sgid: number;
   /** saved set-user-id after the exec (cred->suid) */
   suid: number;
-  /** controlling terminal (current->signal->tty->name: "pts/3"); null without one or when seeded */
+  /** controlling terminal: current->signal->tty->name, a pty slave "pts3" written "pts/3" as in /dev and ps; null without one or when seeded */
   tty: string | null;
   /** effective gid of the new program (cred->egid after the exec: setgid applied; gid is the real gid) */
   egid: number;
