@@ -92,7 +92,7 @@ struct rg_header {
 /* Allowed environment variables: bytes captured per exec, per variable, variables scanned. */
 #define RG_ENV_MAX 4096
 #define RG_ENV_VAR_MAX 1024
-#define RG_ENV_SCAN_MAX 256
+#define RG_ENV_SCAN_MAX 4096
 /* Bytes of an env allow-list key ("NAME="); longer names cannot be allowed. */
 #define RG_ENV_NAME_MAX 64
 /* Bytes of the cgroup path captured (kernfs walk of the default hierarchy), components walked. */
@@ -106,13 +106,14 @@ enum rg_exec_flag {
 	RG_EXEC_SCRIPT = 1 << 2,          /* bprm->interp differs from bprm->filename: filename is a #! script (or binfmt_misc file) run by exe */
 	RG_EXEC_ARGS_COLLECTED = 1 << 3,  /* config collect_args: args_size / args_captured are valid */
 	RG_EXEC_ARGS_TRUNCATED = 1 << 4,  /* argument area larger than max_args_bytes: args_captured < args_size */
-	RG_EXEC_ARGS_LOST = 1 << 5,       /* an RG_KIND_EXEC_ARGS record could not be read or sent (ring full: counted) */
+	RG_EXEC_ARGS_LOST = 1 << 5,       /* an RG_KIND_EXEC_ARGS record could not be read or sent (ring full, or shed to keep room: counted) */
 	RG_EXEC_CWD_COLLECTED = 1 << 6,   /* config collect_cwd: the tail has the cwd */
 	RG_EXEC_CWD_TRUNCATED = 1 << 7,   /* cwd longer than RG_PATH_MAX or deeper than the walk bound: top part missing */
 	RG_EXEC_CWD_UNRESOLVED = 1 << 8,  /* cwd walk failed or is outside the mount namespace: cwd empty */
 	RG_EXEC_ENV_COLLECTED = 1 << 9,   /* config collect_env: env_captured is valid */
 	RG_EXEC_ENV_TRUNCATED = 1 << 10,  /* an allowed variable was cut at RG_ENV_VAR_MAX, or RG_ENV_MAX / RG_ENV_SCAN_MAX was reached */
 	RG_EXEC_CGROUP_TRUNCATED = 1 << 11, /* cgroup path cut (RG_CGROUP_PATH_MAX / RG_CGROUP_DEPTH_MAX): top part missing */
+	RG_EXEC_CWD_DELETED = 1 << 12,    /* the cwd was removed (dentry unhashed or no links): cwd is its last name */
 };
 
 /*
@@ -195,6 +196,7 @@ struct rg_process_fork {
 	__u32 _pad;
 	char parent_comm[RG_COMM_LEN];     /* parent->comm */
 	char child_comm[RG_COMM_LEN];      /* child->comm (equals the parent's until exec) */
+	__u64 child_start_boottime;        /* child->start_boottime: ns since boot incl. suspend (/proc/<pid>/stat starttime = this / 10^7 ticks) */
 };
 
 /* tp_btf/sched_process_exit, only when the whole thread group is dead. No tail. */
@@ -346,6 +348,7 @@ enum rg_counter {
 	RG_CNT_NET_SEND_SUPPRESSED = 11, /* network_send records not sent: same (tgid, destination) within a second */
 	RG_CNT_NET_DNS_SUPPRESSED = 12,  /* DNS records not sent: over RG_DNS_RATE per (tgid, server) per second */
 	RG_CNT_EXEC_ARGS_ERROR = 13,     /* exec argument / environment / cwd / cgroup read failed: the record says what is missing */
+	RG_CNT_EXEC_ARGS_SHED = 14,      /* argv / env pieces not sent because they would have filled the ring past 3/4 (room kept for exec records) */
 	RG_CNT_MAX = 16,
 };
 

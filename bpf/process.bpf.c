@@ -71,6 +71,21 @@ extern int rg_resolve_dir_path(__u64 dentry, __u64 vfsmnt);
  */
 
 /*
+ * True (counted) when sending `bytes` more would fill the ring past 3/4: argv and environment pieces
+ * are bulk that a flood of large execs could use to crowd out every other record, so they leave the
+ * last quarter to exec records and the rest; the record then says its argv is cut (ARGS_LOST).
+ */
+static __always_inline bool rg_exec_shed(__u64 bytes)
+{
+	__u64 size = bpf_ringbuf_query(&events, BPF_RB_RING_SIZE);
+
+	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) + bytes <= size - size / 4)
+		return false;
+	rg_count(RG_CNT_EXEC_ARGS_SHED);
+	return true;
+}
+
+/*
  * Sends bytes [0, cap) of the user range starting at arg_start as
  * RG_KIND_EXEC_ARGS pieces of field `field`, RG_ARGS_CHUNK bytes each, in
  * order. Stops at the first piece that cannot be read or sent (counted:
@@ -100,6 +115,8 @@ __noinline int rg_exec_send_range(__u64 arg_start, __u32 cap, __u32 field)
 		len = cap - sent;
 		if (len > RG_ARGS_CHUNK)
 			len = RG_ARGS_CHUNK;
+		if (rg_exec_shed(sizeof(*a) + len))
+			return sent | RG_SENT_LOST;
 		a->offset = sent;
 		a->len = len;
 		if (bpf_probe_read_user(rec + sizeof(*a), len, (const void *)(arg_start + sent))) {
@@ -135,7 +152,7 @@ static long rg_env_one(__u64 i, void *arg)
 	struct rg_env_key *key = rg_scratch(&rg_path_buf);
 	char *rec = rg_scratch(&rg_exec_buf);
 	__u64 var = 0;
-	__u32 off;
+	__u32 off, room;
 	long got;
 
 	if (!key || !rec || i >= scan->envc)
@@ -151,18 +168,26 @@ static long rg_env_one(__u64 i, void *arg)
 	if (!bpf_map_lookup_elem(&rg_env_allow, key))
 		return 0;
 	off = scan->off;
-	if (off + RG_ENV_VAR_MAX > RG_ENV_MAX) {
+	room = RG_ENV_MAX - off;
+	if (off >= RG_ENV_MAX || room < 2) {
 		scan->ret |= RG_SENT_TRUNCATED;
 		return 1;
 	}
-	got = bpf_probe_read_user_str(rec + sizeof(struct rg_exec_args) + (off & (RG_ENV_MAX - 1)), RG_ENV_VAR_MAX,
-				      (const void *)var);
+	if (room > RG_ENV_VAR_MAX)
+		room = RG_ENV_VAR_MAX;
+	got = bpf_probe_read_user_str(rec + sizeof(struct rg_exec_args) + (off & (RG_ENV_MAX - 1)), room, (const void *)var);
 	if (got <= 0) {
 		rg_count(RG_CNT_EXEC_ARGS_ERROR);
 		return 0;
 	}
-	if (got == RG_ENV_VAR_MAX)
-		scan->ret |= RG_SENT_TRUNCATED;
+	/* a full read is cut unless the string really ends there (its last byte read is the user's NUL) */
+	if (got == room) {
+		char last = 1;
+
+		bpf_probe_read_user(&last, 1, (const void *)(var + room - 1));
+		if (last != 0)
+			scan->ret |= RG_SENT_TRUNCATED;
+	}
 	scan->off = off + got;
 	return 0;
 }
@@ -197,6 +222,8 @@ __noinline int rg_exec_send_env(__u64 start_stack, __u32 argc, __u32 envc)
 		return scan.ret;
 	if (n > RG_ENV_MAX)
 		n = RG_ENV_MAX;
+	if (rg_exec_shed(sizeof(struct rg_exec_args) + n))
+		return scan.ret | RG_SENT_LOST;
 	rg_load_config(&cfg);
 	a = (struct rg_exec_args *)rec;
 	a->h.kind = RG_KIND_EXEC_ARGS;
@@ -440,6 +467,8 @@ int BPF_PROG(sched_process_exec, struct task_struct *p, pid_t old_pid, struct li
 		if (status == RG_WALK_OK || status == RG_WALK_TRUNCATED) {
 			if (status == RG_WALK_TRUNCATED)
 				flags |= RG_EXEC_CWD_TRUNCATED;
+			if (rg_path_flags(path) & RG_FLAG_PATH_DELETED)
+				flags |= RG_EXEC_CWD_DELETED;
 			len = rg_exec_append(rec, off, path, RG_PATH_MAX);
 			e->cwd_len = len;
 			off += len;
@@ -530,6 +559,7 @@ int BPF_PROG(sched_process_fork, struct task_struct *parent, struct task_struct 
 	e->child_tid = child_pid;
 	BPF_CORE_READ_INTO(&e->parent_comm, parent, comm);
 	BPF_CORE_READ_INTO(&e->child_comm, child, comm);
+	e->child_start_boottime = BPF_CORE_READ(child, start_boottime);
 	rg_submit(&cfg, e, sizeof(*e), RG_CNT_DROP_PROCESS);
 	return 0;
 }

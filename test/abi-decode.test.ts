@@ -33,7 +33,7 @@ const SAMPLES: RawEvent[] = [
     filename: './true', cwd: '/home/u', cgroup_path: '/user.slice/user-1000.slice/session-3.scope',
   }),
   { kind: RG_KIND.EXEC_SYSCALL, h: h(6), source: 2, argv_empty: 1 },
-  { kind: RG_KIND.PROCESS_FORK, h: h(4), parent_pid: 4242, child_pid: 5000, child_tid: 5000, parent_comm: 'bash', child_comm: 'bash' },
+  { kind: RG_KIND.PROCESS_FORK, h: h(4), parent_pid: 4242, child_pid: 5000, child_tid: 5000, parent_comm: 'bash', child_comm: 'bash', child_start_boottime: 123_456_789_012 },
   { kind: RG_KIND.PROCESS_EXIT, h: h(5), exit_code: 9, group_dead: 1 },
   { kind: RG_KIND.FILE_OPEN, h: h(7), flags: 577, mode: 0o644, dfd: -100, path: '/etc/hosts' },
   { kind: RG_KIND.FILE_OPENAT2, h: h(8), flags: 524288, mode: 0, dfd: 3, path: '/etc/passwd' },

@@ -141,7 +141,7 @@ test('defect 1 end to end through the process table: nginx forks, the child exec
   const records: NormalizedRecord[] = [];
   const push = (r: ReturnType<Normalizer['normalize']>) => r.type === 'event' && records.push(r.record);
   push(n.normalize(rawExec(h(100, 'nginx', 1), { exe: '/usr/sbin/nginx' })));
-  push(n.normalize({ kind: RG_KIND.PROCESS_FORK, h: h(100, 'nginx', 1), parent_pid: 100, child_pid: 101, child_tid: 101, parent_comm: 'nginx', child_comm: 'nginx' }));
+  push(n.normalize({ kind: RG_KIND.PROCESS_FORK, h: h(100, 'nginx', 1), parent_pid: 100, child_pid: 101, child_tid: 101, parent_comm: 'nginx', child_comm: 'nginx', child_start_boottime: 0 }));
   push(n.normalize(rawExec(h(101, 'sh', 100), { exe: '/usr/bin/dash', filename: '/bin/sh' })));
   const e = new RuleEngine([PROC_001], { agentId: AGENT, parentOf: (r) => table.get(r.ppid) });
   const alerts = records.flatMap((r) => e.evaluate(r));

@@ -2,7 +2,7 @@
 // identity fields, comm at the event, executable facts. One agent serves every subtest.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -127,6 +127,35 @@ test('process context end to end (argv, cwd, env, lineage, identity)', async (t)
       const text = readFileSync(agent.outputPath!, 'utf8');
       assert.ok(!text.includes(secret), 'the secret value is nowhere in the output');
       assert.ok(!text.includes('RG_SECRET'), 'nor its name');
+    });
+
+    await t.test('env: a repeated name holds its last value (what ld.so uses) and is listed; junk before it does not hide it', async () => {
+      const junk: Record<string, string> = {};
+      for (let i = 0; i < 600; i++) junk[`JUNK_${i}`] = 'x';
+      // node passes env in insertion order: 600 variables, then the allowed ones
+      // libc's execve directly: a repeated name cannot be passed through os.execve's dict
+      const py = `import ctypes
+libc = ctypes.CDLL(None)
+argv = [b'/bin/true', b'dup-marker']
+env = [b'LD_PRELOAD=/first.so'] + [('J%d=x' % i).encode() for i in range(600)] + [b'LD_PRELOAD=/second.so']
+A = (ctypes.c_char_p * (len(argv) + 1))(*argv, None)
+E = (ctypes.c_char_p * (len(env) + 1))(*env, None)
+libc.execve(b'/bin/true', A, E)`;
+      const run = spawnSync(PY, ['-c', py], { env: { PATH: '/usr/bin:/bin', ...junk } });
+      assert.equal(run.status, 0, String(run.stderr));
+      const s = await startOf(agent, run.pid, 'true dup-marker', (a) => a[1] === 'dup-marker');
+      assert.deepEqual(s.env, { LD_PRELOAD: '/second.so' });
+      assert.deepEqual(s.env_duplicates, ['LD_PRELOAD']);
+      assert.equal(s.env_truncated, false);
+    });
+
+    await t.test('a cwd removed before the exec says cwd_deleted', async () => {
+      const gone = join(dir, 'gone');
+      const run = spawnSync('/bin/sh', ['-c', `mkdir ${gone} && cd ${gone} && rmdir ${gone} && exec /bin/true gone-marker`]);
+      assert.equal(run.status, 0, String(run.stderr));
+      const s = await startOf(agent, run.pid, 'true in a removed cwd', (a) => a[1] === 'gone-marker');
+      assert.equal(s.cwd, gone);
+      assert.equal(s.cwd_deleted, true);
     });
 
     await t.test("exec_id / parent_exec_id link bash -c 'sh -c \"curl ...\"' into a chain", async () => {
@@ -292,5 +321,32 @@ os.execve(fd, [b"memfd-true"], {})`;
     });
   } finally {
     await agent.stop();
+  }
+});
+
+test('exec_id is the same after an agent restart for a process that is still running (seeded: true)', async (t) => {
+  if (skipUnlessRoot(t)) return;
+  const sleeper = spawn('/bin/sleep', ['30'], { stdio: 'ignore' });
+  try {
+    let agent = await AgentProcess.start({ watchPaths: ['/nonexistent-rand-guard'], capture: { args: true, cwd: true } });
+    let live: Rec;
+    try {
+      // the sleeper may have exec'd before this agent attached: then it is seeded here already
+      live = await agent.waitFor((r) => r.event_type === 'process_start' && r.pid === sleeper.pid, 'the sleeper in run 1');
+    } finally {
+      await agent.stop();
+    }
+    agent = await AgentProcess.start({ watchPaths: ['/nonexistent-rand-guard'], capture: { args: true, cwd: true } });
+    try {
+      const seeded = await agent.waitFor((r) => r.event_type === 'process_start' && r.pid === sleeper.pid, 'the sleeper seeded in run 2');
+      assert.equal(seeded.seeded, true);
+      assert.equal(seeded.exec_id, live.exec_id);
+      assert.deepEqual(seeded.argv, ['/bin/sleep', '30']);
+      assert.equal(seeded.parent_exec_id, live.parent_exec_id);
+    } finally {
+      await agent.stop();
+    }
+  } finally {
+    sleeper.kill('SIGKILL');
   }
 });

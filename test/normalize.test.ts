@@ -102,9 +102,9 @@ test('exec -> process_start with pid 42, ppid 0, comm sh, exe /bin/sh, source nu
   const r = record(n.normalize(execEv(42, { filename: 'sh' })));
   assert.deepEqual(r, {
     agent_id: 'dev-host-001', ancestors: [], argc: 1, argv: null, argv_bytes: null, argv_truncated: null, cgroup_id: 0,
-    cgroup_path: null, comm: 'sh', container_id: null, container_runtime: null, creator_pid: null, cwd: null,
-    cwd_truncated: false, egid: 1000, env: null, env_truncated: false, euid: 1000, event_type: 'process_start',
-    exe_memfd: false, exe_path: '/bin/sh', exe_setgid: false, exe_setuid: false, exec_id: `${BOOT}-1000-42`, filename: 'sh',
+    cgroup_path: null, cgroup_truncated: false, comm: 'sh', container_id: null, container_runtime: null, creator_pid: null, cwd: null,
+    cwd_deleted: false, cwd_truncated: false, egid: 1000, env: null, env_truncated: false, euid: 1000, event_type: 'process_start',
+    exe_memfd: false, exe_path: '/bin/sh', exe_setgid: false, exe_setuid: false, exec_id: `${BOOT}-1000-42`, exec_tid: 42, filename: 'sh',
     filename_truncated: false, gid: 1000, loginuid: null, mntns: 4026531841, ns_pid: 42, parent_argv: null,
     parent_argv_truncated: false, parent_exe_path: null, parent_exec_id: null, path_deleted: false, pid: 42,
     pidns: 4026531836, ppid: 0, schema_version: 1, script_path: null, seeded: false, sessionid: null, sgid: 1000,
@@ -199,7 +199,7 @@ test('fork(1 -> 42) then exec 42 keeps ppid 1; timestamp_ns is the exec\'s', () 
   const { n } = setup();
   const fork: RawEvent = {
     kind: RG_KIND.PROCESS_FORK, h: hdr({ pid: 1, tid: 1, comm: 'bash', timestamp_ns: 2000 }),
-    parent_pid: 1, child_pid: 42, child_tid: 42, parent_comm: 'bash', child_comm: 'sh',
+    parent_pid: 1, child_pid: 42, child_tid: 42, parent_comm: 'bash', child_comm: 'sh', child_start_boottime: 0,
   };
   n.normalize(fork);
   const r = record(n.normalize(execEv(42, { ts: 5000 })));
@@ -222,7 +222,7 @@ test('fork(1 -> 100, bash -> cat) -> process_relationship without parent context
   const { n } = setup();
   const r = record(n.normalize({
     kind: RG_KIND.PROCESS_FORK, h: hdr({ pid: 1, tid: 1, comm: 'bash', uid: 1000, gid: 1000 }),
-    parent_pid: 1, child_pid: 100, child_tid: 100, parent_comm: 'bash', child_comm: 'cat',
+    parent_pid: 1, child_pid: 100, child_tid: 100, parent_comm: 'bash', child_comm: 'cat', child_start_boottime: 0,
   }));
   assert.deepEqual(r, {
     agent_id: 'dev-host-001', child_comm: 'cat', child_pid: 100, child_tid: 100, comm: 'bash',
@@ -284,7 +284,7 @@ test('a forked child that has not exec\'d carries its parent\'s exe_path', () =>
   n.normalize(execEv(50, { exe: '/usr/bin/bash', comm: 'bash', ppid: 1 }));
   n.normalize({
     kind: RG_KIND.PROCESS_FORK, h: hdr({ pid: 50, tid: 50, comm: 'bash' }),
-    parent_pid: 50, child_pid: 51, child_tid: 51, parent_comm: 'bash', child_comm: 'bash',
+    parent_pid: 50, child_pid: 51, child_tid: 51, parent_comm: 'bash', child_comm: 'bash', child_start_boottime: 0,
   });
   const r = record(n.normalize(openEv(51, '/etc/x')));
   assert.equal(r.exe_path, '/usr/bin/bash');
@@ -521,7 +521,7 @@ test('every record carries schema_version 1, agent_id, time, and keys in lexicog
   const { n } = setup();
   const all: RawEvent[] = [
     execEv(1),
-    { kind: RG_KIND.PROCESS_FORK, h: hdr({ pid: 1 }), parent_pid: 1, child_pid: 2, child_tid: 2, parent_comm: 'a', child_comm: 'a' },
+    { kind: RG_KIND.PROCESS_FORK, h: hdr({ pid: 1 }), parent_pid: 1, child_pid: 2, child_tid: 2, parent_comm: 'a', child_comm: 'a', child_start_boottime: 0 },
     { kind: RG_KIND.PROCESS_EXIT, h: hdr({ pid: 2 }), exit_code: 0, group_dead: 1 },
     openEv(1, '/etc/a'),
     { kind: RG_KIND.FILE_WRITE, h: hdr({ pid: 1 }), fd: 1, count: 1, iovcnt: 0, pos: 0, path: '/a' },

@@ -59,7 +59,7 @@ function execWithArgv(n: Normalizer, h: RawHeader, argv: string[], f: ExecFields
 function fork(n: Normalizer, parent: number, child: number, ts: number): NormalizedRecord {
   return rec(n.normalize({
     kind: RG_KIND.PROCESS_FORK, h: hdr(parent, ts), parent_pid: parent, child_pid: child, child_tid: child,
-    parent_comm: 'p', child_comm: 'p',
+    parent_comm: 'p', child_comm: 'p', child_start_boottime: ts * 10_000_000, // started at ts, in ticks
   }));
 }
 
@@ -84,14 +84,16 @@ test('splitArgv: an element that is not UTF-8 gives base64 of every element, byt
   assert.deepEqual(base64.map((x) => [...Buffer.from(x, 'base64')]), [[0x61], [0xff, 0xfe, 0x41], [], [0xc3]]);
 });
 
-test('parseEnv: NAME -> value, first occurrence wins, cut value kept, invalid value in env_base64', () => {
+test('parseEnv: NAME -> value, the last occurrence wins (what ld.so uses) and is listed as a duplicate; invalid value in env_base64', () => {
   const area = new Uint8Array(Buffer.concat([
     Buffer.from('LD_PRELOAD=/tmp/x.so\0SUDO_USER=bob\0LD_PRELOAD=/other\0__proto__=p\0LD_AUDIT='),
     Buffer.from([0x2f, 0xff]),
   ]));
-  const { env, base64 } = parseEnv(area);
+  const { env, base64, duplicates } = parseEnv(area);
   assert.deepEqual(Object.keys(env), ['LD_PRELOAD', 'SUDO_USER', '__proto__', 'LD_AUDIT']);
-  assert.equal(env.LD_PRELOAD, '/tmp/x.so');
+  assert.equal(env.LD_PRELOAD, '/other');
+  assert.deepEqual(duplicates, ['LD_PRELOAD']);
+  assert.equal(parseEnv(Buffer.from('A=1\0B=2\0')).duplicates, null);
   assert.equal(Object.getOwnPropertyDescriptor(env, '__proto__')?.value, 'p');
   assert.equal(Object.getPrototypeOf(env), Object.prototype, 'the prototype is untouched');
   assert.equal(env.LD_AUDIT, '/\uFFFD');
@@ -226,6 +228,15 @@ test('argc 0 (pwnkit): the syscall said argv_empty, the kernel ran [""] with arg
   assert.deepEqual([r2.argc, r2.argv], [1, ['']]);
 });
 
+test('a stale empty-argv mark (failed exec, then an exec the syscall hooks did not see) never hides a real argv', () => {
+  const { n } = setup();
+  // execve(path, NULL, ...) fails: its mark stays pending for the thread
+  n.normalize(rawExecSyscall(hdr(703, 10), RG_EXEC_SOURCE.EXECVE, 1));
+  // a compat (int 0x80) execve then runs sh -c ...: no syscall record, the kernel captured the real argv
+  const r = execWithArgv(n, hdr(703, 20), ['sh', '-c', 'echo evil']);
+  assert.deepEqual([r.argc, r.argv], [3, ['sh', '-c', 'echo evil']]);
+});
+
 test('script, setuid/setgid, memfd, loginuid/sessionid unset, tty none', () => {
   const { n } = setup();
   const r = start(n.normalize(rawExec(hdr(701, 1), {
@@ -289,7 +300,7 @@ test('file paths: *_base64 is of the path as reported (normalized on the bytes),
 
 // --- identity and lineage ------------------------------------------------------------------------------
 
-test('exec_id: <boot>-<timestamp>-<tgid>; pid reuse gives a new exec_id; fork child has its own id', () => {
+test('exec_id: <boot>-<start ticks>-<tgid>; pid reuse gives a new exec_id; fork child has its own id; exec in place adds its time', () => {
   const { n } = setup();
   const a = execWithArgv(n, hdr(900, 1000), ['a']);
   n.normalize({ kind: RG_KIND.PROCESS_EXIT, h: hdr(900, 1500), exit_code: 0, group_dead: 1 });
@@ -300,7 +311,15 @@ test('exec_id: <boot>-<timestamp>-<tgid>; pid reuse gives a new exec_id; fork ch
   assert.equal(b.parent_exec_id, null, 'a reused pid is not an exec in place of the dead process');
   fork(n, 900, 901, 2100);
   const f = rec(n.normalize({ kind: RG_KIND.FILE_OPEN, h: hdr(901, 2200), flags: 0, mode: 0, dfd: -100, path: '/x' }));
-  assert.equal(f.exec_id, `${BOOT}-f2100-901`);
+  assert.equal(f.exec_id, `${BOOT}-2100-901`, 'the fork copy has the process id');
+  // the child's first exec keeps the process's id (what a /proc seed of a later agent run computes) ...
+  const c = execWithArgv(n, hdr(901, 2300), ['c'], { start_boottime: 2100 * 10_000_000 });
+  assert.equal(c.exec_id, `${BOOT}-2100-901`);
+  assert.equal(c.parent_exec_id, b.exec_id);
+  // ... and an exec in place of it is a new image
+  const d = execWithArgv(n, hdr(901, 2400), ['d'], { start_boottime: 2100 * 10_000_000 });
+  assert.equal(d.exec_id, `${BOOT}-2100-901-2400`);
+  assert.equal(d.parent_exec_id, c.exec_id);
 });
 
 test('bash -c \'sh -c "curl ..."\' is a chain through fork and through exec in place', () => {
@@ -379,8 +398,8 @@ test('past images are bounded: evicted ones are counted and no longer resolve', 
   assert.deepEqual([table.stats().pastImages, table.stats().imagesEvicted], [2, 2]);
   const r = execWithArgv(n, hdr(60, 20), ['v5'], { exe: '/v5' });
   assert.deepEqual(r.ancestors, ['/v4', '/v3'], '/v2 was dropped when /v4 was retired');
-  assert.equal(table.image(`${BOOT}-12-60`, 60), null);
-  assert.equal(table.image(`${BOOT}-13-60`, 60)?.exe_path, '/v3');
+  assert.equal(table.image(`${BOOT}-12-60-12`, 60), null);
+  assert.equal(table.image(`${BOOT}-13-60-13`, 60)?.exe_path, '/v3');
 });
 
 // --- comm ----------------------------------------------------------------------------------------------
@@ -423,8 +442,8 @@ test('seeded process_start from a /proc tree: identity, argv, cwd, namespaces, c
     const r = seededProcessStart(entry, { agentId: 'a', clock: new WallClock(0n), table, containers: new ContainerResolver() });
     assert.ok(r);
     assert.equal(r.seeded, true);
-    assert.equal(r.exec_id, `${BOOT}-s6000-200`);
-    assert.equal(r.parent_exec_id, `${BOOT}-s5000-300`);
+    assert.equal(r.exec_id, `${BOOT}-6000-200`, 'the id a live exec of this process would have had');
+    assert.equal(r.parent_exec_id, `${BOOT}-5000-300`);
     assert.deepEqual([r.parent_exe_path, r.parent_argv, r.ancestors], ['/usr/sbin/sshd', ['/usr/sbin/sshd', '-D'], ['/usr/sbin/sshd']]);
     assert.deepEqual([r.argv, r.argc, r.argv_bytes, r.argv_truncated], [['bash', '', '-l'], 3, 9, false]);
     assert.deepEqual([r.cwd, r.loginuid, r.sessionid, r.ns_pid, r.mntns, r.pidns], ['/srv/app', 1000, null, 7, 4026532200, 4026532300]);

@@ -26,6 +26,7 @@ function fork(parent: number, child: number, opts: { ts?: number; parentComm?: s
     child_tid: child,
     parent_comm: opts.parentComm ?? 'bash',
     child_comm: opts.childComm ?? opts.parentComm ?? 'bash',
+    child_start_boottime: 0,
   };
 }
 

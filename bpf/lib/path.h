@@ -368,7 +368,8 @@ static __always_inline int rg_file_path(char *buf, struct file *file)
 
 /*
  * Path of a directory (a task's cwd or root) into buf, as rg_file_path()
- * does for a file, without the pseudo-file and deleted cases. Returns enum
+ * does for a file (RG_FLAG_PATH_DELETED for a removed directory), without
+ * the pseudo-file case. Returns enum
  * rg_walk_status; start/len/flags as rg_file_path().
  */
 static __always_inline int rg_dir_path(char *buf, struct dentry *dentry, struct vfsmount *vfsmnt)
@@ -385,7 +386,7 @@ static __always_inline int rg_dir_path(char *buf, struct dentry *dentry, struct 
 	status = rg_walk(buf, dentry, vfsmnt, RG_BASE_END, &pos);
 	if (status == RG_WALK_DETACHED || status == RG_WALK_ERROR)
 		return status;
-	return rg_walk_result(buf, status, pos, 0);
+	return rg_walk_result(buf, status, pos, rg_deleted_flag(dentry));
 }
 
 /* Base directory of a relative name: current->fs->pwd, or the dirfd's file. */

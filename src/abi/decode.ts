@@ -183,6 +183,7 @@ export function decodeRecord(buf: Buffer, offset: number, length: number): Decod
         child_tid: buf.readUInt32LE(o + FORK.child_tid),
         parent_comm: readCString(buf, o + FORK.parent_comm, RG_COMM_LEN),
         child_comm: readCString(buf, o + FORK.child_comm, RG_COMM_LEN),
+        child_start_boottime: readU64(buf, o + FORK.child_start_boottime),
       };
       break;
     case RG_KIND.PROCESS_EXIT:

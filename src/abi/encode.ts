@@ -155,6 +155,7 @@ export function encodeRecord(ev: RawEvent, overrides: EncodeOverrides = {}): Buf
       buf.writeUInt32LE(ev.child_tid, F.child_tid);
       writeComm(buf, F.parent_comm, ev.parent_comm);
       writeComm(buf, F.child_comm, ev.child_comm);
+      buf.writeBigUInt64LE(BigInt(ev.child_start_boottime), F.child_start_boottime);
       break;
     }
     case RG_KIND.PROCESS_EXIT: {

@@ -23,7 +23,7 @@ export const RG_ARGS_CHUNK = 16384;
 /** RG_ENV_MAX / RG_ENV_VAR_MAX / RG_ENV_SCAN_MAX: allowed environment bytes per exec, per variable, variables scanned. */
 export const RG_ENV_MAX = 4096;
 export const RG_ENV_VAR_MAX = 1024;
-export const RG_ENV_SCAN_MAX = 256;
+export const RG_ENV_SCAN_MAX = 4096;
 /** RG_ENV_NAME_MAX: bytes of an env allow-list key ("NAME="). */
 export const RG_ENV_NAME_MAX = 64;
 /** RG_CGROUP_PATH_MAX / RG_CGROUP_DEPTH_MAX: cgroup path bytes and components captured. */
@@ -95,6 +95,8 @@ export const RG_EXEC_FLAG = {
   ENV_COLLECTED: 1 << 9,
   ENV_TRUNCATED: 1 << 10,
   CGROUP_TRUNCATED: 1 << 11,
+  /** the cwd was removed: cwd is its last name */
+  CWD_DELETED: 1 << 12,
 } as const;
 
 /** enum rg_exec_field: rg_exec_args.field values. */
@@ -173,6 +175,8 @@ export const RG_COUNTER = {
   NET_DNS_SUPPRESSED: 12,
   /** exec argument / environment / cwd / cgroup read failed */
   EXEC_ARGS_ERROR: 13,
+  /** argv / env pieces shed to keep a quarter of the ring for exec records */
+  EXEC_ARGS_SHED: 14,
   MAX: 16,
 } as const;
 
@@ -242,9 +246,10 @@ export const LAYOUT = {
     fields: { h: 0, source: 56, argv_empty: 57, _pad: 58 },
   },
   rg_process_fork: {
-    size: 104,
+    size: 112,
     fields: {
       h: 0, parent_pid: 56, child_pid: 60, child_tid: 64, _pad: 68, parent_comm: 72, child_comm: 88,
+      child_start_boottime: 104,
     },
   },
   rg_process_exit: {

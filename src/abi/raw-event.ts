@@ -143,6 +143,8 @@ export interface RawProcessFork {
   parent_comm: string;
   /** equals the parent's comm until the child execs */
   child_comm: string;
+  /** child->start_boottime: process start, ns since boot incl. suspend (/proc/<pid>/stat starttime * 10^7) */
+  child_start_boottime: U64;
 }
 
 /** struct rg_process_exit (tp_btf/sched_process_exit), only when the whole group is dead. */

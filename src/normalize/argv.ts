@@ -47,8 +47,13 @@ export function splitArgv(area: Uint8Array): ParsedArgv {
 
 /** Allowed environment variables as parsed. */
 export interface ParsedEnv {
-  /** NAME -> value; the first occurrence of a name wins (getenv's answer) */
+  /**
+   * NAME -> value; when a name repeats the last occurrence wins: what glibc's loader uses for
+   * LD_PRELOAD / LD_LIBRARY_PATH / LD_AUDIT (getenv() would answer the first: `duplicates` says so)
+   */
   env: Record<string, string>;
+  /** names that occur more than once (in first-occurrence order), null when none */
+  duplicates: string[] | null;
   /** only when some value is not valid UTF-8: NAME -> base64 of the value's exact bytes */
   base64: Record<string, string> | null;
 }
@@ -66,8 +71,9 @@ function setOwn(obj: Record<string, string>, key: string, value: string): void {
 export function parseEnv(area: Uint8Array): ParsedEnv {
   const env: Record<string, string> = {};
   let base64: Record<string, string> | null = null;
+  let duplicates: string[] | null = null;
   const n = area.length;
-  if (n === 0) return { env, base64 };
+  if (n === 0) return { env, base64, duplicates };
   const buf = view(area);
   let start = 0;
   while (start < n) {
@@ -76,16 +82,20 @@ export function parseEnv(area: Uint8Array): ParsedEnv {
     const eq = buf.indexOf(0x3d, start);
     if (eq >= start && eq < end) {
       const name = buf.toString('utf8', start, eq);
-      if (!Object.prototype.hasOwnProperty.call(env, name)) {
-        const valueBytes = buf.subarray(eq + 1, end);
-        setOwn(env, name, valueBytes.toString('utf8'));
-        if (!isUtf8(valueBytes)) {
-          if (base64 === null) base64 = {};
-          setOwn(base64, name, valueBytes.toString('base64'));
-        }
+      if (Object.prototype.hasOwnProperty.call(env, name)) {
+        duplicates ??= [];
+        if (!duplicates.includes(name)) duplicates.push(name);
+      }
+      const valueBytes = buf.subarray(eq + 1, end);
+      setOwn(env, name, valueBytes.toString('utf8'));
+      if (!isUtf8(valueBytes)) {
+        if (base64 === null) base64 = {};
+        setOwn(base64, name, valueBytes.toString('base64'));
+      } else if (base64 !== null && Object.prototype.hasOwnProperty.call(base64, name)) {
+        delete base64[name]; // an earlier invalid value was replaced by a valid one
       }
     }
     start = end + 1;
   }
-  return { env, base64 };
+  return { env, base64, duplicates };
 }

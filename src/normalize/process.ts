@@ -49,7 +49,13 @@ export function normalizeExec(ev: RawProcessExec, env: NormalizeEnv): ProcessSta
   const h = ev.h;
   const flags = ev.exec_flags;
   const ctx = env.execArgs.take(ev);
-  const argvEmpty = env.table.argvEmptyPending(ev.old_pid);
+  // The exec syscall saw an empty argv and the kernel ran the program with its stand-in [""] (argc 1,
+  // one NUL byte): only then is argc reported as 0. The mark of a failed exec, or of an exec the syscall
+  // hooks did not see (compat int 0x80), can never hide a real command line this way.
+  const argvEmpty =
+    env.table.argvEmptyPending(ev.old_pid) &&
+    ev.argc === 1 &&
+    ((flags & RG_EXEC_FLAG.ARGS_COLLECTED) === 0 || (ev.args_size === 1 && ctx.args !== null && ctx.args.length === 1 && ctx.args[0] === 0));
 
   let argv: string[] | null = null;
   let argvBase64: string[] | null = null;
@@ -68,10 +74,16 @@ export function normalizeExec(ev: RawProcessExec, env: NormalizeEnv): ProcessSta
   }
   let envObj: Record<string, string> | null = null;
   let envBase64: Record<string, string> | null = null;
-  if ((flags & RG_EXEC_FLAG.ENV_COLLECTED) !== 0 && ctx.env !== null) {
-    const parsed = parseEnv(ctx.env);
-    envObj = parsed.env;
-    envBase64 = parsed.base64;
+  let envDuplicates: string[] | null = null;
+  if ((flags & RG_EXEC_FLAG.ENV_COLLECTED) !== 0) {
+    // collected, nothing allowed present: an empty object (null means "not collected")
+    envObj = {};
+    if (ctx.env !== null) {
+      const parsed = parseEnv(ctx.env);
+      envObj = parsed.env;
+      envBase64 = parsed.base64;
+      envDuplicates = parsed.duplicates;
+    }
   }
   const env_truncated = (flags & RG_EXEC_FLAG.ENV_TRUNCATED) !== 0 || ctx.envIncomplete;
   const cwdKnown = (flags & RG_EXEC_FLAG.CWD_COLLECTED) !== 0 && (flags & RG_EXEC_FLAG.CWD_UNRESOLVED) === 0 && ev.cwd !== '';
@@ -88,11 +100,13 @@ export function normalizeExec(ev: RawProcessExec, env: NormalizeEnv): ProcessSta
     argv_truncated,
     cgroup_id: ev.cgroup_id,
     cgroup_path: ev.cgroup_path === '' ? null : ev.cgroup_path,
+    cgroup_truncated: (flags & RG_EXEC_FLAG.CGROUP_TRUNCATED) !== 0,
     comm: h.comm,
     container_id: container === null ? null : container.id,
     container_runtime: container === null ? null : container.runtime,
     creator_pid: creatorOf(entry),
     cwd: cwdKnown ? ev.cwd : null,
+    cwd_deleted: (flags & RG_EXEC_FLAG.CWD_DELETED) !== 0,
     cwd_truncated: (flags & RG_EXEC_FLAG.CWD_TRUNCATED) !== 0,
     egid: ev.egid,
     env: envObj,
@@ -104,6 +118,7 @@ export function normalizeExec(ev: RawProcessExec, env: NormalizeEnv): ProcessSta
     exe_setgid: (flags & RG_EXEC_FLAG.SETGID) !== 0,
     exe_setuid: (flags & RG_EXEC_FLAG.SETUID) !== 0,
     exec_id: image === null ? null : image.exec_id,
+    exec_tid: ev.old_pid,
     filename: ev.filename,
     filename_truncated: (h.flags & EXEC_TRUNCATED) !== 0,
     gid: h.gid,
@@ -132,6 +147,7 @@ export function normalizeExec(ev: RawProcessExec, env: NormalizeEnv): ProcessSta
     uid: h.uid,
   };
   const invalid = ev.invalid_utf8;
+  if (envDuplicates !== null) record.env_duplicates = envDuplicates;
   if (invalid === undefined && argvBase64 === null && envBase64 === null) return record;
   // rare: a string that is not valid UTF-8 gets its exact bytes beside it
   if (argvBase64 !== null) record.argv_base64 = argvBase64;
@@ -151,12 +167,14 @@ export function normalizeExec(ev: RawProcessExec, env: NormalizeEnv): ProcessSta
  * /proc cannot give are null: cgroup_id, tty, exe_setuid / exe_setgid, env, source; argv_truncated false
  * (the whole cmdline is read; it is the process's current one, which it may have rewritten), argv_bytes
  * the cmdline's bytes, argc its strings, filename the exe path. time / timestamp_ns are the scan's.
- * @returns null for an entry that was not seeded.
+ * @returns null for an entry that was not seeded, and for kernel threads (no exe, empty cmdline).
  */
 export function seededProcessStart(entry: ProcessEntry, env: Pick<NormalizeEnv, 'agentId' | 'clock' | 'table' | 'containers'>): ProcessStartRecord | null {
   const d = entry.seed_details;
   const image = entry.image;
   if (!entry.seeded || d === undefined || image === null) return null;
+  // kernel threads (no executable, no command line) are not programs anyone ran
+  if (entry.exe_path === '' && d.argv === null) return null;
   const parent = env.table.parentOf(image);
   const container = d.cgroup_path === null || d.cgroup_path === '' ? null : env.containers.resolve(d.cgroup_path);
   let argvBytes: number | null = null;
@@ -167,17 +185,19 @@ export function seededProcessStart(entry: ProcessEntry, env: Pick<NormalizeEnv, 
   return {
     agent_id: env.agentId,
     ancestors: parent === null ? NO_ANCESTORS : env.table.ancestors(parent),
-    argc: d.argv === null ? 0 : d.argv.length,
+    argc: d.argv === null ? null : d.argv.length,
     argv: d.argv,
     argv_bytes: argvBytes,
     argv_truncated: d.argv === null ? null : false,
     cgroup_id: null,
     cgroup_path: d.cgroup_path === '' ? null : d.cgroup_path,
+    cgroup_truncated: false,
     comm: entry.comm,
     container_id: container === null ? null : container.id,
     container_runtime: container === null ? null : container.runtime,
     creator_pid: null,
     cwd: d.cwd,
+    cwd_deleted: d.cwd !== null && d.cwd.endsWith(' (deleted)'),
     cwd_truncated: false,
     egid: d.egid,
     env: null,
@@ -189,6 +209,7 @@ export function seededProcessStart(entry: ProcessEntry, env: Pick<NormalizeEnv, 
     exe_setgid: null,
     exe_setuid: null,
     exec_id: image.exec_id,
+    exec_tid: null,
     filename: entry.exe_path,
     filename_truncated: false,
     gid: entry.gid,

@@ -68,7 +68,7 @@ export interface ProcessStartRecord extends RecordBase {
    * bprm->argc: the kernel's real count, also when argv is not collected; 0 when the execve argv was
    * empty (rg_exec_syscall.argv_empty: the pwnkit pattern; the kernel then runs the program with [""])
    */
-  argc: number;
+  argc: number | null;
   /**
    * the argument area (mm->arg_start .. arg_end, RG_KIND_EXEC_ARGS pieces) split at every NUL: exactly
    * the kernel's vector, empty strings kept; the last element may be partial when argv_truncated;
@@ -90,6 +90,8 @@ export interface ProcessStartRecord extends RecordBase {
   cgroup_id: U64 | null;
   /** kernfs walk of the task's default-hierarchy cgroup ("/" root; top part missing with CGROUP_TRUNCATED); null when not read ("") */
   cgroup_path: string | null;
+  /** the cgroup path's top components are missing (deeper than 16 levels or longer than 512 bytes: CGROUP_TRUNCATED) */
+  cgroup_truncated: boolean;
   /** exact bytes of cgroup_path when not valid UTF-8 */
   cgroup_path_base64?: string;
   /** from cgroup_path (src/process-table/container.ts): the 64-hex container id; null when not in a container */
@@ -110,15 +112,20 @@ export interface ProcessStartRecord extends RecordBase {
   cwd_base64?: string;
   /** the cwd's top components are missing (CWD_TRUNCATED: longer than 1024 bytes or deeper than the walk bound) */
   cwd_truncated: boolean;
+  /** the cwd was removed before the exec (CWD_DELETED: dentry unhashed or no links); cwd is its last name */
+  cwd_deleted: boolean;
   /**
-   * allowed environment variables ([process] env_allow) the kernel sent: NAME -> value (the first one
-   * of a repeated name); null when collect_env is off (ENV_COLLECTED unset) or seeded
+   * allowed environment variables ([process] env_allow) the kernel sent: NAME -> value (the last one
+   * of a repeated name, see env_duplicates); {} when none was set; null when collect_env is off
+   * (ENV_COLLECTED unset) or seeded
    */
   env: Record<string, string> | null;
   /** only when some env value is not valid UTF-8: NAME -> base64 of the value's exact bytes */
   env_base64?: Record<string, string>;
   /** a value was cut, the kernel's scan or byte bound was reached (ENV_TRUNCATED), or pieces were lost in userspace */
   env_truncated: boolean;
+  /** names that occurred more than once in the environment (env holds the last value, what the loader uses); only when any */
+  env_duplicates?: string[];
   /** the executable is a memfd (exe_path starts with "/memfd:") */
   exe_memfd: boolean;
   /** exact bytes of exe_path (bprm->file dentry walk) when not valid UTF-8 */
@@ -129,6 +136,11 @@ export interface ProcessStartRecord extends RecordBase {
   exe_setuid: boolean | null;
   /** this image's id (see the module docs) */
   exec_id: string | null;
+  /**
+   * the thread that called execve (sched_process_exec old_pid): differs from pid (tid) when a thread
+   * other than the leader exec'd (the kernel makes it the leader); null on seeded records
+   */
+  exec_tid: number | null;
   /** exact bytes of filename when not valid UTF-8 (also those of script_path, which is filename) */
   filename_base64?: string;
   /** current->loginuid: audit login uid (who logged in; survives su/sudo); null when unset (4294967295) */

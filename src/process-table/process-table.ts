@@ -7,11 +7,14 @@
  * a /proc scan at start (./seed.ts); read by the normalizers.
  *
  * Identity and lineage: each entry runs one image (ExecImage) with an `exec_id` unique on this boot
- * (across pid reuse and agent restarts):
- * - exec:   `<boot>-<timestamp_ns>-<tgid>`  (the exec record's header timestamp, CLOCK_MONOTONIC ns)
- * - fork:   `<boot>-f<timestamp_ns>-<tgid>` (a new process that has not exec'd yet: it runs a copy of its
- *           parent's image, same exe_path and argv; the fork record's timestamp)
- * - seeded: `<boot>-s<starttime>-<tgid>`    (/proc/<pid>/stat field 22, clock ticks since boot)
+ * (across pid reuse) and the same on every agent start for a process that is still running:
+ * - a process's first image (its fork copy of the parent's program, then the program of its first
+ *   exec, or what the /proc seed finds): `<boot>-<start>-<tgid>`, where `<start>` is the process's
+ *   start time in clock ticks since boot (task->start_boottime / 10^7 ns: /proc/<pid>/stat field 22),
+ *   so the seed of a later agent run computes the same id;
+ * - each further exec in place (an image replacing one that had exec'd, or a seeded one):
+ *   `<boot>-<start>-<tgid>-<timestamp_ns>` (the exec record's CLOCK_MONOTONIC ns). A seed cannot tell
+ *   how often a process exec'd in place: it names the process's current program with the first form;
  * where `<boot>` is the first 16 hex digits of /proc/sys/kernel/random/boot_id.
  * An image's `parent_exec_id` is the image that started it: after a fork, the forking process's image
  * at fork time (kept as the creator even when that process exits before the child execs); for an exec
@@ -30,6 +33,10 @@ export type ExecSource = 'execve' | 'execveat' | 'unknown';
 
 /** How an image became known: an exec record, a fork record (copy of the parent's), or the /proc seed. */
 export type ImageKind = 'exec' | 'fork' | 'seed';
+
+/** ns per clock tick of /proc/<pid>/stat (USER_HZ = 100 on Linux: nsec_to_clock_t()). */
+const NS_PER_TICK = 10_000_000;
+const NS_PER_TICK_BIG = 10_000_000n;
 
 /** Bytes of argv (sum of UTF-16 lengths of the strings) kept per image for descendants' parent_argv. */
 export const IMAGE_ARGV_MAX = 4096;
@@ -226,14 +233,27 @@ export class ProcessTable {
     this.boot = bootIdPrefix(opts.bootId);
   }
 
-  /** exec_id of an exec of `tgid` at monotonic `timestampNs` (see the module docs). */
-  execId(timestampNs: U64, tgid: number): string {
-    return `${this.boot}-${timestampNs}-${tgid}`;
+  /**
+   * exec_id of the first image of process `tgid` that started `startBoottimeNs` after boot
+   * (task->start_boottime, CLOCK_BOOTTIME ns); see the module docs.
+   */
+  processExecId(startBoottimeNs: U64, tgid: number): string {
+    const ticks = typeof startBoottimeNs === 'bigint' ? startBoottimeNs / NS_PER_TICK_BIG : Math.floor(startBoottimeNs / NS_PER_TICK);
+    return this.seedExecId(ticks, tgid);
   }
 
-  /** exec_id of a process seeded from /proc with stat starttime `ticks`. */
-  seedExecId(ticks: number, tgid: number): string {
-    return `${this.boot}-s${ticks}-${tgid}`;
+  /**
+   * `id`, or `id-<timestampNs>` when it is the id of the dead process `previous` that had the same pid:
+   * a pid reused within one clock tick (10 ms; only root can force that, with ns_last_pid or clone3
+   * set_tid) would otherwise give the new process the old one's id.
+   */
+  private distinct(id: string, previous: ProcessEntry | undefined, timestampNs: U64): string {
+    return previous !== undefined && previous.image !== null && previous.image.exec_id.startsWith(id) ? `${id}-${timestampNs}` : id;
+  }
+
+  /** exec_id of a process seeded from /proc with stat starttime `ticks` (the same as processExecId()). */
+  seedExecId(ticks: number | bigint, tgid: number): string {
+    return `${this.boot}-${ticks}-${tgid}`;
   }
 
   /**
@@ -302,7 +322,7 @@ export class ProcessTable {
    * A new process (rg_process_fork): inserts or replaces the child's entry.
    * The child inherits the parent's exe_path (it runs the same binary until it
    * execs); comm is the record's child_comm; uid/gid from the header (the parent).
-   * Its image is a fork image (`<boot>-f<ts>-<child>`, the parent's exe_path and argv) whose parent is
+   * Its image is a fork image (`<boot>-<start>-<child>`, the parent's exe_path and argv) whose parent is
    * the forking process's image: the creator, kept when the child execs (creator_pid = parent_pid).
    */
   fork(ev: RawProcessFork): ProcessEntry {
@@ -313,7 +333,7 @@ export class ProcessTable {
     const previous = this.entries.get(ev.child_pid);
     if (previous !== undefined) this.retire(previous.image);
     const image: ExecImage = {
-      exec_id: `${this.boot}-f${ts}-${ev.child_pid}`,
+      exec_id: this.distinct(this.processExecId(ev.child_start_boottime, ev.child_pid), previous, ts),
       kind: 'fork',
       pid: ev.child_pid,
       exe_path: parent ? parent.exe_path : '',
@@ -372,7 +392,7 @@ export class ProcessTable {
    * ppid: header ppid (kernel real_parent) unless 0, then the known one.
    * first_seen is kept; comm, exe_path, uid, gid, last_seen are replaced; the
    * exited state is cleared. The pending source of old_pid is consumed.
-   * The new image (exec_id `<boot>-<h.timestamp_ns>-<tgid>`) names as parent: the creator of a forked
+   * The new image (exec_id: see the module docs) names as parent: the creator of a forked
    * process that had not exec'd yet; the image it replaces for an exec in place; the kernel parent's
    * (h.ppid) current image when the process was unknown (its fork not seen). `ctx` gives the argv kept
    * for descendants (capped at IMAGE_ARGV_MAX).
@@ -404,7 +424,13 @@ export class ProcessTable {
       argvTruncated = ctx.argv_truncated || capped.cut;
     }
     const image: ExecImage = {
-      exec_id: this.execId(h.timestamp_ns, h.pid),
+      // the first exec after the fork keeps the process's id; an exec in place of an exec'd or seeded image is new
+      exec_id:
+        old === null
+          ? this.distinct(this.processExecId(ev.start_boottime, h.pid), existing, h.timestamp_ns)
+          : old.kind === 'fork'
+            ? old.exec_id
+            : `${this.processExecId(ev.start_boottime, h.pid)}-${h.timestamp_ns}`,
       kind: 'exec',
       pid: h.pid,
       exe_path: ev.exe,

@@ -46,7 +46,8 @@ function readU32(path: string): number | null {
  * NSpid from status, exe_path from readlink(exe) ("" when unreadable, e.g.
  * kernel threads or permission denied), argv from cmdline, cwd from
  * readlink(cwd), loginuid, sessionid, namespaces (ns/pid, ns/mnt) and the
- * cgroup v2 path. The image's exec_id is `<boot>-s<starttime>-<pid>` (table.seedExecId).
+ * cgroup v2 path. The image's exec_id is `<boot>-<starttime>-<pid>` (table.seedExecId): what a live exec
+ * of the process's first program computed, so records join across agent restarts.
  * @param table gives the exec_id prefix (boot id); the entry is not added.
  * @returns null when the process vanished or its files cannot be parsed.
  */
@@ -87,7 +88,7 @@ export function readProcProcess(procRoot: string, pid: number, nowNs: U64, table
     argv,
   };
   const capped = argv === null ? null : capImageArgv(argv);
-  const execId = table ? table.seedExecId(stat.starttime, pid) : `0000000000000000-s${stat.starttime}-${pid}`;
+  const execId = table ? table.seedExecId(stat.starttime, pid) : `0000000000000000-${stat.starttime}-${pid}`;
   return {
     pid,
     ppid: stat.ppid,

@@ -22,6 +22,7 @@ export const KERNEL_COUNTER_FIELDS = [
   'kernel_network_send_suppressed', // RG_CNT_NET_SEND_SUPPRESSED: network_send over 1 per (tgid, destination) per second
   'kernel_network_dns_suppressed', // RG_CNT_NET_DNS_SUPPRESSED: DNS records over 32 per (tgid, server) per second
   'kernel_exec_context_errors', // RG_CNT_EXEC_ARGS_ERROR: an exec's argv / env / cwd / cgroup read failed (the record says what is missing)
+  'kernel_exec_args_shed', // RG_CNT_EXEC_ARGS_SHED: argv/env pieces not sent to keep a quarter of the ring for exec records
 ] as const;
 
 export type KernelCounterField = (typeof KERNEL_COUNTER_FIELDS)[number];

@@ -40,7 +40,8 @@ export function rawExec(h: RawHeader, f: ExecFields = {}): RawProcessExec {
     exec_flags: 0,
     exe_mode: 0o100755,
     cgroup_id: 0,
-    start_boottime: 0,
+    // the process started at the exec's timestamp, in ticks: exec_id <boot>-<timestamp>-<tgid> for a first exec
+    start_boottime: typeof h.timestamp_ns === 'bigint' ? h.timestamp_ns * 10_000_000n : h.timestamp_ns * 10_000_000,
     tty: '',
     filename: exe,
     cwd: '',
