@@ -15,6 +15,10 @@ import { replayNdjson } from '../detect/replay.js';
 import { toNdjsonLine } from '../output/serialize.js';
 import { writeAllSync } from '../output/stdout-sink.js';
 import { PACKAGE_ROOT, resolveConfigPath, resolveObjectPath } from './paths.js';
+import { FAULT_INJECTION_ENV, InjectedFault, readFaultInjection } from '../fault/fault-injection.js';
+
+/** Exit status after an unexpected error outside record handling (sysexits EX_SOFTWARE): non-zero, so systemd restarts the agent. */
+export const EXIT_FATAL = 70;
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(resolve(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string };
@@ -28,31 +32,61 @@ function fail(err: unknown): never {
 
 async function run(opts: { config?: string }): Promise<void> {
   const configPath = resolveConfigPath(opts.config, process.env);
+  const faultInjection = readFaultInjection(process.env);
   const config = loadConfig(configPath);
   const ruleSet = loadRuleSet(config, configPath);
   const logger = pino(
     { level: resolveLogLevel(config, process.env), base: undefined },
     destination({ fd: 2, sync: true }),
   );
+  if (faultInjection) logger.warn({ [FAULT_INJECTION_ENV]: faultInjection }, 'TEST-ONLY FAULT INJECTION IS ON: records will be dropped on purpose; never run like this in production');
   logger.info({ rules: ruleSet.rules.length, rules_dir: ruleSet.rulesDir, files: ruleSet.files }, 'rules loaded');
-  const agent = new Agent({ config, configPath, objectPath: resolveObjectPath(process.env), logger, rules: ruleSet.rules });
-  let signalled = false;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (signalled) return;
-    signalled = true;
-    logger.info({ signal }, 'shutting down');
+  let shuttingDown = false;
+  const shutdown = (reason: Record<string, unknown>): void => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    logger.info(reason, 'shutting down');
     agent.stop().then(
       () => process.exit(0),
       (err: unknown) => fail(err),
     );
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const agent = new Agent({
+    config,
+    configPath,
+    objectPath: resolveObjectPath(process.env),
+    logger,
+    rules: ruleSet.rules,
+    faultInjection,
+    onOutputClosed: () => shutdown({ reason: 'stdout closed' }),
+  });
+  // Anything that escapes record handling (which has its own guard in the agent) ends the agent:
+  // one clear message, a final health record naming the error, a non-zero exit for the supervisor.
+  const onFatal = (err: unknown, origin: string): void => {
+    const message = err instanceof Error ? err.message : String(err);
+    try {
+      logger.fatal({ err: message, stack: err instanceof Error ? err.stack : undefined, origin }, 'unexpected error: writing a final health record and exiting');
+      agent.abort(message);
+    } finally {
+      process.stderr.write(`Error: rand-guard stopped on an unexpected error (${origin}): ${message}; exiting with status ${EXIT_FATAL}\n`);
+      process.exit(EXIT_FATAL);
+    }
+  };
+  process.on('uncaughtException', (err, origin) => onFatal(err, origin));
+  process.on('unhandledRejection', (reason) => onFatal(reason, 'unhandledRejection'));
+  process.on('SIGINT', (signal) => shutdown({ signal }));
+  process.on('SIGTERM', (signal) => shutdown({ signal }));
   try {
     await agent.start();
   } catch (err) {
     await agent.stop().catch(() => undefined);
     throw err;
+  }
+  const after = faultInjection?.uncaughtAfterMs;
+  if (after !== undefined) {
+    setTimeout(() => {
+      throw new InjectedFault(`uncaught error ${after} ms after start`);
+    }, after);
   }
 }
 

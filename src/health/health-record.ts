@@ -33,6 +33,10 @@ export interface HealthInputs {
   table: TableStats;
   /** true for the record written at shutdown, after the ring buffer was drained. */
   final: boolean;
+  /** The fatal error that ends the agent (final record of an abort), else absent. */
+  fatalError?: string;
+  /** true when test-only fault injection is on (src/fault/fault-injection.ts). */
+  faultInjection?: boolean;
 }
 
 /**
@@ -42,7 +46,9 @@ export interface HealthInputs {
  * - `events_in_flight` = kernel_records_submitted - raw_events_read: records still
  *   in the ring buffer or queued in the bridge (0 in the final record, after the drain);
  * - `events_unaccounted` = raw_events_read minus every counted outcome (always 0
- *   unless there is a bug).
+ *   unless there is a bug; a record whose handling threw is counted in userspace_record_errors);
+ * - `fatal_error` (final record of an abort only): why the agent is exiting;
+ * - `fault_injection_active: true` only while test-only fault injection is on.
  */
 export function buildHealthRecord(h: HealthInputs): Record<string, unknown> {
   const c = h.counters;
@@ -68,6 +74,8 @@ export function buildHealthRecord(h: HealthInputs): Record<string, unknown> {
     userspace_mode_suppressed: c.userspace_mode_suppressed,
     internal_events: c.internal_events,
     userspace_dns_malformed: c.userspace_dns_malformed,
+    userspace_record_errors: c.userspace_record_errors,
+    rate_limited_reports_output: c.rate_limited_reports_output,
     process_table_size: h.table.size,
     pending_exec_source_size: h.table.pendingSize,
     process_records_evicted: h.table.recordsEvicted,
@@ -80,5 +88,7 @@ export function buildHealthRecord(h: HealthInputs): Record<string, unknown> {
     bridge_poll_errors: h.bridge.pollErrors,
     events_in_flight: submitted === null ? null : submitted - c.raw_events_read,
     events_unaccounted: c.unaccounted(),
+    ...(h.fatalError !== undefined ? { fatal_error: h.fatalError } : {}),
+    ...(h.faultInjection ? { fault_injection_active: true } : {}),
   };
 }
