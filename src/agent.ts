@@ -55,6 +55,8 @@ const HEALTH_PERIOD_MS = 10_000;
 const FLUSH_PERIOD_MS = 1_000;
 /** Ring-buffer backlog that makes the kernel wake the consumer early: 1/4 of the ring. */
 const WAKEUP_FRACTION = 4;
+/** At shutdown, writes wait for a stalled output at most this long in total (ms): SIGTERM is honoured within 5 s. */
+const SHUTDOWN_OUTPUT_BUDGET_MS = 2_000;
 /** Repeated problems (record errors, output failures) are logged at most this often: 10 s in ns. */
 const PROBLEM_LOG_PERIOD_NS = 10_000_000_000n;
 
@@ -413,6 +415,8 @@ export class Agent {
   private async doStop(): Promise<void> {
     if (this.healthTimer) clearInterval(this.healthTimer);
     if (this.flushTimer) clearInterval(this.flushTimer);
+    // A stalled reader may delay the drain and the final health record by this much in total.
+    this.sink?.limitBlocking?.(Date.now() + SHUTDOWN_OUTPUT_BUDGET_MS);
     const sensor = this.sensor;
     if (sensor) await sensor.stop();
     if (this.running) {
@@ -422,7 +426,7 @@ export class Agent {
     try {
       this.sink?.close();
     } catch (err) {
-      this.opts.logger.warn({ err: (err as Error).message }, 'failed to close output');
+      this.opts.logger.error({ err: (err as Error).message }, 'failed to close output');
     }
     sensor?.close();
   }
