@@ -15,6 +15,7 @@ import { replayNdjson } from '../detect/replay.js';
 import { toNdjsonLine } from '../output/serialize.js';
 import { writeAllSync } from '../output/stdout-sink.js';
 import { PACKAGE_ROOT, resolveConfigPath, resolveObjectPath } from './paths.js';
+import { processTrustPolicy } from '../config/trust.js';
 import { FAULT_INJECTION_ENV, InjectedFault, readFaultInjection } from '../fault/fault-injection.js';
 
 /** Exit status after an unexpected error outside record handling (sysexits EX_SOFTWARE): non-zero, so systemd restarts the agent. */
@@ -30,15 +31,24 @@ function fail(err: unknown): never {
   process.exit(1);
 }
 
-async function run(opts: { config?: string }): Promise<void> {
+/** Options every command that reads a config takes. */
+interface ConfigOpts {
+  config?: string;
+  /** `--insecure-config`: load an untrusted config / rules (development only; warned loudly). */
+  insecureConfig?: boolean;
+}
+
+async function run(opts: ConfigOpts): Promise<void> {
   const configPath = resolveConfigPath(opts.config, process.env);
   const faultInjection = readFaultInjection(process.env);
-  const config = loadConfig(configPath);
-  const ruleSet = loadRuleSet(config, configPath);
+  const trust = processTrustPolicy(!!opts.insecureConfig);
+  const config = loadConfig(configPath, trust);
+  const ruleSet = loadRuleSet(config, configPath, trust);
   const logger = pino(
     { level: resolveLogLevel(config, process.env), base: undefined },
     destination({ fd: 2, sync: true }),
   );
+  if (opts.insecureConfig) logger.warn('--insecure-config: the config and rules are loaded even if others can change them; development only');
   if (faultInjection) logger.warn({ [FAULT_INJECTION_ENV]: faultInjection }, 'TEST-ONLY FAULT INJECTION IS ON: records will be dropped on purpose; never run like this in production');
   logger.info({ rules: ruleSet.rules.length, rules_dir: ruleSet.rulesDir, files: ruleSet.files }, 'rules loaded');
   let shuttingDown = false;
@@ -90,16 +100,18 @@ async function run(opts: { config?: string }): Promise<void> {
   }
 }
 
-function validate(opts: { config?: string }): void {
+function validate(opts: ConfigOpts): void {
   const configPath = resolveConfigPath(opts.config, process.env);
-  const ruleSet = loadRuleSet(loadConfig(configPath), configPath);
+  const trust = processTrustPolicy(!!opts.insecureConfig);
+  const ruleSet = loadRuleSet(loadConfig(configPath, trust), configPath, trust);
   process.stdout.write(`config ${configPath} is valid (${ruleSet.rules.length} rules, ${ruleSet.files.length} files from ${ruleSet.rulesDir})\n`);
 }
 
-function rulesTest(opts: { config?: string; events: string }): void {
+function rulesTest(opts: ConfigOpts & { events: string }): void {
   const configPath = resolveConfigPath(opts.config, process.env);
-  const config = loadConfig(configPath);
-  const ruleSet = loadRuleSet(config, configPath);
+  const trust = processTrustPolicy(!!opts.insecureConfig);
+  const config = loadConfig(configPath, trust);
+  const ruleSet = loadRuleSet(config, configPath, trust);
   let text: string;
   try {
     text = readFileSync(opts.events, 'utf8');
@@ -125,12 +137,14 @@ program
   .command('run')
   .description('start the agent: NDJSON on stdout (or [output] path), logs on stderr; SIGTERM/SIGINT stop it cleanly')
   .option('-c, --config <file>', 'config file (default: $EDR_CONFIG, ./config.toml, then the bundled config)')
-  .action((opts: { config?: string }) => run(opts).catch(fail));
+  .option('--insecure-config', 'load the config and rules even when others can write them (development only; logged loudly)')
+  .action((opts: ConfigOpts) => run(opts).catch(fail));
 program
   .command('validate')
   .description('check a config file and exit 0 if valid; loads nothing into the kernel')
   .option('-c, --config <file>', 'config file (default: $EDR_CONFIG, ./config.toml, then the bundled config)')
-  .action((opts: { config?: string }) => {
+  .option('--insecure-config', 'load the config and rules even when others can write them (development only; logged loudly)')
+  .action((opts: ConfigOpts) => {
     try {
       validate(opts);
     } catch (err) {
@@ -144,7 +158,8 @@ rules
   .description('replay recorded NDJSON (the agent output) through detections and rules; print the alerts as NDJSON')
   .option('-c, --config <file>', 'config file whose detections, [[rules]] and rules directory to use (default: $EDR_CONFIG)')
   .requiredOption('-e, --events <file>', 'NDJSON records to replay')
-  .action((opts: { config?: string; events: string }) => {
+  .option('--insecure-config', 'load the config and rules even when others can write them (development only; logged loudly)')
+  .action((opts: ConfigOpts & { events: string }) => {
     try {
       rulesTest(opts);
     } catch (err) {
