@@ -113,3 +113,19 @@ test('FIFO, device and oversized config or rules files are refused before parsin
   assert.equal(r.status, 1);
   assert.match(r.stderr, /rules file .*rules\.d\/b\.toml: cannot read: not a regular file \(a FIFO\)/);
 });
+
+test('blinding values are accepted with a warning naming the key path', () => {
+  const s = setup();
+  writeFileSync(
+    s.config,
+    EXAMPLE.replace('exclude_paths = ["/var/log", "/tmp", "/proc", "/sys"]', 'exclude_paths = ["/var/log", "/"]')
+      .replace('max_events_per_second = 5000', 'max_events_per_second = 0')
+      .replace('max_process_cache_entries = 5000', 'max_process_cache_entries = 0'),
+  );
+  const r = validate(s.config);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /^warning: .*config\.toml: file\.exclude_paths\[1\]: "\/" excludes every path/m);
+  assert.match(r.stderr, /^warning: .*: performance\.max_events_per_second: 0 writes no telemetry/m);
+  assert.match(r.stderr, /^warning: .*: performance\.max_process_cache_entries: 0 keeps no process/m);
+  assert.equal(validate(join(SHARED_CONFIGS, 'config.example.toml')).stderr, '', 'no warning for the example');
+});

@@ -16,6 +16,13 @@ import { toNdjsonLine } from '../output/serialize.js';
 import { writeAllSync } from '../output/stdout-sink.js';
 import { PACKAGE_ROOT, resolveConfigPath, resolveObjectPath } from './paths.js';
 import { processTrustPolicy } from '../config/trust.js';
+import { blindingValues } from '../config/warnings.js';
+import type { Config } from '../config/schema.js';
+
+/** Print the blinding-value warnings of a config on stderr (`warning: <file>: <key path>: ...`). */
+function warnBlinding(config: Config, configPath: string): void {
+  for (const w of blindingValues(config)) process.stderr.write(`warning: ${configPath}: ${w.keyPath}: ${w.message}\n`);
+}
 import { FAULT_INJECTION_ENV, InjectedFault, readFaultInjection } from '../fault/fault-injection.js';
 
 /** Exit status after an unexpected error outside record handling (sysexits EX_SOFTWARE): non-zero, so systemd restarts the agent. */
@@ -44,6 +51,7 @@ async function run(opts: ConfigOpts): Promise<void> {
   const trust = processTrustPolicy(!!opts.insecureConfig);
   const config = loadConfig(configPath, trust);
   const ruleSet = loadRuleSet(config, configPath, trust);
+  warnBlinding(config, configPath);
   const logger = pino(
     { level: resolveLogLevel(config, process.env), base: undefined },
     destination({ fd: 2, sync: true }),
@@ -103,7 +111,9 @@ async function run(opts: ConfigOpts): Promise<void> {
 function validate(opts: ConfigOpts): void {
   const configPath = resolveConfigPath(opts.config, process.env);
   const trust = processTrustPolicy(!!opts.insecureConfig);
-  const ruleSet = loadRuleSet(loadConfig(configPath, trust), configPath, trust);
+  const config = loadConfig(configPath, trust);
+  const ruleSet = loadRuleSet(config, configPath, trust);
+  warnBlinding(config, configPath);
   process.stdout.write(`config ${configPath} is valid (${ruleSet.rules.length} rules, ${ruleSet.files.length} files from ${ruleSet.rulesDir})\n`);
 }
 
