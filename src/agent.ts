@@ -2,8 +2,14 @@
  * Wires the pipeline together; the only module that knows every stage:
  *
  *   BPF programs -> ring buffer -> native bridge (batches) -> decode
- *     -> process table + normalize (+ userspace filter, built-in detections) -> rate limit
- *     -> rule engine (alerts) + mode policy -> NDJSON sink (one write per batch)
+ *     -> process table + normalize (+ userspace filter, built-in detections)
+ *     -> rule engine (alerts) + mode policy -> fair rate limit (telemetry without detection only)
+ *     -> NDJSON sink (one write per batch)
+ *
+ * Fault isolation: each record is handled under its own guard; a record whose handling throws is
+ * dropped (its partial output discarded), counted in `userspace_record_errors` and logged with its
+ * kind at most every 10 s, and the batch goes on. Errors outside record handling are the CLI's
+ * (src/cli/main.ts): abort() writes a final health record naming the error.
  *
  * Startup order matters: config is validated by the caller before anything
  * here runs; then privileges, tracefs, load, configure maps, attach, seed
@@ -24,12 +30,18 @@ import { UserspaceFilter } from './filter/userspace-filter.js';
 import { ProcessTable } from './process-table/process-table.js';
 import { seedFromProc } from './process-table/seed.js';
 import { Normalizer } from './normalize/normalizer.js';
+import type { NormalizedRecord } from './normalize/records.js';
 import { compileDetections } from './detect/detections.js';
 import { DetectionStage } from './detect/detection-stage.js';
 import { WallClock } from './normalize/clock.js';
 import { decodeBatch } from './abi/decode.js';
 import { LAYOUT, RG_ABSENT_TABLE } from './abi/layout.js';
-import { RateLimiter } from './limit/rate-limiter.js';
+import { FairRateLimiter, defaultFairLimits } from './limit/fair-limiter.js';
+import { buildRateLimitedRecord } from './limit/rate-limited-record.js';
+import { LogThrottle } from './health/throttle.js';
+import { maybeFailRecord, type FaultInjection } from './fault/fault-injection.js';
+import type { DecodeResult } from './abi/decode.js';
+import { RG_KIND } from './abi/layout.js';
 import { PipelineCounters } from './health/counters.js';
 import { buildHealthRecord } from './health/health-record.js';
 import { toNdjsonLine } from './output/serialize.js';
@@ -44,6 +56,13 @@ const HEALTH_PERIOD_MS = 10_000;
 const FLUSH_PERIOD_MS = 1_000;
 /** Ring-buffer backlog that makes the kernel wake the consumer early: 1/4 of the ring. */
 const WAKEUP_FRACTION = 4;
+/** At shutdown, writes wait for a stalled output at most this long in total (ms): SIGTERM is honoured within 5 s. */
+const SHUTDOWN_OUTPUT_BUDGET_MS = 2_000;
+/** Repeated problems (record errors, output failures) are logged at most this often: 10 s in ns. */
+const PROBLEM_LOG_PERIOD_NS = 10_000_000_000n;
+
+/** RG_KIND value -> name, for logs about a record that failed. */
+const KIND_NAMES: ReadonlyMap<number, string> = new Map(Object.entries(RG_KIND).map(([name, value]) => [value, name.toLowerCase()]));
 
 /** Options the CLI passes in. */
 export interface AgentOptions {
@@ -55,6 +74,13 @@ export interface AgentOptions {
   /** Config `[[rules]]` followed by the rules directory's rules (src/detect/rule-set.ts). */
   rules: RuleConfig[];
   logger: Logger;
+  /** Test-only fault injection (src/fault/fault-injection.ts); null or absent in production. */
+  faultInjection?: FaultInjection | null;
+  /**
+   * Called once when the output can never be written again (EPIPE on stdout: the reader is gone);
+   * the CLI stops the agent and exits 0, as Unix filters do.
+   */
+  onOutputClosed?: () => void;
 }
 
 /** @throws Error naming `output.path` when the file cannot be opened for appending. */
@@ -78,7 +104,10 @@ export class Agent {
   private readonly clock = new WallClock();
   private readonly table: ProcessTable;
   private readonly normalizer: Normalizer;
-  private readonly limiter: RateLimiter;
+  private readonly limiter: FairRateLimiter;
+  private readonly recordErrorLog = new LogThrottle(PROBLEM_LOG_PERIOD_NS);
+  private readonly outputErrorLog = new LogThrottle(PROBLEM_LOG_PERIOD_NS);
+  private outputClosed = false;
   private readonly detection: DetectionStage;
   /** The current batch's lines, encoded in place; reused (sink writes are synchronous). */
   private readonly batchOut = new NdjsonBatch();
@@ -87,7 +116,6 @@ export class Agent {
   private healthTimer: NodeJS.Timeout | null = null;
   private flushTimer: NodeJS.Timeout | null = null;
   private startedNs = process.hrtime.bigint();
-  private lastOutputWarnNs = 0n;
   private stopping: Promise<void> | null = null;
   /** True once records flow: only then is there a pipeline to drain and a health record to write. */
   private running = false;
@@ -106,7 +134,13 @@ export class Agent {
       clock: this.clock,
       annotate: compileDetections(config.detections),
     });
-    this.limiter = new RateLimiter(config.performance.max_events_per_second);
+    const perf = config.performance;
+    const limits = defaultFairLimits(perf.max_events_per_second);
+    this.limiter = new FairRateLimiter({
+      host: limits.host,
+      perProcess: perf.max_events_per_second_per_process ?? limits.perProcess,
+      perUid: perf.max_events_per_second_per_uid ?? limits.perUid,
+    });
     this.detection = new DetectionStage(config, opts.rules, (record) => this.table.get(record.ppid));
   }
 
@@ -146,7 +180,10 @@ export class Agent {
     sensor.start((batch) => this.onBatch(batch));
     this.running = true;
     this.healthTimer = setInterval(() => this.writeHealth(false), HEALTH_PERIOD_MS);
-    this.flushTimer = setInterval(() => this.flushSink(), FLUSH_PERIOD_MS);
+    this.flushTimer = setInterval(() => {
+      this.writeLimitReports(process.hrtime.bigint(), false);
+      this.flushSink();
+    }, FLUSH_PERIOD_MS);
     logger.info(
       {
         agent: config.agent.id,
@@ -158,12 +195,13 @@ export class Agent {
         ring_buffer_bytes: ringBytes,
         kernel_filter_mode: filter.mode,
         libbpf: native.libbpfVersion(),
+        rate_limits: this.limiter.limits,
       },
       'EDR started and listening for lifecycle events',
     );
   }
 
-  /** One ring-buffer batch: decode, normalize, filter, limit, detect, then one sink write. */
+  /** One ring-buffer batch: decode, normalize, filter, detect, limit, then one sink write. */
   private onBatch(batch: Buffer): void {
     const c = this.counters;
     const out = this.batchOut;
@@ -171,38 +209,54 @@ export class Agent {
     let eventLines = 0;
     // One clock read per batch for the rate limiter: a batch is drained in well under its 1 s window.
     const nowNs = process.hrtime.bigint();
+    // Reports of windows that ended go first: they are about records before this batch.
+    this.appendLimitReports(nowNs, false);
+    const reportLines = out.lines;
     decodeBatch(batch, (result) => {
       c.raw_events_read++;
-      if (!result.ok) {
-        if (result.reason === 'invalid_schema') c.userspace_invalid_schema++;
-        else c.userspace_unsupported_kind++;
-        this.opts.logger.debug({ detail: result.detail }, `skipped record: ${result.reason}`);
-        return;
+      const mark = out.mark();
+      try {
+        eventLines += this.handleRecord(result, nowNs);
+      } catch (err) {
+        out.rollback(mark);
+        c.userspace_record_errors++;
+        this.logRecordError(result, err);
       }
-      const norm = this.normalizer.normalize(result.event);
-      if (norm.type === 'internal') {
-        // a malformed payload (DNS) is counted under its own name, not as an internal record
-        if (norm.malformed !== undefined) c[norm.malformed]++;
-        else c.internal_events++;
-        return;
-      }
-      if (norm.type === 'filtered') {
-        c.userspace_filtered++;
-        return;
-      }
-      if (!this.limiter.allow(norm.record.event_type, nowNs)) {
-        c.userspace_rate_limited++;
-        return;
-      }
-      const { writeRecord, alerts } = this.detection.evaluate(norm.record);
-      if (!writeRecord) {
-        c.userspace_mode_suppressed++;
-        return;
-      }
-      out.append(norm.record);
-      eventLines++;
-      for (let i = 0; i < alerts.length; i++) out.append(alerts[i]);
     });
+    if (out.lines === 0) return;
+    if (this.writeLines(out.bytes(), out.lines)) {
+      c.normalized_events_output += eventLines;
+      c.alerts_output += out.lines - eventLines - reportLines;
+      c.rate_limited_reports_output += reportLines;
+    } else {
+      c.output_failed_events += eventLines;
+    }
+  }
+
+  /**
+   * One `process_start` with `seeded: true` per process already running at start (from the /proc
+   * seed), through detections, rules and the limiter like any record, so that what was running before
+   * the agent is on record and a suspicious process tree that predates it still raises its alerts. The
+   * agent's own process is left out (the kernel excludes its records too).
+   */
+  private writeSeeded(): void {
+    const c = this.counters;
+    const out = this.batchOut;
+    out.reset();
+    let eventLines = 0;
+    const nowNs = process.hrtime.bigint();
+    for (const record of this.normalizer.seededProcessStarts()) {
+      if (record.pid === process.pid) continue;
+      c.seeded_process_starts++;
+      const mark = out.mark();
+      try {
+        eventLines += this.emitRecord(record, nowNs);
+      } catch (err) {
+        out.rollback(mark);
+        c.userspace_record_errors++;
+        this.opts.logger.error({ pid: record.pid, err: err instanceof Error ? err.message : String(err) }, 'failed to handle a seeded process_start: dropped and counted');
+      }
+    }
     if (out.lines === 0) return;
     if (this.writeLines(out.bytes(), out.lines)) {
       c.normalized_events_output += eventLines;
@@ -213,58 +267,117 @@ export class Agent {
   }
 
   /**
-   * One `process_start` with `seeded: true` per process already running at start (from the /proc
-   * seed), through detections and rules like any record, so that what was running before the agent
-   * is on record and a suspicious process tree that predates it still raises its alerts. The agent's
-   * own process is left out (the kernel excludes its records too).
+   * One decoded record through normalize, detection and the limiter; appends its lines to the batch.
+   * @returns 1 when the record's own line was appended, else 0 (every other outcome is counted here).
+   * @throws whatever a stage throws (a bug, or an injected fault): the caller rolls back and counts.
    */
-  private writeSeeded(): void {
+  private handleRecord(result: DecodeResult, nowNs: bigint): number {
     const c = this.counters;
-    const out = this.batchOut;
-    out.reset();
-    let eventLines = 0;
-    const nowNs = process.hrtime.bigint();
-    for (const record of this.normalizer.seededProcessStarts()) {
-      // the agent's own process is excluded, as the kernel excludes its records
-      if (record.pid === process.pid) continue;
-      c.seeded_process_starts++;
-      if (!this.limiter.allow(record.event_type, nowNs)) {
-        c.userspace_rate_limited++;
-        continue;
-      }
-      const { writeRecord, alerts } = this.detection.evaluate(record);
-      if (!writeRecord) {
-        c.userspace_mode_suppressed++;
-        continue;
-      }
-      out.append(record);
-      eventLines++;
-      for (let i = 0; i < alerts.length; i++) out.append(alerts[i]);
+    if (!result.ok) {
+      if (result.reason === 'invalid_schema') c.userspace_invalid_schema++;
+      else c.userspace_unsupported_kind++;
+      this.opts.logger.debug({ detail: result.detail }, `skipped record: ${result.reason}`);
+      return 0;
     }
-    if (out.lines === 0) return;
-    if (this.writeLines(out.bytes(), out.lines)) {
-      c.normalized_events_output += eventLines;
-      c.alerts_output += out.lines - eventLines;
-    } else {
-      c.output_failed_events += eventLines;
+    const norm = this.normalizer.normalize(result.event);
+    if (norm.type === 'internal') {
+      // a malformed payload (DNS) is counted under its own name, not as an internal record
+      if (norm.malformed !== undefined) c[norm.malformed]++;
+      else c.internal_events++;
+      return 0;
     }
+    if (norm.type === 'filtered') {
+      c.userspace_filtered++;
+      return 0;
+    }
+    const record = norm.record;
+    if (this.opts.faultInjection) maybeFailRecord(this.opts.faultInjection, record as { filename?: unknown; resolved_path?: unknown });
+    return this.emitRecord(record, nowNs);
   }
 
-  /** @returns false when the sink failed (counted, warned at most every 10 s; collection goes on). */
+  /**
+   * A normalized record through detection and the limiter; appends its lines (record, then alerts) to
+   * the batch. @returns 1 when the record's own line was appended, else 0 (the outcome is counted).
+   */
+  private emitRecord(record: NormalizedRecord, nowNs: bigint): number {
+    const c = this.counters;
+    // Detection sees every record; the limiter only telemetry that raised nothing.
+    const { writeRecord, alerts } = this.detection.evaluate(record);
+    if (!writeRecord) {
+      c.userspace_mode_suppressed++;
+      return 0;
+    }
+    const detected = alerts.length > 0 || ('alert' in record && record.alert === true);
+    if (!detected && !this.limiter.allow(record, nowNs)) {
+      c.userspace_rate_limited++;
+      return 0;
+    }
+    const out = this.batchOut;
+    out.append(record);
+    for (let i = 0; i < alerts.length; i++) out.append(alerts[i]!);
+    return 1;
+  }
+
+  private logRecordError(result: DecodeResult, err: unknown): void {
+    const suppressed = this.recordErrorLog.take(process.hrtime.bigint());
+    if (suppressed === null) return;
+    const kind = result.ok ? (KIND_NAMES.get(result.event.kind) ?? String(result.event.kind)) : `undecoded (${result.reason})`;
+    this.opts.logger.error(
+      {
+        kind,
+        err: err instanceof Error ? err.message : String(err),
+        stack: err instanceof Error ? err.stack : undefined,
+        userspace_record_errors: this.counters.userspace_record_errors,
+        suppressed_since_last_log: suppressed,
+      },
+      'failed to handle a record: dropped and counted, collection goes on',
+    );
+  }
+
+  /** Append the `rate_limited` records of the windows that ended to the current batch. */
+  private appendLimitReports(nowNs: bigint, endWindow: boolean): void {
+    const reports = this.limiter.drainReports(nowNs, endWindow);
+    if (reports.length === 0) return;
+    const time = this.clock.format(nowNs);
+    const { agent } = this.opts.config;
+    for (const report of reports) this.batchOut.append(buildRateLimitedRecord(report, this.limiter.limits, agent.id, nowNs, time));
+  }
+
+  /** Write the `rate_limited` records of ended windows on their own (timer tick, shutdown). */
+  private writeLimitReports(nowNs: bigint, endWindow: boolean): void {
+    const out = this.batchOut;
+    out.reset();
+    this.appendLimitReports(nowNs, endWindow);
+    if (out.lines === 0) return;
+    if (this.writeLines(out.bytes(), out.lines)) this.counters.rate_limited_reports_output += out.lines;
+  }
+
+  /**
+   * @returns false when the sink failed (counted, logged at most every 10 s; collection goes on).
+   * EPIPE on stdout means the reader is gone for good: logged once, and onOutputClosed ends the agent.
+   */
   private writeLines(chunk: string | Uint8Array, lineCount: number): boolean {
-    if (!this.sink) return false;
+    if (!this.sink || this.outputClosed) {
+      this.counters.userspace_output_failures += lineCount;
+      return false;
+    }
     try {
       this.sink.write(chunk);
       return true;
     } catch (err) {
       this.counters.userspace_output_failures += lineCount;
-      const now = process.hrtime.bigint();
-      if (now - this.lastOutputWarnNs > 10_000_000_000n) {
-        this.lastOutputWarnNs = now;
+      if ((err as NodeJS.ErrnoException).code === 'EPIPE' && this.sink instanceof StdoutSink) {
+        this.outputClosed = true;
+        this.opts.logger.info('stdout was closed by its reader (EPIPE): stopping');
+        this.opts.onOutputClosed?.();
+        return false;
+      }
+      const suppressed = this.outputErrorLog.take(process.hrtime.bigint());
+      if (suppressed !== null) {
         // Collection goes on (a sink may recover: disk space freed, file rotated); the
         // failures are counted and shown here and in health records.
         this.opts.logger.error(
-          { err: (err as Error).message, sink: this.sink.description, failures: this.counters.userspace_output_failures },
+          { err: (err as Error).message, sink: this.sink.description, failures: this.counters.userspace_output_failures, suppressed_since_last_log: suppressed },
           'failed to write normalized event',
         );
       }
@@ -290,7 +403,11 @@ export class Agent {
     }
   }
 
-  private writeHealth(final: boolean): void {
+  /**
+   * Write a health record to the sink; when that fails (disk full, reader gone) the record goes to
+   * stderr as a last resort, inside an error log line (`last_resort_health`).
+   */
+  private writeHealth(final: boolean, fatalError?: string): void {
     const now = process.hrtime.bigint();
     const record = buildHealthRecord({
       agentId: this.opts.config.agent.id,
@@ -302,9 +419,12 @@ export class Agent {
       bridge: this.sensor ? this.sensor.stats() : { batches: 0, records: 0, bytes: 0, pollErrors: 0 },
       table: this.table.stats(),
       final,
+      fatalError,
+      faultInjection: !!this.opts.faultInjection,
     });
     if (!this.writeLines(toNdjsonLine(record), 1)) {
-      this.opts.logger.warn(final ? 'failed to write final health record' : 'failed to write health record');
+      // The record was built before this failed write, so it does not count itself as a failure.
+      this.opts.logger.error({ last_resort_health: record }, final ? 'failed to write final health record to the output: here it is' : 'failed to write health record to the output: here it is');
     }
   }
 
@@ -317,16 +437,41 @@ export class Agent {
     return this.stopping;
   }
 
+  /**
+   * Synchronous last act before the process exits on an unexpected error (src/cli/main.ts): stop the
+   * timers, write the rate-limit reports and a final health record carrying `fatal_error`, close the
+   * sink. The BPF programs are detached by the kernel when the process exits. Never throws.
+   */
+  abort(error: string): void {
+    if (this.healthTimer) clearInterval(this.healthTimer);
+    if (this.flushTimer) clearInterval(this.flushTimer);
+    try {
+      if (this.running) {
+        this.running = false;
+        this.writeLimitReports(process.hrtime.bigint(), true);
+        this.writeHealth(true, error);
+      }
+      this.sink?.close();
+    } catch (err) {
+      this.opts.logger.error({ err: (err as Error).message }, 'failed to write the final health record while aborting');
+    }
+  }
+
   private async doStop(): Promise<void> {
     if (this.healthTimer) clearInterval(this.healthTimer);
     if (this.flushTimer) clearInterval(this.flushTimer);
+    // A stalled reader may delay the drain and the final health record by this much in total.
+    this.sink?.limitBlocking?.(Date.now() + SHUTDOWN_OUTPUT_BUDGET_MS);
     const sensor = this.sensor;
     if (sensor) await sensor.stop();
-    if (this.running) this.writeHealth(true);
+    if (this.running) {
+      this.writeLimitReports(process.hrtime.bigint(), true);
+      this.writeHealth(true);
+    }
     try {
       this.sink?.close();
     } catch (err) {
-      this.opts.logger.warn({ err: (err as Error).message }, 'failed to close output');
+      this.opts.logger.error({ err: (err as Error).message }, 'failed to close output');
     }
     sensor?.close();
   }

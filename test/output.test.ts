@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { toNdjsonLine } from '../src/output/serialize.js';
 import { FileSink } from '../src/output/file-sink.js';
-import { RateLimiter } from '../src/limit/rate-limiter.js';
 import { selectPrograms, type HookConfig } from '../src/sensor/programs.js';
 import { PipelineCounters } from '../src/health/counters.js';
 import { buildHealthRecord } from '../src/health/health-record.js';
@@ -34,20 +33,6 @@ test('file sink appends', () => {
   b.close();
   assert.equal(readFileSync(path, 'utf8'), '{"a":1}\n{"b":2}\n');
   assert.throws(() => b.write('x'), /closed/);
-});
-
-test('rate limiter: fixed 1 s window, lifecycle records exempt (reference §12.1)', () => {
-  let now = 0n;
-  const zero = new RateLimiter(0, () => now);
-  assert.equal(zero.allow('process_start'), true);
-  assert.equal(zero.allow('process_exit'), true);
-  assert.equal(zero.allow('file_open'), false);
-  const one = new RateLimiter(1, () => now);
-  assert.equal(one.allow('process_relationship'), true);
-  assert.equal(one.allow('file_open'), true);
-  assert.equal(one.allow('file_open'), false);
-  now = 1_000_000_000n;
-  assert.equal(one.allow('network_connect'), true);
 });
 
 const base: HookConfig = {

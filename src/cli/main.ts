@@ -15,6 +15,18 @@ import { replayNdjson } from '../detect/replay.js';
 import { toNdjsonLine } from '../output/serialize.js';
 import { writeAllSync } from '../output/stdout-sink.js';
 import { PACKAGE_ROOT, resolveConfigPath, resolveObjectPath } from './paths.js';
+import { processTrustPolicy } from '../config/trust.js';
+import { blindingValues } from '../config/warnings.js';
+import type { Config } from '../config/schema.js';
+
+/** Print the blinding-value warnings of a config on stderr (`warning: <file>: <key path>: ...`). */
+function warnBlinding(config: Config, configPath: string): void {
+  for (const w of blindingValues(config)) process.stderr.write(`warning: ${configPath}: ${w.keyPath}: ${w.message}\n`);
+}
+import { FAULT_INJECTION_ENV, InjectedFault, readFaultInjection } from '../fault/fault-injection.js';
+
+/** Exit status after an unexpected error outside record handling (sysexits EX_SOFTWARE): non-zero, so systemd restarts the agent. */
+export const EXIT_FATAL = 70;
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(resolve(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string };
@@ -26,46 +38,90 @@ function fail(err: unknown): never {
   process.exit(1);
 }
 
-async function run(opts: { config?: string }): Promise<void> {
+/** Options every command that reads a config takes. */
+interface ConfigOpts {
+  config?: string;
+  /** `--insecure-config`: load an untrusted config / rules (development only; warned loudly). */
+  insecureConfig?: boolean;
+}
+
+async function run(opts: ConfigOpts): Promise<void> {
   const configPath = resolveConfigPath(opts.config, process.env);
-  const config = loadConfig(configPath);
-  const ruleSet = loadRuleSet(config, configPath);
+  const faultInjection = readFaultInjection(process.env);
+  const trust = processTrustPolicy(!!opts.insecureConfig);
+  const config = loadConfig(configPath, trust);
+  const ruleSet = loadRuleSet(config, configPath, trust);
+  warnBlinding(config, configPath);
   const logger = pino(
     { level: resolveLogLevel(config, process.env), base: undefined },
     destination({ fd: 2, sync: true }),
   );
+  if (opts.insecureConfig) logger.warn('--insecure-config: the config and rules are loaded even if others can change them; development only');
+  if (faultInjection) logger.warn({ [FAULT_INJECTION_ENV]: faultInjection }, 'TEST-ONLY FAULT INJECTION IS ON: records will be dropped on purpose; never run like this in production');
   logger.info({ rules: ruleSet.rules.length, rules_dir: ruleSet.rulesDir, files: ruleSet.files }, 'rules loaded');
-  const agent = new Agent({ config, configPath, objectPath: resolveObjectPath(process.env), logger, rules: ruleSet.rules });
-  let signalled = false;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (signalled) return;
-    signalled = true;
-    logger.info({ signal }, 'shutting down');
+  let shuttingDown = false;
+  const shutdown = (reason: Record<string, unknown>): void => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    logger.info(reason, 'shutting down');
     agent.stop().then(
       () => process.exit(0),
       (err: unknown) => fail(err),
     );
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const agent = new Agent({
+    config,
+    configPath,
+    objectPath: resolveObjectPath(process.env),
+    logger,
+    rules: ruleSet.rules,
+    faultInjection,
+    onOutputClosed: () => shutdown({ reason: 'stdout closed' }),
+  });
+  // Anything that escapes record handling (which has its own guard in the agent) ends the agent:
+  // one clear message, a final health record naming the error, a non-zero exit for the supervisor.
+  const onFatal = (err: unknown, origin: string): void => {
+    const message = err instanceof Error ? err.message : String(err);
+    try {
+      logger.fatal({ err: message, stack: err instanceof Error ? err.stack : undefined, origin }, 'unexpected error: writing a final health record and exiting');
+      agent.abort(message);
+    } finally {
+      process.stderr.write(`Error: rand-guard stopped on an unexpected error (${origin}): ${message}; exiting with status ${EXIT_FATAL}\n`);
+      process.exit(EXIT_FATAL);
+    }
+  };
+  process.on('uncaughtException', (err, origin) => onFatal(err, origin));
+  process.on('unhandledRejection', (reason) => onFatal(reason, 'unhandledRejection'));
+  process.on('SIGINT', (signal) => shutdown({ signal }));
+  process.on('SIGTERM', (signal) => shutdown({ signal }));
   try {
     await agent.start();
   } catch (err) {
     await agent.stop().catch(() => undefined);
     throw err;
   }
+  const after = faultInjection?.uncaughtAfterMs;
+  if (after !== undefined) {
+    setTimeout(() => {
+      throw new InjectedFault(`uncaught error ${after} ms after start`);
+    }, after);
+  }
 }
 
-function validate(opts: { config?: string }): void {
+function validate(opts: ConfigOpts): void {
   const configPath = resolveConfigPath(opts.config, process.env);
-  const ruleSet = loadRuleSet(loadConfig(configPath), configPath);
+  const trust = processTrustPolicy(!!opts.insecureConfig);
+  const config = loadConfig(configPath, trust);
+  const ruleSet = loadRuleSet(config, configPath, trust);
+  warnBlinding(config, configPath);
   process.stdout.write(`config ${configPath} is valid (${ruleSet.rules.length} rules, ${ruleSet.files.length} files from ${ruleSet.rulesDir})\n`);
 }
 
-function rulesTest(opts: { config?: string; events: string }): void {
+function rulesTest(opts: ConfigOpts & { events: string }): void {
   const configPath = resolveConfigPath(opts.config, process.env);
-  const config = loadConfig(configPath);
-  const ruleSet = loadRuleSet(config, configPath);
+  const trust = processTrustPolicy(!!opts.insecureConfig);
+  const config = loadConfig(configPath, trust);
+  const ruleSet = loadRuleSet(config, configPath, trust);
   let text: string;
   try {
     text = readFileSync(opts.events, 'utf8');
@@ -91,12 +147,14 @@ program
   .command('run')
   .description('start the agent: NDJSON on stdout (or [output] path), logs on stderr; SIGTERM/SIGINT stop it cleanly')
   .option('-c, --config <file>', 'config file (default: $EDR_CONFIG, ./config.toml, then the bundled config)')
-  .action((opts: { config?: string }) => run(opts).catch(fail));
+  .option('--insecure-config', 'load the config and rules even when others can write them (development only; logged loudly)')
+  .action((opts: ConfigOpts) => run(opts).catch(fail));
 program
   .command('validate')
   .description('check a config file and exit 0 if valid; loads nothing into the kernel')
   .option('-c, --config <file>', 'config file (default: $EDR_CONFIG, ./config.toml, then the bundled config)')
-  .action((opts: { config?: string }) => {
+  .option('--insecure-config', 'load the config and rules even when others can write them (development only; logged loudly)')
+  .action((opts: ConfigOpts) => {
     try {
       validate(opts);
     } catch (err) {
@@ -110,7 +168,8 @@ rules
   .description('replay recorded NDJSON (the agent output) through detections and rules; print the alerts as NDJSON')
   .option('-c, --config <file>', 'config file whose detections, [[rules]] and rules directory to use (default: $EDR_CONFIG)')
   .requiredOption('-e, --events <file>', 'NDJSON records to replay')
-  .action((opts: { config?: string; events: string }) => {
+  .option('--insecure-config', 'load the config and rules even when others can write them (development only; logged loudly)')
+  .action((opts: ConfigOpts & { events: string }) => {
     try {
       rulesTest(opts);
     } catch (err) {

@@ -6,7 +6,8 @@
  * - `failed to parse config from <path>: invalid TOML config: <key path>: <reason>`, one line per
  *   schema issue; for TOML syntax errors `<key path>` is replaced by `line L, column C`.
  */
-import { readFileSync } from 'node:fs';
+import { readTextInput } from './read-input.js';
+import { checkTrusted, type TrustPolicy } from './trust.js';
 import { parse as parseToml, TomlError } from 'smol-toml';
 import { z } from 'zod';
 import { ConfigError, formatKeyPath } from './errors.js';
@@ -15,11 +16,11 @@ import { validateRuntime } from './validate.js';
 
 /**
  * Reads, parses and validates the config at `path` (relative paths resolve against the cwd).
- * Equivalent to `validateRuntime(readConfigFile(path), path)`.
+ * Equivalent to `validateRuntime(readConfigFile(path, trust), path)`.
  * @throws ConfigError on read failure, TOML/schema failure, or the first runtime validation failure (§2.3).
  */
-export function loadConfig(path: string): Config {
-  const config = readConfigFile(path);
+export function loadConfig(path: string, trust?: TrustPolicy): Config {
+  const config = readConfigFile(path, trust);
   validateRuntime(config, path);
   return config;
 }
@@ -27,15 +28,21 @@ export function loadConfig(path: string): Config {
 /**
  * Reads and parses the config at `path` without runtime validation, so a caller can run
  * logging setup between parsing and validation as the original does (§1.1 steps 2-4).
- * @throws ConfigError `failed to read config from <path>: <reason>` or a parse error (see parseConfigText).
+ * With `trust` (the CLI always passes it), the file and every directory above it must pass the
+ * StrictModes-like check of ./trust.ts. FIFOs, devices, files over 4 MiB and invalid UTF-8 are refused
+ * before parsing (./read-input.ts).
+ * @throws ConfigError `failed to read config from <path>: <reason>` or a parse error (see parseConfigText);
+ *   `config file <path>: refusing to use it: ...` for an untrusted file.
  */
-export function readConfigFile(path: string): Config {
+export function readConfigFile(path: string, trust?: TrustPolicy): Config {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readTextInput(path);
   } catch (err) {
     throw new ConfigError(`failed to read config from ${path}: ${(err as Error).message}`, { path }, { cause: err });
   }
+  // after the read: a missing or special file is reported as such, not as a trust problem
+  if (trust) checkTrusted(path, 'config file', trust);
   return parseConfigText(text, path);
 }
 

@@ -217,8 +217,16 @@ const outputSchema = strictObject({
 
 /** `[performance]`: rate limit and cache caps (§12). */
 const performanceSchema = strictObject({
-  /** Fixed 1-second window budget for non-lifecycle events; 0 drops all of them. */
+  /**
+   * Host-wide ceiling of telemetry records written per second (fixed 1 s window); lifecycle records,
+   * records with a detection or alert, and alerts are never limited (src/limit/fair-limiter.ts).
+   * 0 writes only those.
+   */
   max_events_per_second: u32,
+  /** Optional (new): records per second one process (tgid) may write; default ceil(max_events_per_second / 4). */
+  max_events_per_second_per_process: u32.optional(),
+  /** Optional (new): records per second the processes of one real uid may write together; default ceil(max_events_per_second / 2). */
+  max_events_per_second_per_uid: u32.optional(),
   /** Parsed but unused by the original. */
   drop_when_full: z.boolean(),
   /** Process table cap in records; default 5000 (0 evicts every insert immediately). */

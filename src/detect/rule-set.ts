@@ -8,6 +8,7 @@
 import { dirname, resolve } from 'node:path';
 import type { Config, RuleConfig } from '../config/schema.js';
 import { checkDuplicateIds, loadRulesDir } from './rules-dir.js';
+import type { TrustPolicy } from '../config/trust.js';
 
 /** Rules of one config, in evaluation order (config rules, then rules.d files by name). */
 export interface RuleSet {
@@ -22,9 +23,9 @@ export interface RuleSet {
  * Load the rules directory of a config and check ids across both sources.
  * @throws ConfigError naming the rules file for a bad rule, or both places for a duplicate id.
  */
-export function loadRuleSet(config: Config, configPath: string): RuleSet {
+export function loadRuleSet(config: Config, configPath: string, trust?: TrustPolicy): RuleSet {
   const rulesDir = resolve(dirname(resolve(configPath)), config.agent.rules_dir ?? 'rules.d');
-  const dir = loadRulesDir(rulesDir);
+  const dir = loadRulesDir(rulesDir, trust);
   checkDuplicateIds(config.rules, dir, configPath);
   return { rules: [...config.rules, ...dir.rules], rulesDir, files: dir.files };
 }

@@ -8,7 +8,9 @@
  * validateRule on enabled ones), with the file named in the message:
  * `rules file /etc/rand-guard/rules.d/x.toml: file rule 'X' must define operations`.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
+import { readTextInput } from '../config/read-input.js';
+import { checkTrusted, type TrustPolicy } from '../config/trust.js';
 import { join } from 'node:path';
 import { ConfigError } from '../config/errors.js';
 import { parseRulesDocument } from '../config/load.js';
@@ -29,6 +31,8 @@ export interface RulesDirResult {
  * Reads and validates every `*.toml` regular file (or symlink to one) directly in `dir`, sorted by
  * name (code-unit order, not locale). Other entries, including directories named `*.toml`, are ignored.
  * A directory that does not exist yields no rules (installing rules.d is optional).
+ * With `trust` (the CLI always passes it) the directory and each file must pass ../config/trust.ts;
+ * FIFOs, devices, files over 4 MiB and invalid UTF-8 are refused (`rules file <file>: cannot read: ...`).
  * Duplicate ids are not checked here: see checkDuplicateIds.
  * @throws ConfigError `rules file <file>: <message>` (path = the file) when a rule uses the `BUILTIN-`
  *   prefix or an enabled rule fails validateRule; the parse error of parseRulesDocument (naming the
@@ -36,7 +40,7 @@ export interface RulesDirResult {
  *   `rules file <file>: cannot read: <reason>` when the directory exists but cannot be listed, or a
  *   file cannot be read.
  */
-export function loadRulesDir(dir: string): RulesDirResult {
+export function loadRulesDir(dir: string, trust?: TrustPolicy): RulesDirResult {
   let names: string[];
   try {
     names = readdirSync(dir);
@@ -44,16 +48,18 @@ export function loadRulesDir(dir: string): RulesDirResult {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { rules: [], files: [], origins: [] };
     throw new ConfigError(`rules directory ${dir}: cannot read: ${(err as Error).message}`, { path: dir }, { cause: err });
   }
+  if (trust) checkTrusted(dir, 'rules directory', trust);
   const result: RulesDirResult = { rules: [], files: [], origins: [] };
   for (const name of names.filter((n) => n.endsWith('.toml')).sort(byCodeUnits)) {
     const file = join(dir, name);
     let text: string;
     try {
       if (statSync(file).isDirectory()) continue;
-      text = readFileSync(file, 'utf8');
+      text = readTextInput(file);
     } catch (err) {
       throw new ConfigError(`rules file ${file}: cannot read: ${(err as Error).message}`, { path: file }, { cause: err });
     }
+    if (trust) checkTrusted(file, 'rules file', trust);
     const rules = loadRulesText(text, file);
     result.files.push(file);
     for (const rule of rules) {

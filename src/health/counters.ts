@@ -16,7 +16,10 @@ export class PipelineCounters {
   userspace_invalid_schema = 0;
   /** Records with a kind this agent does not know. */
   userspace_unsupported_kind = 0;
-  /** Records denied by [performance] max_events_per_second. */
+  /**
+   * Records denied by the fair rate limiter (src/limit/fair-limiter.ts: per process, per uid, then
+   * the host-wide `[performance] max_events_per_second`).
+   */
   userspace_rate_limited = 0;
   /** Lines (events, alerts, health) whose sink write failed. */
   userspace_output_failures = 0;
@@ -43,6 +46,14 @@ export class PipelineCounters {
    * out of order): they say argv_truncated / env_truncated. Not a record outcome.
    */
   userspace_exec_args_incomplete = 0;
+  /**
+   * Records whose handling threw (normalize, detection, serialization: a bug or an injected fault,
+   * src/fault/fault-injection.ts). The record is dropped, its partial output discarded, and
+   * collection goes on with the next record (src/agent.ts onBatch).
+   */
+  userspace_record_errors = 0;
+  /** `rate_limited` records written (one per limited process per window); not raw records, so outside the balance. */
+  rate_limited_reports_output = 0;
 
   /**
    * process_start records (seeded: true) made from the /proc seed at start for processes already
@@ -66,7 +77,8 @@ export class PipelineCounters {
       this.userspace_mode_suppressed -
       this.output_failed_events -
       this.internal_events -
-      this.userspace_dns_malformed
+      this.userspace_dns_malformed -
+      this.userspace_record_errors
     );
   }
 }

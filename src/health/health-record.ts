@@ -36,6 +36,10 @@ export interface HealthInputs {
   table: TableStats;
   /** true for the record written at shutdown, after the ring buffer was drained. */
   final: boolean;
+  /** The fatal error that ends the agent (final record of an abort), else absent. */
+  fatalError?: string;
+  /** true when test-only fault injection is on (src/fault/fault-injection.ts). */
+  faultInjection?: boolean;
 }
 
 /**
@@ -45,7 +49,9 @@ export interface HealthInputs {
  * - `events_in_flight` = kernel_records_submitted - raw_events_read: records still
  *   in the ring buffer or queued in the bridge (0 in the final record, after the drain);
  * - `events_unaccounted` = raw_events_read minus every counted outcome (always 0
- *   unless there is a bug).
+ *   unless there is a bug; a record whose handling threw is counted in userspace_record_errors);
+ * - `fatal_error` (final record of an abort only): why the agent is exiting;
+ * - `fault_injection_active: true` only while test-only fault injection is on.
  */
 export function buildHealthRecord(h: HealthInputs): Record<string, unknown> {
   const c = h.counters;
@@ -74,6 +80,8 @@ export function buildHealthRecord(h: HealthInputs): Record<string, unknown> {
     userspace_exec_args_evicted: c.userspace_exec_args_evicted,
     userspace_exec_args_incomplete: c.userspace_exec_args_incomplete,
     seeded_process_starts: c.seeded_process_starts,
+    userspace_record_errors: c.userspace_record_errors,
+    rate_limited_reports_output: c.rate_limited_reports_output,
     process_table_size: h.table.size,
     pending_exec_source_size: h.table.pendingSize,
     process_records_evicted: h.table.recordsEvicted,
@@ -88,5 +96,7 @@ export function buildHealthRecord(h: HealthInputs): Record<string, unknown> {
     bridge_poll_errors: h.bridge.pollErrors,
     events_in_flight: submitted === null ? null : submitted - c.raw_events_read,
     events_unaccounted: c.unaccounted(),
+    ...(h.fatalError !== undefined ? { fatal_error: h.fatalError } : {}),
+    ...(h.faultInjection ? { fault_injection_active: true } : {}),
   };
 }

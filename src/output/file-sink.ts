@@ -1,6 +1,8 @@
-import { closeSync, fsync, fsyncSync, openSync } from 'node:fs';
+import { closeSync, constants, fstatSync, fsync, fsyncSync, ftruncateSync, openSync, writeSync } from 'node:fs';
 import type { NdjsonSink } from './sink.js';
-import { writeAllSync } from './stdout-sink.js';
+
+/** Flags of the output file: append, create, never through a final symlink. */
+const OPEN_FLAGS = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW; // libuv adds O_CLOEXEC
 
 /**
  * NDJSON appended to a file (`[output] type = "file"`, `path = ...`).
@@ -8,6 +10,14 @@ import { writeAllSync } from './stdout-sink.js';
  * immediately (well within the "flushed at least every second" promise);
  * flush() additionally fsyncs, which the agent does on its 1 s tick, and
  * close() at shutdown, so records survive a host crash.
+ *
+ * Trust: the path is opened with O_NOFOLLOW (a symlink planted in its place, e.g. by an unprivileged
+ * user in a shared directory, is refused, not followed), and the file must be a regular file (or a
+ * character device such as /dev/null) owned by the agent's effective uid.
+ *
+ * Whole lines only: when a write fails after part of a batch reached the file (ENOSPC, EDQUOT, EFBIG),
+ * the file is truncated back to where the batch began, so it never ends in a partial line and the
+ * next batch starts on a line boundary; the whole batch is then counted as failed by the caller.
  */
 export class FileSink implements NdjsonSink {
   readonly description: string;
@@ -16,19 +26,61 @@ export class FileSink implements NdjsonSink {
 
   /**
    * @param onFlushError receives the error of a background fsync started by flush()
-   * @throws Error (ENOENT, EACCES ...) when the file cannot be opened for append.
+   * @throws Error (ENOENT, EACCES ...) when the file cannot be opened for append; Error saying why
+   *   when it is a symlink, not a regular file or character device, or owned by another uid.
    */
   constructor(
     readonly path: string,
     private readonly onFlushError: (err: Error) => void = () => {},
   ) {
     this.description = `file:${path}`;
-    this.fd = openSync(path, 'a', 0o640);
+    let fd: number;
+    try {
+      fd = openSync(path, OPEN_FLAGS, 0o640);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ELOOP') throw new Error('it is a symbolic link; refusing to follow it (write to the target path itself)');
+      throw err;
+    }
+    try {
+      const st = fstatSync(fd);
+      if (!st.isFile() && !st.isCharacterDevice()) throw new Error('not a regular file');
+      const euid = process.geteuid?.();
+      if (st.isFile() && euid !== undefined && st.uid !== euid) {
+        throw new Error(`owned by uid ${st.uid}, not the agent's uid ${euid}; refusing to append to another user's file`);
+      }
+    } catch (err) {
+      closeSync(fd);
+      throw err;
+    }
+    this.fd = fd;
   }
 
   write(chunk: string | Uint8Array): void {
-    if (this.fd === null) throw new Error(`output file ${this.path} is closed`);
-    writeAllSync(this.fd, chunk);
+    const fd = this.fd;
+    if (fd === null) throw new Error(`output file ${this.path} is closed`);
+    let buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+    let written = 0;
+    while (buf.length > 0) {
+      let n: number;
+      try {
+        n = writeSync(fd, buf);
+      } catch (err) {
+        if (written > 0) this.cutBack(fd, written);
+        throw err;
+      }
+      written += n;
+      buf = buf.subarray(n);
+    }
+  }
+
+  /** Remove the `bytes` just appended (a partial batch); best effort: a failure leaves them. */
+  private cutBack(fd: number, bytes: number): void {
+    try {
+      const size = fstatSync(fd).size;
+      ftruncateSync(fd, Math.max(0, size - bytes));
+    } catch {
+      // nothing better to do: the caller reports the write error
+    }
   }
 
   /**
@@ -49,6 +101,9 @@ export class FileSink implements NdjsonSink {
     if (this.fd === null) return;
     try {
       fsyncSync(this.fd);
+    } catch (err) {
+      // /dev/null and some character devices cannot be fsynced; nothing is lost
+      if ((err as NodeJS.ErrnoException).code !== 'EINVAL') throw err;
     } finally {
       closeSync(this.fd);
       this.fd = null;

@@ -38,6 +38,17 @@ export class NdjsonBatch {
     return this.buf.subarray(0, this.used);
   }
 
+  /** A position to come back to with rollback(): the bytes and lines appended so far. */
+  mark(): { bytes: number; lines: number } {
+    return { bytes: this.used, lines: this.lines };
+  }
+
+  /** Drop every line appended after `mark` (a record whose handling failed half-way). */
+  rollback(mark: { bytes: number; lines: number }): void {
+    this.used = mark.bytes;
+    this.lines = mark.lines;
+  }
+
   /** Forget the lines (keeps the capacity). */
   reset(): void {
     this.used = 0;

@@ -19,4 +19,9 @@ export interface NdjsonSink {
   flush(): void;
   /** Flush and release the destination; idempotent. */
   close(): void;
+  /**
+   * Optional: from now on, no write may wait for the destination past `untilMs` (Date.now() ms);
+   * the agent calls it at shutdown so that SIGTERM is honoured even when the reader stalls.
+   */
+  limitBlocking?(untilMs: number): void;
 }

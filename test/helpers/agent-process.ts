@@ -129,13 +129,21 @@ export class AgentProcess {
    * @throws Error with the agent's stderr when it exits or does not start within 60 s.
    */
   static async start(
-    options: Omit<ConfigOptions, 'outputPath'> & { configText?: string; outputPath?: string | null },
+    options: Omit<ConfigOptions, 'outputPath'> & {
+      configText?: string;
+      outputPath?: string | null;
+      /** extra environment variables for the agent (e.g. test-only fault injection) */
+      env?: Record<string, string>;
+    },
   ): Promise<AgentProcess> {
     const dir = mkdtempSync(join(tmpdir(), 'rg-e2e-'));
     const outputPath = options.outputPath === undefined ? join(dir, 'events.ndjson') : options.outputPath;
     const configPath = join(dir, 'config.toml');
     writeFileSync(configPath, options.configText ?? makeConfig({ ...options, outputPath: outputPath ?? '' }));
-    const child = spawn(process.execPath, [BIN, 'run', '--config', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'run', '--config', configPath], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: options.env ? { ...process.env, ...options.env } : process.env,
+    });
     const agent = new AgentProcess(child, outputPath);
     const deadline = Date.now() + 60_000;
     while (!agent.stderr.includes('EDR started and listening')) {
@@ -179,6 +187,11 @@ export class AgentProcess {
       }
       await sleep(50);
     }
+  }
+
+  /** Resolves with the exit code once the agent has exited by itself. */
+  exit(): Promise<number | null> {
+    return this.exited;
   }
 
   /**
