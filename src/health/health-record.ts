@@ -42,7 +42,11 @@ export interface HealthInputs {
  * - `events_in_flight` = kernel_records_submitted - raw_events_read: records still
  *   in the ring buffer or queued in the bridge (0 in the final record, after the drain);
  * - `events_unaccounted` = raw_events_read minus every counted outcome (always 0
- *   unless there is a bug).
+ *   unless there is a bug);
+ * - `network_open_listeners` (gauge) = kernel_network_listeners_opened - kernel_network_listeners_closed:
+ *   listening TCP sockets the agent reported (network_listen) that have not closed yet (network.lifecycle);
+ * - `network_tracked_sockets` (gauge) = kernel_network_sockets_tracked - kernel_network_sockets_untracked:
+ *   entries of the kernel's lifecycle socket table now (listeners included; at most 16384).
  */
 export function buildHealthRecord(h: HealthInputs): Record<string, unknown> {
   const c = h.counters;
@@ -74,6 +78,8 @@ export function buildHealthRecord(h: HealthInputs): Record<string, unknown> {
     pending_sources_evicted: h.table.pendingEvicted,
     ...(kernel ?? {}),
     kernel_counters_available: kernel !== null,
+    network_open_listeners: kernel ? kernel.kernel_network_listeners_opened - kernel.kernel_network_listeners_closed : null,
+    network_tracked_sockets: kernel ? kernel.kernel_network_sockets_tracked - kernel.kernel_network_sockets_untracked : null,
     bridge_batches: h.bridge.batches,
     bridge_records_received: h.bridge.records,
     bridge_bytes_received: h.bridge.bytes,

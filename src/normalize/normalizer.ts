@@ -12,7 +12,7 @@ import { applyAnnotation, NO_DETECTIONS, type Annotator } from './annotate.js';
 import type { WallClock } from './clock.js';
 import type { NormalizeEnv } from './context.js';
 import { fileRecordPasses, normalizeOpen, normalizeRename, normalizeUnlink, normalizeWrite } from './file.js';
-import { normalizeDns, normalizeNetwork } from './network.js';
+import { normalizeDns, normalizeLifecycle, normalizeNetwork } from './network.js';
 import { normalizeExec, normalizeExit, normalizeFork } from './process.js';
 import type { FileRecord, NormalizedRecord } from './records.js';
 
@@ -97,6 +97,10 @@ export class Normalizer {
         applyAnnotation(record, this.annotate);
         return { type: 'event', record };
       }
+      case RG_KIND.NETWORK_CONNECT_RESULT:
+      case RG_KIND.NETWORK_CLOSE:
+        // not annotated: detections fire on the connect / accept / listen record itself
+        return { type: 'event', record: normalizeLifecycle(ev, env) };
       case RG_KIND.NETWORK_DNS: {
         const record = normalizeDns(ev, env);
         if (record === null) return DNS_MALFORMED;
