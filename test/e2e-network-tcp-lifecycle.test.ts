@@ -77,6 +77,29 @@ a, _ = srv.accept(); c.close(); a.close(); srv.close()`);
   assert.ok(records.indexOf(records.find((r) => r.timestamp_ns === conn.timestamp_ns && r.event_type === 'network_connect')!) < records.findIndex((r) => r.event_type === 'network_connect_result' && r.socket_id === res.socket_id && r.pid === run.pid));
 });
 
+test('IPv6 (::1) and an IPv4-mapped peer on a dual-stack socket: outcomes and closes carry the family and addresses', async (t) => {
+  if (skipUnlessRoot(t)) return;
+  const run = py(`${PY_PRELUDE}
+out = {}
+for name, fam, host in (('v6', socket.AF_INET6, '::1'), ('mapped', socket.AF_INET6, '::ffff:127.0.0.1')):
+    srv = socket.socket(socket.AF_INET6 if name == 'v6' else socket.AF_INET); srv.bind(('::1' if name == 'v6' else '127.0.0.1', 0)); srv.listen()
+    port = srv.getsockname()[1]
+    c = socket.socket(fam); c.setblocking(False); c.connect_ex((host, port)); select.select([], [c], [], 5)
+    a, _ = srv.accept(); c.setblocking(True); c.sendall(b'x' * 10); a.recv(100); c.close(); a.close(); srv.close()
+    out[name] = port
+time.sleep(0.2)
+emit(**out)`);
+  const o = run.out[0];
+  const res6 = await agent.waitFor((r) => r.event_type === 'network_connect_result' && r.pid === run.pid && r.remote_port === o.v6, 'v6 result');
+  const close6 = await agent.waitFor((r) => r.event_type === 'network_close' && r.pid === run.pid && r.remote_port === o.v6, 'v6 close');
+  assert.deepEqual([res6.result, res6.family, res6.remote_addr, res6.local_addr], ['established', 'ipv6', '::1', '::1']);
+  assert.deepEqual([close6.family, close6.remote_addr, close6.bytes_sent], ['ipv6', '::1', 10]);
+  const resM = await agent.waitFor((r) => r.event_type === 'network_connect_result' && r.pid === run.pid && r.remote_port === o.mapped, 'mapped result');
+  const closeM = await agent.waitFor((r) => r.event_type === 'network_close' && r.pid === run.pid && r.remote_port === o.mapped, 'mapped close');
+  assert.deepEqual([resM.result, resM.family, resM.remote_addr, resM.remote_addr_raw], ['established', 'ipv4', '127.0.0.1', '::ffff:127.0.0.1']);
+  assert.deepEqual([closeM.family, closeM.remote_addr, closeM.bytes_sent], ['ipv4', '127.0.0.1', 10]);
+});
+
 test('non-blocking connect to a closed port: in_progress, then refused (ECONNREFUSED)', async (t) => {
   if (skipUnlessRoot(t)) return;
   const run = py(`${PY_PRELUDE}

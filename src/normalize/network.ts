@@ -229,7 +229,8 @@ export function normalizeLifecycle(ev: RawNetLifecycle, env: NormalizeEnv): Netw
     comm: commOf(h, entry),
     detection_type: null,
     exe_path: exePathOf(entry),
-    family: local.family,
+    // the peer's family (an IPv4-mapped peer is ipv4); a listener's own
+    family: listener ? local.family : remote.family,
     gid: h.gid,
     local_addr: local.addr,
     local_addr_raw: local.raw,
