@@ -15,7 +15,7 @@ import { createWorkloadFiles, workloads } from './lib/workloads.mjs';
 import { measureOverhead, measureOverheadSmoke } from './lib/overhead.mjs';
 import { measureThroughput } from './lib/throughput.mjs';
 import { PEERS } from './lib/peers.mjs';
-import { checkTargets, execCapture, renderMarkdown, writeReports } from './lib/report.mjs';
+import { checkTargets, connectLifecycle, execCapture, renderMarkdown, writeReports } from './lib/report.mjs';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const log = (m) => process.stderr.write(`[bench] ${m}\n`);
@@ -78,6 +78,8 @@ async function main() {
     throughput,
     // issue 8: the exec workload with argv+cwd capture on and off (null when exec did not run)
     exec_capture: execCapture(overhead),
+    // issue 15: the connect workload with [network] lifecycle on and off (null when connect did not run)
+    connect_lifecycle: connectLifecycle(overhead),
   };
   results.targets = checkTargets(results, s);
   const markdown = renderMarkdown(results, s);

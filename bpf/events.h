@@ -19,7 +19,7 @@
 #ifndef RAND_GUARD_EVENTS_H
 #define RAND_GUARD_EVENTS_H
 
-#define RG_SCHEMA_VERSION 4
+#define RG_SCHEMA_VERSION 5
 
 #define RG_COMM_LEN 16
 /* Bytes of one captured path (without NUL). Longer paths are cut and flagged. */
@@ -50,6 +50,8 @@ enum rg_kind {
 	RG_KIND_NETWORK_SEND = 20,   /* struct rg_network        -> network_send */
 	RG_KIND_NETWORK_DNS = 21,    /* struct rg_network + payload tail -> network_dns (parsed in userspace) */
 	RG_KIND_EXEC_ARGS = 22,      /* struct rg_exec_args: a piece of the next exec record's argv / env, sent before it */
+	RG_KIND_NETWORK_CONNECT_RESULT = 23, /* struct rg_net_lifecycle -> network_connect_result (outcome of an in_progress connect) */
+	RG_KIND_NETWORK_CLOSE = 24,  /* struct rg_net_lifecycle -> network_close (a tracked TCP socket reached TCP_CLOSE) */
 };
 
 /*
@@ -321,6 +323,82 @@ struct rg_network {
 	__u8 _pad;
 	__u16 payload_len;     /* DNS: tail bytes after the path (<= RG_DNS_PAYLOAD_MAX); 0 otherwise */
 	__u64 bytes;           /* send: bytes requested (sendto len; sendmsg/sendmmsg: sum of the first RG_IOV_MAX iov_len); 0 otherwise */
+	__u64 sock_id;         /* address of the fd's struct sock (RG_NET_SOCK_READ), else 0: the socket's identity while it is open
+				* (rg_net_lifecycle.sock_id of its result / close records); userspace prints only a keyed hash of it */
+};
+
+/*
+ * TCP lifecycle (config network.lifecycle): sockets whose connect (result
+ * success or in_progress), accept or listen record the agent sent are
+ * entered in the kernel's socket table (`rg_sock_table`, hash keyed by the
+ * struct sock address, RG_SOCK_TABLE_MAX entries: a full table is counted
+ * in RG_CNT_NET_TRACK_OVERFLOW, the socket is not followed). At most
+ * RG_NET_TRACK_RATE sockets per process per second are entered (the rest
+ * counted in RG_CNT_NET_TRACK_SUPPRESSED). tp_btf/inet_sock_set_state
+ * (include/trace/events/sock.h; fired by inet_sk_state_store() and
+ * inet_sk_set_state() on every TCP state change, in process or softirq
+ * context) looks each state change up in that table; for a tracked socket:
+ *  - an in_progress connect reaching TCP_ESTABLISHED, or TCP_CLOSE before
+ *    it, sends RG_KIND_NETWORK_CONNECT_RESULT (result, sk_err);
+ *  - an established / accepted / listening socket reaching TCP_CLOSE sends
+ *    RG_KIND_NETWORK_CLOSE with the tcp_sock counters;
+ * and TCP_CLOSE removes the entry (every TCP socket passes through
+ * TCP_CLOSE before it is freed; a process's sockets are closed by the
+ * kernel when it exits). A transition that happened before the syscall's
+ * exit program entered the socket (loopback handshakes and RSTs are
+ * processed in release_sock() inside connect()) is read from sk_state right
+ * after the entry is made, so no outcome is lost; a state word in the entry
+ * (bpf/lib/sock-track.h, compare-and-swap) makes sure only one of the two
+ * programs reports it. No record is sent for sockets not in the table.
+ */
+#define RG_SOCK_TABLE_MAX 16384
+#define RG_NET_TRACK_RATE 1000
+
+/* rg_net_lifecycle.result of RG_KIND_NETWORK_CONNECT_RESULT. */
+enum rg_conn_result {
+	RG_CONN_ESTABLISHED = 1, /* the socket reached TCP_ESTABLISHED */
+	RG_CONN_CLOSED = 2,      /* it reached TCP_CLOSE first: err is sk->sk_err then (ECONNREFUSED: RST to the SYN;
+				  * ETIMEDOUT: SYN retries exhausted, tcp_write_timeout(); 0: the owner closed it) */
+};
+
+/*
+ * RG_KIND_NETWORK_CONNECT_RESULT and RG_KIND_NETWORK_CLOSE. No tail.
+ * h: the header of the record that entered the socket in the table (the
+ * connecting / accepting / listening thread: pid, tid, ppid, uid, gid, comm
+ * as they were then), except kind and timestamp_ns (bpf_ktime_get_ns() of
+ * the state change: these records are mostly sent from softirq context,
+ * where the current task is unrelated). Endpoints are read from the socket
+ * at the state change: skc_rcv_saddr / skc_v6_rcv_saddr and inet_sport
+ * (inet_num is already 0 once the port was released at TCP_CLOSE),
+ * skc_daddr / skc_v6_daddr and skc_dport. Counters are struct tcp_sock's
+ * (include/linux/tcp.h, RFC 4898 names), read at the state change.
+ */
+struct rg_net_lifecycle {
+	struct rg_header h;
+	__u64 sock_id;         /* address of the struct sock (= rg_network.sock_id of the record that entered it) */
+	__u64 start_ns;        /* h.timestamp_ns of that record (connect: sys_enter_connect; accept, listen: their sys_enter) */
+	__u64 bytes_acked;     /* tcp_sock.bytes_acked: sequence space sent and acknowledged (tcpEStatsAppHCThruOctetsAcked):
+				* data bytes, + 1 for an acknowledged SYN of a connect, + 1 for an acknowledged FIN */
+	__u64 bytes_received;  /* tcp_sock.bytes_received: sequence space received in order (tcpEStatsAppHCThruOctetsReceived):
+				* data bytes, + 1 once the peer's FIN was processed (fin_received) */
+	__u64 bytes_sent;      /* tcp_sock.bytes_sent: data bytes transmitted, retransmissions included (tcpEStatsPerfHCDataOctetsOut) */
+	__u64 bytes_retrans;   /* tcp_sock.bytes_retrans: data bytes retransmitted (tcpEStatsPerfOctetsRetrans) */
+	__u32 total_retrans;   /* tcp_sock.total_retrans: segments retransmitted over the connection's life */
+	__u32 segs_out;        /* tcp_sock.segs_out: segments sent (tcpEStatsPerfSegsOut) */
+	__u32 segs_in;         /* tcp_sock.segs_in: segments received (tcpEStatsPerfSegsIn) */
+	__s32 err;             /* sk->sk_err at the state change (positive errno; ECONNRESET after an RST), 0 if none */
+	__s32 socket_fd;       /* fd of the record that entered the socket (connect: its fd argument; accept: the new fd) */
+	__u16 family;          /* sk->__sk_common.skc_family: AF_INET 2, AF_INET6 10 */
+	__u16 local_port;      /* host order: ntohs(inet_sk(sk)->inet_sport) */
+	__u16 remote_port;     /* host order: ntohs(skc_dport); 0 for a listener */
+	__u8 direction;        /* enum rg_direction: OUTBOUND (connect), INBOUND (accept), LISTENER (listen) */
+	__u8 old_state;        /* tracepoint oldstate: TCP_* of include/net/tcp_states.h (ESTABLISHED 1 .. CLOSING 11); 0 when from_exit */
+	__u8 new_state;        /* tracepoint newstate (TCP_ESTABLISHED 1 or TCP_CLOSE 7); from_exit: sk_state as read then */
+	__u8 result;           /* enum rg_conn_result (RG_KIND_NETWORK_CONNECT_RESULT); 0 for RG_KIND_NETWORK_CLOSE */
+	__u8 from_exit;        /* 1: the change had happened before the syscall's exit program looked (sent from there) */
+	__u8 fin_received;     /* 1: sk->sk_flags (__sk_common.skc_flags) has SOCK_DONE (set by tcp_fin(): the peer's FIN was processed) */
+	__u8 local_addr[16];   /* network order; AF_INET uses [0..4) */
+	__u8 remote_addr[16];  /* network order; AF_INET uses [0..4); zero for a listener */
 };
 
 /* iovecs summed for rg_network.bytes of sendmsg / sendmmsg; messages of one sendmmsg looked at */
@@ -348,8 +426,14 @@ enum rg_counter {
 	RG_CNT_NET_SEND_SUPPRESSED = 11, /* network_send records not sent: same (tgid, destination) within a second */
 	RG_CNT_NET_DNS_SUPPRESSED = 12,  /* DNS records not sent: over RG_DNS_RATE per (tgid, server) per second */
 	RG_CNT_EXEC_ARGS_ERROR = 13,     /* exec argument / environment / cwd / cgroup read failed: the record says what is missing */
-	RG_CNT_EXEC_ARGS_SHED = 14,      /* argv / env pieces not sent because they would have filled the ring past 3/4 (room kept for exec records) */
-	RG_CNT_MAX = 16,
+	RG_CNT_NET_TRACKED = 14,         /* sockets entered in rg_sock_table (network.lifecycle) */
+	RG_CNT_NET_UNTRACKED = 15,       /* sockets removed from it (TCP_CLOSE); TRACKED - UNTRACKED = entries now */
+	RG_CNT_NET_TRACK_OVERFLOW = 16,  /* sockets not entered: rg_sock_table full (RG_SOCK_TABLE_MAX): no result / close record */
+	RG_CNT_NET_TRACK_SUPPRESSED = 17, /* sockets not entered: over RG_NET_TRACK_RATE per process per second */
+	RG_CNT_NET_LISTENERS_OPENED = 18, /* listening sockets entered in rg_sock_table */
+	RG_CNT_NET_LISTENERS_CLOSED = 19, /* tracked listening sockets that reached TCP_CLOSE; OPENED - CLOSED = open listeners */
+	RG_CNT_EXEC_ARGS_SHED = 20,      /* argv / env pieces not sent because they would have filled the ring past 3/4 (room kept for exec records) */
+	RG_CNT_MAX = 24,
 };
 
 /* Value of `config` array map, key 0. Written by userspace after load, before attach. */

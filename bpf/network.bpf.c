@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Network family: connect, bind, listen, accept, accept4; sendto, sendmsg,
- * sendmmsg (lib/send.h).
+ * sendmmsg (lib/send.h); TCP lifecycle of the sockets the agent reported
+ * (lib/sock-track.h: connect outcomes, closes, listeners).
  *
  * Each syscall is seen twice. sys_enter parses the user's arguments (the
  * sockaddr of connect/bind, listen's backlog, accept's listening fd) into a
@@ -14,6 +15,7 @@
 #include "lib/record.h"
 #include "lib/send.h"
 #include "lib/socket.h"
+#include "lib/sock-track.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -94,8 +96,13 @@ static __always_inline void rg_net_result(struct rg_network *n, long ret)
 	}
 }
 
-/* Completes this thread's stashed record of kind with the syscall's return value ret and sends it. */
-static __always_inline int rg_net_exit(__u16 kind, long ret)
+/*
+ * Completes this thread's stashed record of kind with the syscall's return
+ * value ret and sends it. track (the `_lc` programs, config
+ * network.lifecycle): once sent, enter its TCP socket in the lifecycle
+ * table (lib/sock-track.h); a record that could not be sent enters nothing.
+ */
+static __always_inline int rg_net_exit(__u16 kind, long ret, bool track)
 {
 	struct rg_config cfg;
 	struct rg_network *n;
@@ -147,7 +154,8 @@ static __always_inline int rg_net_exit(__u16 kind, long ret)
 	tail = n->path_len;
 	if (tail > RG_UNIX_PATH_MAX)
 		tail = RG_UNIX_PATH_MAX;
-	rg_submit(&cfg, n, sizeof(struct rg_network) + tail, RG_CNT_DROP_NETWORK);
+	if (rg_submit_max(&cfg, n, sizeof(struct rg_network) + tail, RG_RECORD_MAX, RG_CNT_DROP_NETWORK) == 0 && track)
+		rg_track_socket(n);
 	return 0;
 }
 
@@ -162,7 +170,14 @@ int sys_enter_connect(struct trace_event_raw_sys_enter *ctx)
 SEC("tracepoint/syscalls/sys_exit_connect")
 int sys_exit_connect(struct trace_event_raw_sys_exit *ctx)
 {
-	return rg_net_exit(RG_KIND_NETWORK_CONNECT, ctx->ret);
+	return rg_net_exit(RG_KIND_NETWORK_CONNECT, ctx->ret, false);
+}
+
+/* the same, and the socket enters the lifecycle table (network.lifecycle) */
+SEC("tracepoint/syscalls/sys_exit_connect")
+int sys_exit_connect_lc(struct trace_event_raw_sys_exit *ctx)
+{
+	return rg_net_exit(RG_KIND_NETWORK_CONNECT, ctx->ret, true);
 }
 
 /* bind(int fd, struct sockaddr *umyaddr, int addrlen) */
@@ -176,7 +191,7 @@ int sys_enter_bind(struct trace_event_raw_sys_enter *ctx)
 SEC("tracepoint/syscalls/sys_exit_bind")
 int sys_exit_bind(struct trace_event_raw_sys_exit *ctx)
 {
-	return rg_net_exit(RG_KIND_NETWORK_BIND, ctx->ret);
+	return rg_net_exit(RG_KIND_NETWORK_BIND, ctx->ret, false);
 }
 
 /* listen(int fd, int backlog) */
@@ -189,7 +204,14 @@ int sys_enter_listen(struct trace_event_raw_sys_enter *ctx)
 SEC("tracepoint/syscalls/sys_exit_listen")
 int sys_exit_listen(struct trace_event_raw_sys_exit *ctx)
 {
-	return rg_net_exit(RG_KIND_NETWORK_LISTEN, ctx->ret);
+	return rg_net_exit(RG_KIND_NETWORK_LISTEN, ctx->ret, false);
+}
+
+/* the same, and the socket enters the lifecycle table (network.lifecycle) */
+SEC("tracepoint/syscalls/sys_exit_listen")
+int sys_exit_listen_lc(struct trace_event_raw_sys_exit *ctx)
+{
+	return rg_net_exit(RG_KIND_NETWORK_LISTEN, ctx->ret, true);
 }
 
 /* accept(int fd, struct sockaddr *upeer_sockaddr, int *upeer_addrlen): the peer is read from the new socket */
@@ -202,7 +224,14 @@ int sys_enter_accept(struct trace_event_raw_sys_enter *ctx)
 SEC("tracepoint/syscalls/sys_exit_accept")
 int sys_exit_accept(struct trace_event_raw_sys_exit *ctx)
 {
-	return rg_net_exit(RG_KIND_NETWORK_ACCEPT, ctx->ret);
+	return rg_net_exit(RG_KIND_NETWORK_ACCEPT, ctx->ret, false);
+}
+
+/* the same, and the socket enters the lifecycle table (network.lifecycle) */
+SEC("tracepoint/syscalls/sys_exit_accept")
+int sys_exit_accept_lc(struct trace_event_raw_sys_exit *ctx)
+{
+	return rg_net_exit(RG_KIND_NETWORK_ACCEPT, ctx->ret, true);
 }
 
 /* accept4(int fd, struct sockaddr *upeer_sockaddr, int *upeer_addrlen, int flags) */
@@ -215,7 +244,26 @@ int sys_enter_accept4(struct trace_event_raw_sys_enter *ctx)
 SEC("tracepoint/syscalls/sys_exit_accept4")
 int sys_exit_accept4(struct trace_event_raw_sys_exit *ctx)
 {
-	return rg_net_exit(RG_KIND_NETWORK_ACCEPT, ctx->ret);
+	return rg_net_exit(RG_KIND_NETWORK_ACCEPT, ctx->ret, false);
+}
+
+/* the same, and the socket enters the lifecycle table (network.lifecycle) */
+SEC("tracepoint/syscalls/sys_exit_accept4")
+int sys_exit_accept4_lc(struct trace_event_raw_sys_exit *ctx)
+{
+	return rg_net_exit(RG_KIND_NETWORK_ACCEPT, ctx->ret, true);
+}
+
+/*
+ * TCP state changes of the sockets in the lifecycle table (network.lifecycle;
+ * loaded and attached before the `_lc` exit programs, so no socket enters the
+ * table without this program watching it). tp_btf: the typed struct sock.
+ * include/trace/events/sock.h: TP_PROTO(const struct sock *sk, const int oldstate, const int newstate).
+ */
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(inet_sock_set_state, const struct sock *sk, const int oldstate, const int newstate)
+{
+	return rg_track_state_change(sk, oldstate, newstate);
 }
 
 /*

@@ -20,7 +20,7 @@ function net(kind: RawNetwork['kind'], o: Partial<Omit<RawNetwork, 'kind' | 'h'>
   return {
     kind, h: h(kind), family: 0, sock_family: 0, sock_type: 0, protocol: 0, socket_fd: 3, listen_fd: -1, addr_len: 0,
     backlog: 0, err: 0, local_port: 0, remote_port: 0, local_addr: addr(), remote_addr: addr(), direction: 1, result: 0,
-    net_flags: 0, path: '', bytes: 0, payload: new Uint8Array(0), ...o,
+    net_flags: 0, path: '', bytes: 0, sock_id: 0, payload: new Uint8Array(0), ...o,
   };
 }
 
@@ -70,6 +70,13 @@ const SAMPLES: RawEvent[] = [
     net_flags: RG_NET_FLAG.SOCK_READ | RG_NET_FLAG.REMOTE_SET | RG_NET_FLAG.DEST_FROM_SOCK,
   }),
   { kind: RG_KIND.EXEC_ARGS, h: h(22), field: 1, offset: 16384, data: new Uint8Array([0x61, 0, 0x62, 0]) },
+  // issue 15: TCP lifecycle records (struct rg_net_lifecycle, no tail)
+  ...([RG_KIND.NETWORK_CONNECT_RESULT, RG_KIND.NETWORK_CLOSE] as const).map((kind) => ({
+    kind, h: h(kind), sock_id: 0xffff_8881_0000_1200n, start_ns: 81234000000000, bytes_acked: 1002, bytes_received: 301,
+    bytes_sent: 1100, bytes_retrans: 100, total_retrans: 1, segs_out: 9, segs_in: 7, err: kind === RG_KIND.NETWORK_CLOSE ? 104 : 0,
+    socket_fd: 3, family: 2, local_port: 40000, remote_port: 4444, direction: 1, old_state: 2, new_state: 1, result: 1, from_exit: 0,
+    fin_received: 1, local_addr: addr(127, 0, 0, 1), remote_addr: addr(127, 0, 0, 2),
+  })),
 ];
 
 function ok(r: DecodeResult): RawEvent {
@@ -304,15 +311,16 @@ test('network: result, errno, listen_fd and socket facts decode at their offsets
 test('network: send bytes (u64 at 128) and the DNS payload tail (payload_len at 126, after the path) decode', () => {
   const dns = SAMPLES.find((e) => e.kind === RG_KIND.NETWORK_DNS) as RawNetwork;
   const buf = encodeRecord(dns);
-  assert.equal(LAYOUT.rg_network.size, 136);
-  assert.equal(buf.length, 136 + 19);
+  // 144 since sock_id (u64 at 136, issue 15)
+  assert.equal(LAYOUT.rg_network.size, 144);
+  assert.equal(buf.length, 144 + 19);
   assert.equal(buf.readUInt16LE(126), 19);
   assert.equal(buf.readBigUInt64LE(128), 29n);
   const ev = ok(decodeRecord(buf, 0, buf.length));
   if (ev.kind !== RG_KIND.NETWORK_DNS) assert.fail('wrong kind');
   assert.deepEqual(Array.from(ev.payload ?? []), Array.from(dns.payload ?? []));
   // the payload is a copy: overwriting the batch buffer does not change the event
-  buf.fill(0xee, 136);
+  buf.fill(0xee, 144);
   assert.equal(ev.payload?.[0], 0x12);
   // payload_len beyond RG_DNS_PAYLOAD_MAX (512) is malformed even when header.size agrees
   const big = encodeRecord({ ...dns, payload: new Uint8Array(513) });

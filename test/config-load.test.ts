@@ -34,7 +34,7 @@ const EXAMPLE: Config = {
     watch_patterns: ['*.service'],
     exclude_paths: ['/var/log', '/tmp', '/proc', '/sys'],
   },
-  network: { enabled: false, hooks: ['connect', 'bind', 'listen'], collect_dns: false, collect_payload: false },
+  network: { enabled: false, hooks: ['connect', 'bind', 'listen'], collect_dns: false, collect_payload: false, lifecycle: true },
   rules: [
     {
       id: 'PROC-001',

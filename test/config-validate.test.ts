@@ -319,7 +319,7 @@ test('network rule field values are checked, naming the key', () => {
   assert.equal(cidr.keyPath, 'rules[2].remote_cidrs[0]');
   rejects(net001('remote_cidrs = ["example.com"]'), "network rule 'NET-001' uses invalid CIDR 'example.com' in remote_cidrs");
   rejects(net001('remote_cidrs = ["127.1/8"]'), "network rule 'NET-001' uses invalid CIDR '127.1/8' in remote_cidrs");
-  const result = rejects(net001('results = ["refused"]'), "network rule 'NET-001' uses unrecognized result 'refused'");
+  const result = rejects(net001('results = ["connected"]'), "network rule 'NET-001' uses unrecognized result 'connected'");
   assert.equal(result.keyPath, 'rules[2].results[0]');
   const empty = rejects(net001('query_names = ["a.test", ""]', ''), "network rule 'NET-001' uses an empty query name");
   assert.equal(empty.keyPath, 'rules[2].query_names[1]');

@@ -168,7 +168,7 @@ test('after exec of curl, a connect takes exe/ppid/exec_id from the table and co
     agent_id: 'dev-host-001', alert: false, comm: 'rawcurl', detection_type: null, errno: null, event_type: 'network_connect',
     exe_path: '/usr/bin/curl', exec_id: `${BOOT}-1000-42`, family: 'ipv4', gid: 0, local_addr: null, local_addr_raw: null, local_port: null, pid: 42,
     ppid: 7, protocol: 'tcp', remote_addr: '127.0.0.1', remote_addr_raw: null, remote_path: null, remote_port: 4444,
-    result: 'success', schema_version: 1, socket_fd: 3, socket_type: 'stream', tid: 42, time: '2023-11-14T22:13:20.000001000Z',
+    result: 'success', schema_version: 1, socket_fd: 3, socket_id: null, socket_type: 'stream', tid: 42, time: '2023-11-14T22:13:20.000001000Z',
     timestamp_ns: 1000, uid: 0,
   });
 });

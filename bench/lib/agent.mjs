@@ -15,12 +15,13 @@ export const BENCH_MAX_EVENTS_PER_SECOND = 100_000_000;
  * The default config (config/rand-guard.toml) with NDJSON to `outputPath`, the rate limit raised to
  * BENCH_MAX_EVENTS_PER_SECOND, when `network` both network flags on, and when `capture` is a boolean
  * `[process] collect_args` and `collect_cwd` set to it (undefined: as in the default config; the exec
- * workload compares both). Nothing else changes.
+ * workload compares both), and when `lifecycle` is a boolean `[network] lifecycle` set to it (undefined: as
+ * in the default config, which has it on; the connect workload compares both). Nothing else changes.
  * @param {string} repoRoot
- * @param {{outputPath:string, network:boolean, capture?:boolean}} options
+ * @param {{outputPath:string, network:boolean, capture?:boolean, lifecycle?:boolean}} options
  * @returns {{text:string, watchPaths:string[]}} TOML text and the config's file.watch_paths
  */
-export function benchConfig(repoRoot, { outputPath, network, capture }) {
+export function benchConfig(repoRoot, { outputPath, network, capture, lifecycle }) {
   const config = parse(readFileSync(join(repoRoot, 'config', 'rand-guard.toml'), 'utf8'));
   config.output = { ...config.output, type: 'file', path: outputPath };
   config.performance.max_events_per_second = BENCH_MAX_EVENTS_PER_SECOND;
@@ -32,6 +33,7 @@ export function benchConfig(repoRoot, { outputPath, network, capture }) {
     config.process.collect_args = capture;
     config.process.collect_cwd = capture;
   }
+  if (lifecycle !== undefined) config.network.lifecycle = lifecycle;
   return { text: stringify(config), watchPaths: [...config.file.watch_paths] };
 }
 
@@ -49,6 +51,29 @@ export const DROP_COUNTERS = [
   'events_unaccounted',
 ];
 
+/**
+ * File name suffix of an agent variant: "" for the default config, "-capture-on/-off", "-lifecycle-on/-off".
+ * @param {{capture?:boolean, lifecycle?:boolean}} v
+ */
+export function variantName({ capture, lifecycle }) {
+  const part = (name, v) => (v === undefined ? '' : `-${name}-${v ? 'on' : 'off'}`);
+  return part('capture', capture) + part('lifecycle', lifecycle);
+}
+
+/**
+ * Lifecycle counters of a final health record (network.lifecycle): sockets entered in the kernel's table, and
+ * those not entered because the process went over 1000 per second or the table was full.
+ * @returns {{tracked:number, suppressed:number, overflow:number}|null} null without a health record
+ */
+export function lifecycleOf(health) {
+  if (!health) return null;
+  return {
+    tracked: Number(health.kernel_network_sockets_tracked ?? 0),
+    suppressed: Number(health.kernel_network_track_suppressed ?? 0),
+    overflow: Number(health.kernel_network_track_overflow ?? 0),
+  };
+}
+
 /** A running `bin/rand-guard run --config FILE` child. */
 export class BenchAgent {
   /** @param {import('node:child_process').ChildProcess} child */
@@ -63,16 +88,16 @@ export class BenchAgent {
 
   /**
    * Writes the config into dir and starts the agent; resolves once it logged that every program is attached.
-   * `capture`: see benchConfig.
+   * `capture`, `lifecycle`: see benchConfig.
    * @param {string} repoRoot
    * @param {string} dir
-   * @param {{outputPath:string, network:boolean, capture?:boolean}} options
+   * @param {{outputPath:string, network:boolean, capture?:boolean, lifecycle?:boolean}} options
    * @throws Error with the agent's stderr when it exits or is not ready within 30 s
    */
-  static async start(repoRoot, dir, { outputPath, network, capture }) {
-    const variant = capture === undefined ? '' : capture ? '-capture-on' : '-capture-off';
+  static async start(repoRoot, dir, { outputPath, network, capture, lifecycle }) {
+    const variant = variantName({ capture, lifecycle });
     const configPath = join(dir, `${network ? 'agent-net' : 'agent'}${variant}.toml`);
-    writeFileSync(configPath, benchConfig(repoRoot, { outputPath, network, capture }).text);
+    writeFileSync(configPath, benchConfig(repoRoot, { outputPath, network, capture, lifecycle }).text);
     const child = spawn(process.execPath, [join(repoRoot, 'bin', 'rand-guard'), 'run', '--config', configPath], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });

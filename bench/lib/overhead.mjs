@@ -3,12 +3,13 @@
  * apply), as B C1 B C2 B ...: every traced run is bracketed by two baselines and its slowdown is
  * mean(baseline before, baseline after) / traced ops/s. The tracer order rotates every round.
  * A workload with `captureCompare` (exec) has two agent conditions in the same rounds: `agent` with
- * argv+cwd capture on and `agent_capture_off` (see agentConditions).
+ * argv+cwd capture on and `agent_capture_off`; one with `lifecycleCompare` (connect) has `agent` with
+ * [network] lifecycle on and `agent_lifecycle_off` (see agentConditions).
  */
 import { join } from 'node:path';
 import { rmSync } from 'node:fs';
 import { runGenerator } from './generator.mjs';
-import { BenchAgent, dropsOf } from './agent.mjs';
+import { BenchAgent, dropsOf, lifecycleOf, variantName } from './agent.mjs';
 import { PeerUnavailable } from './peers.mjs';
 import { cpuMs, sleep } from './proc.mjs';
 import { summary } from './stats.mjs';
@@ -26,17 +27,22 @@ import { summary } from './stats.mjs';
  * @property {boolean} [lost_events] peers: the tool reported lost samples
  * @property {number} [ratio] slowdown: mean of the bracketing baselines' ops/s / ops_per_sec
  * @property {number} [round] the overhead round (0-based) it ran in: pairs the exec workload's two agent conditions
+ * @property {{tracked:number, suppressed:number, overflow:number}|null} [lifecycle] agent only: lifecycle table
+ *   counters of its final health record (warm-up run included)
  */
 
 /**
- * The agent conditions of a workload: name -> `capture` for BenchAgent.start (undefined = the default
+ * The agent conditions of a workload: name -> variant options for BenchAgent.start (empty = the default
  * config as it is). With `captureCompare`: `agent` = [process] collect_args and collect_cwd on,
- * `agent_capture_off` = both off.
+ * `agent_capture_off` = both off. With `lifecycleCompare`: `agent` = [network] lifecycle on,
+ * `agent_lifecycle_off` = off.
  * @param {import('./workloads.mjs').Workload} w
- * @returns {Record<string, boolean|undefined>}
+ * @returns {Record<string, {capture?:boolean, lifecycle?:boolean}>}
  */
 export function agentConditions(w) {
-  return w.captureCompare ? { agent: true, agent_capture_off: false } : { agent: undefined };
+  if (w.captureCompare) return { agent: { capture: true }, agent_capture_off: { capture: false } };
+  if (w.lifecycleCompare) return { agent: { lifecycle: true }, agent_lifecycle_off: { lifecycle: false } };
+  return { agent: {} };
 }
 
 function genArgs(w, seconds) {
@@ -63,10 +69,9 @@ async function tracedRun(w, s, pids) {
   return { gen, cpu: cpu0 === null || cpu1 === null ? null : cpu1 - cpu0 };
 }
 
-async function runWithAgent(w, s, ctx, i, capture) {
-  const variant = capture === undefined ? '' : capture ? '-capture-on' : '-capture-off';
-  const outputPath = join(ctx.dir, `agent-${w.id}${variant}-${i}.ndjson`);
-  const agent = await BenchAgent.start(ctx.repoRoot, ctx.dir, { outputPath, network: w.network, capture });
+async function runWithAgent(w, s, ctx, i, variant) {
+  const outputPath = join(ctx.dir, `agent-${w.id}${variantName(variant)}-${i}.ndjson`);
+  const agent = await BenchAgent.start(ctx.repoRoot, ctx.dir, { outputPath, network: w.network, ...variant });
   ctx.cleanup.add(agent);
   try {
     const warmupSeconds = w.id === 'exec' ? s.execWarmupSeconds : s.agentWarmupSeconds;
@@ -86,6 +91,7 @@ async function runWithAgent(w, s, ctx, i, capture) {
       drops: dropsOf(health),
       events_written: Number(health?.normalized_events_output ?? 0),
       rss_kb: Number(health?.rss_kb ?? 0),
+      lifecycle: lifecycleOf(health),
     };
   } finally {
     agent.kill();
@@ -175,9 +181,9 @@ export async function measureOverhead(list, s, ctx, peers) {
  * One smoke agent session: starts the agent, runs each workload of `list` once, stops it.
  * @returns {Promise<Record<string, TracedRun & {ratio:number, round:number}>>} by workload id
  */
-async function smokeSession(list, s, ctx, base, { name, network, capture }) {
+async function smokeSession(list, s, ctx, base, { name, network, capture, lifecycle }) {
   const outputPath = join(ctx.dir, `agent-smoke-${name}.ndjson`);
-  const agent = await BenchAgent.start(ctx.repoRoot, ctx.dir, { outputPath, network, capture });
+  const agent = await BenchAgent.start(ctx.repoRoot, ctx.dir, { outputPath, network, capture, lifecycle });
   ctx.cleanup.add(agent);
   const traced = {};
   try {
@@ -186,7 +192,10 @@ async function smokeSession(list, s, ctx, base, { name, network, capture }) {
       traced[w.id] = { ops_per_sec: gen.ops_per_sec, ops: gen.ops, seconds: gen.seconds, cpu_ms: cpu, ratio: base[w.id] / gen.ops_per_sec, round: 0 };
     }
     const { health } = await agent.stop();
-    for (const w of list) traced[w.id].drops = dropsOf(health);
+    for (const w of list) {
+      traced[w.id].drops = dropsOf(health);
+      traced[w.id].lifecycle = lifecycleOf(health);
+    }
   } finally {
     agent.kill();
     ctx.cleanup.delete(agent);
@@ -197,8 +206,9 @@ async function smokeSession(list, s, ctx, base, { name, network, capture }) {
 
 /**
  * Smoke variant (BENCH_SMOKE=1): one baseline per workload, then one agent session with network on
- * (and argv+cwd capture on) running every workload once, then, for the `captureCompare` workloads
- * (exec), one short agent session with capture off. Exercises the harness in seconds; the figures are
+ * (and argv+cwd capture on, lifecycle on) running every workload once, then, for the `captureCompare`
+ * workloads (exec), one short agent session with capture off, and for the `lifecycleCompare` ones
+ * (connect) one with lifecycle off. Exercises the harness in seconds; the figures are
  * not a measurement.
  */
 export async function measureOverheadSmoke(list, s, ctx) {
@@ -208,6 +218,10 @@ export async function measureOverheadSmoke(list, s, ctx) {
   const compare = list.filter((w) => w.captureCompare);
   if (compare.length > 0) {
     traced.agent_capture_off = await smokeSession(compare, s, ctx, base, { name: 'agent_capture_off', network: false, capture: false });
+  }
+  const lifecycle = list.filter((w) => w.lifecycleCompare);
+  if (lifecycle.length > 0) {
+    traced.agent_lifecycle_off = await smokeSession(lifecycle, s, ctx, base, { name: 'agent_lifecycle_off', network: true, lifecycle: false });
   }
   return {
     workloads: list.map((w) => {

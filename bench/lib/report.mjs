@@ -73,7 +73,73 @@ export function checkTargets(results, s) {
 /** Report label of a condition: the exec workload's two agent conditions say whether capture was on. */
 function conditionLabel(name) {
   if (name === 'agent_capture_off') return 'agent, capture off';
+  if (name === 'agent_lifecycle_off') return 'agent, lifecycle off';
   return name;
+}
+
+/**
+ * @typedef {object} ConnectLifecycleSide
+ * @property {number|null} cpu_ms_per_1k_connects agent CPU per 1,000 connects, median over the rounds
+ * @property {number|null} slowdown               workload slowdown (baseline / traced connects/s), median
+ * @property {number|null} connects_per_sec       traced connects/s, median
+ * @property {number|null} events_per_1k_connects records written per 1,000 connects (warm-up run included), median
+ * @property {number} tracked                     sockets entered in the lifecycle table, summed over the rounds
+ * @property {number} suppressed                  sockets not entered (over 1000 per process per second), summed
+ * @property {number} overflow                    sockets not entered (table full), summed
+ * @property {number} pairs
+ */
+
+/**
+ * @typedef {object} ConnectLifecycle
+ * @property {ConnectLifecycleSide} on   connect workload, condition `agent`: [network] lifecycle on
+ * @property {ConnectLifecycleSide} off  condition `agent_lifecycle_off`
+ * @property {number|null} cpu_ratio_on_off
+ * @property {number|null} slowdown_ratio_on_off
+ * @property {{median:number|null,min:number|null,max:number|null,n:number}} paired_cpu_ratio
+ * @property {{median:number|null,min:number|null,max:number|null,n:number}} paired_slowdown_ratio
+ * @property {number|null} baseline_spread (max - min) / median of the connect workload's baselines
+ */
+
+/**
+ * TCP lifecycle cost (issue 15): the connect workload's agent with [network] lifecycle on against off, both in
+ * the same rounds (each bracketed by baselines, order rotating), with the lifecycle table's counters.
+ * @returns {ConnectLifecycle|null} null when the connect workload did not run with both conditions
+ */
+export function connectLifecycle(overhead) {
+  const w = overhead.workloads.find((x) => x.id === 'connect');
+  const on = w?.conditions.agent;
+  const off = w?.conditions.agent_lifecycle_off;
+  if (!on || !off || on.unavailable || off.unavailable) return null;
+  const sum = (c, key) => c.runs.reduce((n, r) => n + (r.lifecycle?.[key] ?? 0), 0);
+  const side = (c) => ({
+    cpu_ms_per_1k_connects: c.cpu_ms_per_1k_ops.median,
+    slowdown: c.ratio.median,
+    connects_per_sec: c.ops_per_sec.median,
+    events_per_1k_connects: summary(c.runs.filter((r) => r.events_written !== undefined).map((r) => (r.events_written / (r.ops + (r.warmup?.ops ?? 0))) * 1000)).median,
+    tracked: sum(c, 'tracked'),
+    suppressed: sum(c, 'suppressed'),
+    overflow: sum(c, 'overflow'),
+    pairs: c.ratio.n,
+  });
+  const div = (a, b) => (a === null || b === null || b === 0 ? null : a / b);
+  const cpuRatios = [];
+  const slowdownRatios = [];
+  for (const r of on.runs) {
+    const o = off.runs.find((x) => x.round === r.round);
+    if (!o) continue;
+    slowdownRatios.push(r.ratio / o.ratio);
+    if (r.cpu_ms !== null && o.cpu_ms !== null && r.ops > 0 && o.ops > 0 && o.cpu_ms > 0) cpuRatios.push((r.cpu_ms / r.ops) / (o.cpu_ms / o.ops));
+  }
+  const b = w.baseline_ops_per_sec;
+  return {
+    on: side(on),
+    off: side(off),
+    cpu_ratio_on_off: div(on.cpu_ms_per_1k_ops.median, off.cpu_ms_per_1k_ops.median),
+    slowdown_ratio_on_off: div(on.ratio.median, off.ratio.median),
+    paired_cpu_ratio: summary(cpuRatios),
+    paired_slowdown_ratio: summary(slowdownRatios),
+    baseline_spread: b.n >= 2 && b.median ? (b.max - b.min) / b.median : null,
+  };
 }
 
 /**
@@ -205,6 +271,18 @@ export function renderMarkdown(results, s) {
     L.push(`| traced execs/s | ${int(xc.off.execs_per_sec)} | ${int(xc.on.execs_per_sec)} | |`);
     L.push('', '| target | measured | result |', '|---|---|---|');
     for (const t of xc.targets) L.push(`| ${t.target} | ${t.measured} | ${t.result === 'pass' ? 'pass' : t.result === 'fail' ? '**FAIL**' : 'n/a'} |`);
+  }
+
+  const cl = results.connect_lifecycle;
+  if (cl) {
+    L.push('', '## Connect lifecycle: on and off (issue 15)', '', 'The connect workload above with the agent\'s `[network] lifecycle` on (the default config: tp_btf/inet_sock_set_state attached, connect/accept exits enter TCP sockets in the kernel table, network_connect_result and network_close records) and off, in the same rounds (each run bracketed by baselines, order rotating). The workload is one process connecting and accepting as fast as it can, so the per-process bound (1,000 tracked sockets per second) applies: most of its sockets are counted as suppressed, not followed; the state tracepoint still runs (one hash lookup) on every TCP state change of the machine.', '');
+    L.push('| | lifecycle off | lifecycle on | on / off |', '|---|---|---|---|');
+    L.push(`| agent CPU ms per 1,000 connects | ${fmt(cl.off.cpu_ms_per_1k_connects, 1)} | ${fmt(cl.on.cpu_ms_per_1k_connects, 1)} | ${times(cl.cpu_ratio_on_off)} (paired per round ${times(cl.paired_cpu_ratio.median)} [${fmt(cl.paired_cpu_ratio.min)}-${fmt(cl.paired_cpu_ratio.max)}]) |`);
+    L.push(`| workload slowdown (baseline / traced connects/s) | ${times(cl.off.slowdown)} | ${times(cl.on.slowdown)} | ${times(cl.slowdown_ratio_on_off)} (paired per round ${times(cl.paired_slowdown_ratio.median)} [${fmt(cl.paired_slowdown_ratio.min)}-${fmt(cl.paired_slowdown_ratio.max)}]) |`);
+    L.push(`| traced connects/s | ${int(cl.off.connects_per_sec)} | ${int(cl.on.connects_per_sec)} | |`);
+    L.push(`| records written per 1,000 connects | ${fmt(cl.off.events_per_1k_connects, 0)} | ${fmt(cl.on.events_per_1k_connects, 0)} | |`);
+    L.push(`| sockets tracked / suppressed (rate) / overflow (table full), all rounds | ${int(cl.off.tracked)} / ${int(cl.off.suppressed)} / ${int(cl.off.overflow)} | ${int(cl.on.tracked)} / ${int(cl.on.suppressed)} / ${int(cl.on.overflow)} | |`);
+    L.push('', `Baseline spread of the connect workload: ${cl.baseline_spread === null ? 'n/a' : `${fmt(cl.baseline_spread * 100, 1)}%`} (a paired slowdown ratio within it is not a measurable difference).`);
   }
 
   const tp = results.throughput;

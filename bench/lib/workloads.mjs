@@ -12,6 +12,8 @@ import { join } from 'node:path';
  * @property {boolean} network  the agent runs with [events] network and [network] enabled on
  * @property {boolean} [captureCompare] the agent runs twice per round: `agent` with [process]
  *   collect_args and collect_cwd on, `agent_capture_off` with both off (issue 8's exec capture cost)
+ * @property {boolean} [lifecycleCompare] the agent runs twice per round: `agent` with [network] lifecycle on
+ *   (the default config), `agent_lifecycle_off` with it off (issue 15's TCP lifecycle cost)
  */
 
 /**
@@ -52,6 +54,6 @@ export function workloads(bins, files) {
     { id: 'write_watched', title: 'write() 1 B, watched file', bin: bins.write_loop, args: [files.writeWatched], network: false },
     { id: 'write_unwatched', title: 'write() 1 B, unwatched file', bin: bins.write_loop, args: [files.writeUnwatched], network: false },
     { id: 'exec', title: 'fork+exec /bin/true', bin: bins.fork_exec, args: [], network: false, captureCompare: true },
-    { id: 'connect', title: 'connect() 127.0.0.1 (network on)', bin: bins.connect_loop, args: [], network: true },
+    { id: 'connect', title: 'connect() 127.0.0.1 (network on)', bin: bins.connect_loop, args: [], network: true, lifecycleCompare: true },
   ];
 }

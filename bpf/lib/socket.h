@@ -38,8 +38,8 @@ static __always_inline struct sock *rg_fd_sock(long fd)
 }
 
 /*
- * Fills n->sock_family, sock_type, protocol (flag RG_NET_SOCK_READ) from
- * the socket of fd and, when asked, its endpoints for AF_INET / AF_INET6:
+ * Fills n->sock_family, sock_type, protocol (flag RG_NET_SOCK_READ) and
+ * sock_id (the struct sock address) from the socket of fd and, when asked, its endpoints for AF_INET / AF_INET6:
  * local: skc_rcv_saddr / skc_v6_rcv_saddr and skc_num (host order already);
  * remote: skc_daddr / skc_v6_daddr and ntohs(skc_dport).
  * Nothing is set when fd is not a socket.
@@ -56,6 +56,7 @@ static __always_inline void rg_read_sock(struct rg_network *n, long fd, bool loc
 	n->sock_type = BPF_CORE_READ(sk, sk_type);
 	n->protocol = BPF_CORE_READ(sk, sk_protocol);
 	n->net_flags |= RG_NET_SOCK_READ;
+	n->sock_id = (__u64)sk;
 	if (family == RG_AF_INET) {
 		if (local) {
 			bpf_core_read(n->local_addr, 4, &sk->__sk_common.skc_rcv_saddr);

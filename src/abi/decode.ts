@@ -34,6 +34,7 @@ const WRITE = LAYOUT.rg_file_write.fields;
 const RENAME = LAYOUT.rg_file_rename.fields;
 const UNLINK = LAYOUT.rg_file_unlink.fields;
 const NET = LAYOUT.rg_network.fields;
+const LC = LAYOUT.rg_net_lifecycle.fields;
 
 /** Bytes of the u32 little-endian length that prefixes each record in a bridge batch. */
 export const BATCH_LENGTH_PREFIX = 4;
@@ -296,11 +297,42 @@ export function decodeRecord(buf: Buffer, offset: number, length: number): Decod
         // latin1: byte-exact (abstract names may hold NULs and non-UTF-8 bytes)
         path: buf.toString('latin1', tail, tail + pathLen),
         bytes: readU64(buf, o + NET.bytes),
+        sock_id: readU64(buf, o + NET.sock_id),
         // a copy: the bridge reuses its batch buffers
         payload: payloadLen === 0 ? NO_PAYLOAD : new Uint8Array(buf.subarray(tail + pathLen, tail + pathLen + payloadLen)),
       };
       break;
     }
+    case RG_KIND.NETWORK_CONNECT_RESULT:
+    case RG_KIND.NETWORK_CLOSE:
+      if (fixed !== size) return tailMismatch(size - fixed);
+      event = {
+        kind,
+        h,
+        sock_id: readU64(buf, o + LC.sock_id),
+        start_ns: readU64(buf, o + LC.start_ns),
+        bytes_acked: readU64(buf, o + LC.bytes_acked),
+        bytes_received: readU64(buf, o + LC.bytes_received),
+        bytes_sent: readU64(buf, o + LC.bytes_sent),
+        bytes_retrans: readU64(buf, o + LC.bytes_retrans),
+        total_retrans: buf.readUInt32LE(o + LC.total_retrans),
+        segs_out: buf.readUInt32LE(o + LC.segs_out),
+        segs_in: buf.readUInt32LE(o + LC.segs_in),
+        err: buf.readInt32LE(o + LC.err),
+        socket_fd: buf.readInt32LE(o + LC.socket_fd),
+        family: buf.readUInt16LE(o + LC.family),
+        local_port: buf.readUInt16LE(o + LC.local_port),
+        remote_port: buf.readUInt16LE(o + LC.remote_port),
+        direction: buf.readUInt8(o + LC.direction),
+        old_state: buf.readUInt8(o + LC.old_state),
+        new_state: buf.readUInt8(o + LC.new_state),
+        result: buf.readUInt8(o + LC.result),
+        from_exit: buf.readUInt8(o + LC.from_exit),
+        fin_received: buf.readUInt8(o + LC.fin_received),
+        local_addr: copyAddr(buf, o + LC.local_addr),
+        remote_addr: copyAddr(buf, o + LC.remote_addr),
+      };
+      break;
   }
   return { ok: true, event };
 }

@@ -229,6 +229,34 @@ export function encodeRecord(ev: RawEvent, overrides: EncodeOverrides = {}): Buf
       buf.writeUInt8(ev.net_flags, F.net_flags);
       buf.writeUInt16LE(tails[1].length, F.payload_len);
       writeU64(buf, F.bytes, ev.bytes ?? 0);
+      writeU64(buf, F.sock_id, ev.sock_id ?? 0);
+      break;
+    }
+    case RG_KIND.NETWORK_CONNECT_RESULT:
+    case RG_KIND.NETWORK_CLOSE: {
+      const F = LAYOUT.rg_net_lifecycle.fields;
+      writeU64(buf, F.sock_id, ev.sock_id);
+      writeU64(buf, F.start_ns, ev.start_ns);
+      writeU64(buf, F.bytes_acked, ev.bytes_acked);
+      writeU64(buf, F.bytes_received, ev.bytes_received);
+      writeU64(buf, F.bytes_sent, ev.bytes_sent);
+      writeU64(buf, F.bytes_retrans, ev.bytes_retrans);
+      buf.writeUInt32LE(ev.total_retrans, F.total_retrans);
+      buf.writeUInt32LE(ev.segs_out, F.segs_out);
+      buf.writeUInt32LE(ev.segs_in, F.segs_in);
+      buf.writeInt32LE(ev.err, F.err);
+      buf.writeInt32LE(ev.socket_fd, F.socket_fd);
+      buf.writeUInt16LE(ev.family, F.family);
+      buf.writeUInt16LE(ev.local_port, F.local_port);
+      buf.writeUInt16LE(ev.remote_port, F.remote_port);
+      buf.writeUInt8(ev.direction, F.direction);
+      buf.writeUInt8(ev.old_state, F.old_state);
+      buf.writeUInt8(ev.new_state, F.new_state);
+      buf.writeUInt8(ev.result, F.result);
+      buf.writeUInt8(ev.from_exit, F.from_exit);
+      buf.writeUInt8(ev.fin_received, F.fin_received);
+      buf.set(ev.local_addr.subarray(0, 16), F.local_addr);
+      buf.set(ev.remote_addr.subarray(0, 16), F.remote_addr);
       break;
     }
   }

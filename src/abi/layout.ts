@@ -7,7 +7,7 @@
  */
 
 /** RG_SCHEMA_VERSION: header.version of every record this agent decodes. */
-export const RG_SCHEMA_VERSION = 4;
+export const RG_SCHEMA_VERSION = 5;
 /** RG_COMM_LEN: bytes of a task comm field (NUL padded). */
 export const RG_COMM_LEN = 16;
 /** RG_PATH_MAX: maximum bytes of one captured path (no NUL); longer paths are cut and flagged. */
@@ -58,6 +58,10 @@ export const RG_KIND = {
   NETWORK_DNS: 21,
   /** a piece of the next exec record's argv / allowed environment, sent before it */
   EXEC_ARGS: 22,
+  /** outcome of an in_progress TCP connect of a tracked socket (struct rg_net_lifecycle) */
+  NETWORK_CONNECT_RESULT: 23,
+  /** a tracked TCP socket reached TCP_CLOSE (struct rg_net_lifecycle) */
+  NETWORK_CLOSE: 24,
 } as const;
 /** One header.kind value. */
 export type RgKind = (typeof RG_KIND)[keyof typeof RG_KIND];
@@ -132,6 +136,36 @@ export const RG_NET_RESULT = {
   FAILED: 3,
 } as const;
 
+/** enum rg_conn_result: rg_net_lifecycle.result of NETWORK_CONNECT_RESULT. */
+export const RG_CONN_RESULT = {
+  /** the socket reached TCP_ESTABLISHED */
+  ESTABLISHED: 1,
+  /** it reached TCP_CLOSE first; rg_net_lifecycle.err is sk->sk_err then */
+  CLOSED: 2,
+} as const;
+
+/** RG_SOCK_TABLE_MAX: entries of the kernel's lifecycle socket table (rg_sock_table). */
+export const RG_SOCK_TABLE_MAX = 16384;
+/** RG_NET_TRACK_RATE: sockets a process may enter in that table per second (the rest counted). */
+export const RG_NET_TRACK_RATE = 1000;
+
+/** include/net/tcp_states.h: TCP state numbers (rg_net_lifecycle.old_state / new_state). */
+export const TCP_STATES: Readonly<Record<number, string>> = {
+  1: 'established',
+  2: 'syn_sent',
+  3: 'syn_recv',
+  4: 'fin_wait1',
+  5: 'fin_wait2',
+  6: 'time_wait',
+  7: 'close',
+  8: 'close_wait',
+  9: 'last_ack',
+  10: 'listen',
+  11: 'closing',
+  12: 'new_syn_recv',
+  13: 'bound_inactive',
+};
+
 /** enum rg_net_flag: rg_network.net_flags bits, which parts of the record hold data. */
 export const RG_NET_FLAG = {
   /** sock_family, sock_type, protocol were read from the fd's struct sock */
@@ -175,9 +209,21 @@ export const RG_COUNTER = {
   NET_DNS_SUPPRESSED: 12,
   /** exec argument / environment / cwd / cgroup read failed */
   EXEC_ARGS_ERROR: 13,
+  /** sockets entered in the lifecycle table (network.lifecycle) */
+  NET_TRACKED: 14,
+  /** sockets removed from it at TCP_CLOSE */
+  NET_UNTRACKED: 15,
+  /** sockets not entered: table full */
+  NET_TRACK_OVERFLOW: 16,
+  /** sockets not entered: over RG_NET_TRACK_RATE per process per second */
+  NET_TRACK_SUPPRESSED: 17,
+  /** listening sockets entered in the table */
+  NET_LISTENERS_OPENED: 18,
+  /** tracked listening sockets that reached TCP_CLOSE */
+  NET_LISTENERS_CLOSED: 19,
   /** argv / env pieces shed to keep a quarter of the ring for exec records */
-  EXEC_ARGS_SHED: 14,
-  MAX: 16,
+  EXEC_ARGS_SHED: 20,
+  MAX: 24,
 } as const;
 
 /** enum rg_filter_mode: rg_config.file_filter_mode values. */
@@ -273,11 +319,20 @@ export const LAYOUT = {
     fields: { h: 0, flags: 56, dfd: 60, path_len: 64, _pad: 66 },
   },
   rg_network: {
-    size: 136,
+    size: 144,
     fields: {
       h: 0, family: 56, sock_family: 58, sock_type: 60, protocol: 62, socket_fd: 64, listen_fd: 68, addr_len: 72,
       backlog: 76, err: 80, local_port: 84, remote_port: 86, local_addr: 88, remote_addr: 104, path_len: 120,
-      direction: 122, result: 123, net_flags: 124, _pad: 125, payload_len: 126, bytes: 128,
+      direction: 122, result: 123, net_flags: 124, _pad: 125, payload_len: 126, bytes: 128, sock_id: 136,
+    },
+  },
+  rg_net_lifecycle: {
+    size: 168,
+    fields: {
+      h: 0, sock_id: 56, start_ns: 64, bytes_acked: 72, bytes_received: 80, bytes_sent: 88, bytes_retrans: 96,
+      total_retrans: 104, segs_out: 108, segs_in: 112, err: 116, socket_fd: 120, family: 124, local_port: 126,
+      remote_port: 128, direction: 130, old_state: 131, new_state: 132, result: 133, from_exit: 134,
+      fin_received: 135, local_addr: 136, remote_addr: 152,
     },
   },
   rg_config: {
@@ -327,6 +382,8 @@ export const KIND_STRUCT: Readonly<Record<RgKind, keyof typeof LAYOUT>> = {
   [RG_KIND.NETWORK_SEND]: 'rg_network',
   [RG_KIND.NETWORK_DNS]: 'rg_network',
   [RG_KIND.EXEC_ARGS]: 'rg_exec_args',
+  [RG_KIND.NETWORK_CONNECT_RESULT]: 'rg_net_lifecycle',
+  [RG_KIND.NETWORK_CLOSE]: 'rg_net_lifecycle',
 };
 
 /** C enum name -> its TS mirror, so the layout test can also compare enum values found in BTF. */
@@ -339,6 +396,7 @@ export const ENUMS: Record<string, Readonly<Record<string, number>>> = {
   rg_collect: prefixed('RG_COLLECT_', RG_COLLECT),
   rg_direction: prefixed('RG_DIRECTION_', RG_DIRECTION),
   rg_net_result: prefixed('RG_NET_RESULT_', RG_NET_RESULT),
+  rg_conn_result: prefixed('RG_CONN_', RG_CONN_RESULT),
   rg_net_flag: prefixed('RG_NET_', RG_NET_FLAG),
   rg_counter: prefixed('RG_CNT_', RG_COUNTER),
   rg_filter_mode: prefixed('RG_FILTER_', RG_FILTER_MODE),

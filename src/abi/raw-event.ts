@@ -279,10 +279,75 @@ export interface RawNetwork {
    */
   bytes?: U64;
   /**
+   * address of the fd's struct sock when net_flags SOCK_READ, else 0: the socket's identity while it is
+   * open (RawNetLifecycle.sock_id of its result / close records). Never printed as is (a keyed hash is).
+   * Optional only so that hand-built records type-check; decodeRecord always sets it.
+   */
+  sock_id?: U64;
+  /**
    * NETWORK_DNS: the first payload_len (<= 512) bytes of the message's first buffer (sendto buff or the
    * first iovec), a copy. Empty for other kinds; optional for the same reason as bytes.
    */
   payload?: Uint8Array;
+}
+
+/**
+ * struct rg_net_lifecycle (tp_btf/inet_sock_set_state, or the connect / accept / listen exit program when the
+ * change had already happened: from_exit): a state change of a TCP socket the agent reported and entered in the
+ * kernel's lifecycle table (config network.lifecycle). NETWORK_CONNECT_RESULT: outcome of an in_progress connect;
+ * NETWORK_CLOSE: an established / accepted / listening socket reached TCP_CLOSE.
+ */
+export interface RawNetLifecycle {
+  kind: typeof RG_KIND.NETWORK_CONNECT_RESULT | typeof RG_KIND.NETWORK_CLOSE;
+  /**
+   * header of the record that entered the socket (connecting / accepting / listening thread as it was then),
+   * except kind and timestamp_ns (bpf_ktime_get_ns() at the state change, CLOCK_MONOTONIC ns)
+   */
+  h: RawHeader;
+  /** struct sock address (= RawNetwork.sock_id of the record that entered it) */
+  sock_id: U64;
+  /** h.timestamp_ns of that connect / accept / listen record (its sys_enter), CLOCK_MONOTONIC ns */
+  start_ns: U64;
+  /** tcp_sock.bytes_acked: sequence space sent and acknowledged (data, + 1 for an acked SYN of a connect, + 1 for an acked FIN) */
+  bytes_acked: U64;
+  /** tcp_sock.bytes_received: sequence space received in order (data, + 1 once the peer's FIN was processed: fin_received) */
+  bytes_received: U64;
+  /** tcp_sock.bytes_sent: data bytes transmitted, retransmissions included */
+  bytes_sent: U64;
+  /** tcp_sock.bytes_retrans: data bytes retransmitted */
+  bytes_retrans: U64;
+  /** tcp_sock.total_retrans: segments retransmitted */
+  total_retrans: number;
+  /** tcp_sock.segs_out: segments sent */
+  segs_out: number;
+  /** tcp_sock.segs_in: segments received */
+  segs_in: number;
+  /** sk->sk_err at the change: positive errno (ECONNREFUSED, ETIMEDOUT, ECONNRESET, ...) or 0 */
+  err: number;
+  /** socket_fd of the record that entered the socket */
+  socket_fd: number;
+  /** skc_family: AF_INET 2, AF_INET6 10 */
+  family: number;
+  /** host order: ntohs(inet_sport) */
+  local_port: number;
+  /** host order: ntohs(skc_dport); 0 for a listener */
+  remote_port: number;
+  /** enum rg_direction: OUTBOUND (connect), INBOUND (accept), LISTENER (listen) */
+  direction: number;
+  /** TCP_* before the change (include/net/tcp_states.h); 0 when from_exit */
+  old_state: number;
+  /** TCP_* after the change (ESTABLISHED 1, CLOSE 7; from_exit: sk_state as read) */
+  new_state: number;
+  /** enum rg_conn_result (CONNECT_RESULT); 0 for CLOSE */
+  result: number;
+  /** 1: the change had happened before the exit program entered the socket; the record was sent from there */
+  from_exit: number;
+  /** 1: sk_flags has SOCK_DONE (tcp_fin() ran: the peer's FIN was processed and counted in bytes_received) */
+  fin_received: number;
+  /** 16 bytes, network order (AF_INET uses [0..4)). A copy. */
+  local_addr: Uint8Array;
+  /** 16 bytes, network order; zero for a listener. A copy. */
+  remote_addr: Uint8Array;
 }
 
 /** Any decoded record, discriminated by `kind`. */
@@ -296,7 +361,8 @@ export type RawEvent =
   | RawFileWrite
   | RawFileRename
   | RawFileUnlink
-  | RawNetwork;
+  | RawNetwork
+  | RawNetLifecycle;
 
 /** Why a record was rejected: a malformed record, or a kind this agent does not know. */
 export type DecodeFailureReason = 'invalid_schema' | 'unsupported_kind';

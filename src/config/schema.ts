@@ -136,6 +136,13 @@ const networkSchema = strictObject({
   collect_dns: z.boolean(),
   /** Always rejected by validateRuntime: packet contents are not captured. */
   collect_payload: z.boolean(),
+  /**
+   * TCP lifecycle (new, default true): follow the TCP sockets whose connect / accept / listen record was written
+   * (kernel socket table, tp_btf/inet_sock_set_state) and write network_connect_result (outcome of an in_progress
+   * connect) and network_close (duration, bytes, retransmits; listener closes). Needs the connect hook for
+   * outbound connections, accept / accept4 for inbound ones, listen for listeners.
+   */
+  lifecycle: z.boolean().default(true),
 });
 
 /** One `[[rules]]` entry (§9.1). Match-field consistency per `type` is checked by validateRuntime (§9.2). */
@@ -171,7 +178,11 @@ export const ruleSchema = strictObject({
   protocols: stringList.optional(),
   /** network rules (new, optional): CIDRs (or bare addresses) the peer address (remote_addr / server_addr) must lie in. */
   remote_cidrs: stringList.optional(),
-  /** network rules (new, optional): the record's `result` must be one of `success`, `in_progress`, `failed`. */
+  /**
+   * network rules (new, optional): the record's `result` must be one of `success`, `in_progress`, `failed`
+   * (connect / bind / listen) or `established`, `refused`, `timeout`, `reset`, `aborted`, `failed`
+   * (network_connect_result, the outcome of an in_progress connect).
+   */
   results: stringList.optional(),
   /** network rules (new, optional): globs on network_dns `query_name`; such a rule matches network_dns records only. */
   query_names: stringList.optional(),

@@ -54,8 +54,21 @@ export const DNS_SEND_HOOKS: readonly string[] = ['sendto', 'sendmsg', 'sendmmsg
 /** Values of a network rule's `protocols`: the names network records print in `protocol`. */
 export const RULE_PROTOCOLS: ReadonlySet<string> = new Set(['tcp', 'udp', 'icmp', 'icmpv6', 'sctp', 'udplite', 'mptcp', 'raw']);
 
-/** Values of a network rule's `results`. */
-export const RULE_RESULTS: ReadonlySet<string> = new Set(['success', 'in_progress', 'failed']);
+/**
+ * Values of a network rule's `results`: syscall outcomes of connect / bind / listen (success, in_progress,
+ * failed) and outcomes of an in_progress connect on network_connect_result (established, refused, timeout,
+ * reset, aborted, failed).
+ */
+export const RULE_RESULTS: ReadonlySet<string> = new Set([
+  'success',
+  'in_progress',
+  'failed',
+  'established',
+  'refused',
+  'timeout',
+  'reset',
+  'aborted',
+]);
 
 /** Operations a file rule may name: canonical forms, their short aliases, and `*` (§9.2). */
 export const RULE_OPERATIONS: ReadonlySet<string> = new Set([

@@ -215,6 +215,15 @@ function networkAction(record: NetworkRecord): string {
       return `sent ${record.bytes} bytes to ${record.remote_path ?? endpoint(record.remote_addr, record.remote_port)}`;
     case 'network_dns':
       return `asked ${endpoint(record.server_addr, record.server_port)} for ${record.query_type} ${record.query_name}`;
+    case 'network_connect_result': {
+      const to = endpoint(record.remote_addr, record.remote_port);
+      if (record.result === 'established') return `established a connection to ${to}`;
+      return `failed to connect to ${to} (${record.result}${record.errno === null ? '' : `, ${record.errno}`})`;
+    }
+    case 'network_close':
+      return record.direction === 'listener'
+        ? `closed its listener on ${endpoint(record.local_addr, record.local_port)}`
+        : `closed a connection with ${endpoint(record.remote_addr, record.remote_port)}`;
   }
 }
 

@@ -1,7 +1,8 @@
 /**
  * The facts of a network record that detections and network rules test (design §8, §9.5), and the
  * compiled matchers of the network rule fields added after the original (`protocols`, `remote_cidrs`,
- * `results`, `query_names`).
+ * `results`, `query_names`). network_connect_result is outbound (its remote port); network_close follows its
+ * direction (outbound: remote port; inbound and listener: local port).
  */
 import ipaddr from 'ipaddr.js';
 import picomatch from 'picomatch';
@@ -31,6 +32,13 @@ export function networkFacts(record: NetworkRecord): NetworkFacts {
       return { direction: 'outbound', port: record.remote_port ?? 0, addr: record.remote_addr ?? '', family: record.family };
     case 'network_dns':
       return { direction: 'outbound', port: record.server_port ?? 0, addr: record.server_addr ?? '', family: record.family };
+    case 'network_connect_result':
+      return { direction: 'outbound', port: record.remote_port ?? 0, addr: record.remote_addr ?? '', family: record.family };
+    case 'network_close':
+      if (record.direction === 'outbound') {
+        return { direction: 'outbound', port: record.remote_port ?? 0, addr: record.remote_addr ?? '', family: record.family };
+      }
+      return { direction: 'inbound', port: record.local_port ?? 0, addr: record.local_addr ?? '', family: record.family };
     default:
       return { direction: 'inbound', port: record.local_port ?? 0, addr: record.local_addr ?? '', family: record.family };
   }
@@ -45,6 +53,8 @@ export function remoteAddrOf(record: NetworkRecord): string | null {
     case 'network_connect':
     case 'network_send':
     case 'network_accept':
+    case 'network_connect_result':
+    case 'network_close':
       return record.remote_addr ?? null;
     case 'network_dns':
       return record.server_addr;
@@ -65,7 +75,11 @@ export function compileProtocols(protocols: readonly string[]): RecordPredicate 
   return (record) => typeof record.protocol === 'string' && set.has(record.protocol);
 }
 
-/** `results` (success / in_progress / failed; empty = any): records without a result (accept, send, dns) never match. */
+/**
+ * `results` (success / in_progress / failed on connect / bind / listen; established / refused / timeout / reset /
+ * aborted / failed on network_connect_result; empty = any): records without a result (accept, send, dns, close)
+ * never match.
+ */
 export function compileResults(results: readonly string[]): RecordPredicate {
   if (results.length === 0) return ANY;
   const set = new Set(results);

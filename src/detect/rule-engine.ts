@@ -21,7 +21,10 @@
  *   `ports` must contain its port (remote for connect/send, server for dns, local otherwise), `process_names`
  *   (empty = any) must name the process. New optional fields, each absent/empty = any: `protocols` (the
  *   record's protocol name), `remote_cidrs` (the peer address, ipaddr.js), `results` (connect/bind/listen
- *   outcome; records without one never match), `query_names` (globs on network_dns query_name; a rule with
+ *   outcome, and the outcome of an in_progress connect on `network_connect_result`: established, refused,
+ *   timeout, reset, aborted, failed; records without one never match; a network_connect_result record is
+ *   evaluated only against rules that list `results`, so a port rule alerts once, on the connect;
+ *   `network_close` records are not evaluated), `query_names` (globs on network_dns query_name; a rule with
  *   query names matches network_dns records only). A rule with query_names may omit direction and ports,
  *   one with remote_cidrs may omit ports: an omitted field then matches any record (./network-match.ts).
  *
@@ -151,6 +154,11 @@ export class RuleEngine {
       case 'network_send':
       case 'network_dns':
         return this.network(record);
+      case 'network_connect_result':
+        // only rules that list results: the suspicious-port rule fires on the connect, not again on its outcome
+        return this.network(record, true);
+      case 'network_close':
+        return [];
       default:
         return this.file(record);
     }
@@ -192,11 +200,13 @@ export class RuleEngine {
     return alerts;
   }
 
-  private network(record: NetworkRecord): AlertRecord[] {
+  /** @param resultsOnly evaluate only the rules with a non-empty `results` (network_connect_result records) */
+  private network(record: NetworkRecord, resultsOnly = false): AlertRecord[] {
     const alerts: AlertRecord[] = [];
     if (this.networkRules.length === 0) return alerts;
     const facts = networkFacts(record);
     for (const { rule, direction, ports, process, fields } of this.networkRules) {
+      if (resultsOnly && (rule.results ?? []).length === 0) continue;
       if (direction !== undefined && direction !== facts.direction) continue;
       if (ports !== null && !ports.has(facts.port)) continue;
       if (process(record) && fields.every((holds) => holds(record))) {

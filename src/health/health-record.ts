@@ -52,6 +52,10 @@ export interface HealthInputs {
  *   unless there is a bug; a record whose handling threw is counted in userspace_record_errors);
  * - `fatal_error` (final record of an abort only): why the agent is exiting;
  * - `fault_injection_active: true` only while test-only fault injection is on.
+ * - `network_open_listeners` (gauge) = kernel_network_listeners_opened - kernel_network_listeners_closed:
+ *   listening TCP sockets the agent reported (network_listen) that have not closed yet (network.lifecycle);
+ * - `network_tracked_sockets` (gauge) = kernel_network_sockets_tracked - kernel_network_sockets_untracked:
+ *   entries of the kernel's lifecycle socket table now (listeners included; at most 16384).
  */
 export function buildHealthRecord(h: HealthInputs): Record<string, unknown> {
   const c = h.counters;
@@ -90,6 +94,8 @@ export function buildHealthRecord(h: HealthInputs): Record<string, unknown> {
     process_images_evicted: h.table.imagesEvicted ?? 0,
     ...(kernel ?? {}),
     kernel_counters_available: kernel !== null,
+    network_open_listeners: kernel ? kernel.kernel_network_listeners_opened - kernel.kernel_network_listeners_closed : null,
+    network_tracked_sockets: kernel ? kernel.kernel_network_sockets_tracked - kernel.kernel_network_sockets_untracked : null,
     bridge_batches: h.bridge.batches,
     bridge_records_received: h.bridge.records,
     bridge_bytes_received: h.bridge.bytes,

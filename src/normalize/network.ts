@@ -5,17 +5,29 @@
  * reported as IPv4 so that IPv4 rules and detections match it: family "ipv4", the dotted quad, and
  * the raw form in `*_addr_raw`. AF_UNIX endpoints carry a path and no IP fields; other families are
  * named, without an address. Sends (network_send) carry the destination the caller named; DNS queries
- * (network_dns) are parsed from the kernel's payload copy by ./dns.ts.
+ * (network_dns) are parsed from the kernel's payload copy by ./dns.ts. TCP lifecycle records
+ * (network_connect_result, network_close) come from the kernel's socket table (bpf/lib/sock-track.h).
  */
+
+/** include/uapi/asm-generic/errno.h */
+const EPIPE = 32;
+const ECONNRESET = 104;
+const ETIMEDOUT = 110;
+const ECONNREFUSED = 111;
 import ipaddr from 'ipaddr.js';
-import { AF_INET, AF_INET6, AF_UNIX, RG_KIND, RG_NET_FLAG, RG_NET_RESULT } from '../abi/layout.js';
-import type { RawNetwork } from '../abi/raw-event.js';
+import { AF_INET, AF_INET6, AF_UNIX, RG_CONN_RESULT, RG_DIRECTION, RG_KIND, RG_NET_FLAG, RG_NET_RESULT, TCP_STATES } from '../abi/layout.js';
+import type { RawNetLifecycle, RawNetwork, U64 } from '../abi/raw-event.js';
 import { commOf, execIdOf, exePathOf, ppidOf, type NormalizeEnv } from './context.js';
 import { parseDnsQuery } from './dns.js';
+import { socketId } from './socket-id.js';
 import { errnoName, familyName, protocolName, socketTypeName, unixPathName } from './network-names.js';
 import {
   OUTPUT_SCHEMA_VERSION,
+  type CloseDirection,
+  type ConnectOutcome,
   type NetworkAcceptRecord,
+  type NetworkCloseRecord,
+  type NetworkConnectResultRecord,
   type NetworkBindRecord,
   type NetworkConnectRecord,
   type NetworkDnsRecord,
@@ -124,7 +136,7 @@ export function normalizeNetwork(
       agent_id, alert, comm, detection_type, errno, event_type: 'network_connect', exe_path, exec_id, family: remote.family, gid,
       local_addr: local.addr, local_addr_raw: local.raw, local_port: local.port, pid, ppid, protocol,
       remote_addr: remote.addr, remote_addr_raw: remote.raw, remote_path, remote_port: remote.port, result,
-      schema_version, socket_fd, socket_type, tid, time, timestamp_ns, uid,
+      schema_version, socket_fd, socket_id: socketId(ev.sock_id), socket_type, tid, time, timestamp_ns, uid,
     };
   }
   if (ev.kind === RG_KIND.NETWORK_SEND) {
@@ -150,7 +162,8 @@ export function normalizeNetwork(
     return {
       agent_id, alert, backlog: ev.backlog, comm, detection_type, errno, event_type: 'network_listen', exe_path, exec_id,
       family, gid, local_addr: local.addr, local_addr_raw: local.raw, local_path: null, local_port: local.port, pid,
-      ppid, protocol, result, schema_version, socket_fd, socket_type, tid, time, timestamp_ns, uid,
+      ppid, protocol, result, schema_version, socket_fd, socket_id: socketId(ev.sock_id), socket_type, tid, time,
+      timestamp_ns, uid,
     };
   }
   const remote = endpointOf(ev.sock_family, ev.remote_addr, ev.remote_port, remoteSet);
@@ -158,7 +171,122 @@ export function normalizeNetwork(
     agent_id, alert, comm, detection_type, event_type: 'network_accept', exe_path, exec_id, family: sockRead ? remote.family : 'unknown',
     gid, listen_fd: ev.listen_fd, local_addr: local.addr, local_addr_raw: local.raw, local_port: local.port, pid, ppid,
     protocol, remote_addr: remote.addr, remote_addr_raw: remote.raw, remote_port: remote.port, schema_version, socket_fd,
-    socket_type, tid, time, timestamp_ns, uid,
+    socket_id: socketId(ev.sock_id), socket_type, tid, time, timestamp_ns, uid,
+  };
+}
+
+/** errno -> outcome of a connect that reached TCP_CLOSE before TCP_ESTABLISHED (see ConnectOutcome). */
+export function connectOutcome(err: number): ConnectOutcome {
+  switch (err) {
+    case 0:
+      return 'aborted';
+    case ECONNREFUSED:
+      return 'refused';
+    case ETIMEDOUT:
+      return 'timeout';
+    case ECONNRESET:
+    case EPIPE:
+      return 'reset';
+    default:
+      return 'failed';
+  }
+}
+
+/** enum rg_direction of a lifecycle record -> CloseDirection. */
+function closeDirection(direction: number): CloseDirection {
+  if (direction === RG_DIRECTION.INBOUND) return 'inbound';
+  if (direction === RG_DIRECTION.LISTENER) return 'listener';
+  return 'outbound';
+}
+
+/** a - b for u64 counters (number when safe, else bigint; 0 when b > a). */
+function u64Sub(a: U64, b: U64): U64 {
+  return nsBetween(a, b);
+}
+
+/** Difference of two CLOCK_MONOTONIC ns values (number when safe, else bigint; 0 when b > a). */
+function nsBetween(a: U64, b: U64): U64 {
+  if (typeof a === 'number' && typeof b === 'number') return a >= b ? a - b : 0;
+  const d = BigInt(a) - BigInt(b);
+  if (d <= 0n) return 0;
+  return d <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(d) : d;
+}
+
+/**
+ * rg_net_lifecycle -> network_connect_result (kind NETWORK_CONNECT_RESULT) or network_close (NETWORK_CLOSE).
+ * The process fields come from the record's header (the thread that connected / accepted / listened) and
+ * the process table. Never annotated (alert false): detections and the suspicious-port rule fire on the
+ * connect record itself.
+ */
+export function normalizeLifecycle(ev: RawNetLifecycle, env: NormalizeEnv): NetworkConnectResultRecord | NetworkCloseRecord {
+  const h = ev.h;
+  const entry = env.table.get(h.pid);
+  const listener = ev.direction === RG_DIRECTION.LISTENER;
+  const local = endpointOf(ev.family, ev.local_addr, ev.local_port, true);
+  const remote = listener ? endpointOf(ev.family, ev.remote_addr, 0, false) : endpointOf(ev.family, ev.remote_addr, ev.remote_port, true);
+  const base = {
+    agent_id: env.agentId,
+    alert: false,
+    comm: commOf(h, entry),
+    detection_type: null,
+    exe_path: exePathOf(entry),
+    exec_id: execIdOf(entry),
+    // the peer's family (an IPv4-mapped peer is ipv4); a listener's own
+    family: listener ? local.family : remote.family,
+    gid: h.gid,
+    local_addr: local.addr,
+    local_addr_raw: local.raw,
+    local_port: local.port,
+    observed_at_exit: ev.from_exit !== 0,
+    pid: h.pid,
+    ppid: ppidOf(h, entry),
+    protocol: 'tcp',
+    remote_addr: remote.addr,
+    remote_addr_raw: remote.raw,
+    remote_port: remote.port,
+    retransmits: ev.total_retrans,
+    schema_version: OUTPUT_SCHEMA_VERSION,
+    socket_fd: ev.socket_fd,
+    socket_id: socketId(ev.sock_id) ?? '',
+    socket_type: 'stream',
+    tid: h.tid,
+    time: env.clock.format(h.timestamp_ns),
+    timestamp_ns: h.timestamp_ns,
+    uid: h.uid,
+  } as const;
+  if (ev.kind === RG_KIND.NETWORK_CONNECT_RESULT) {
+    const established = ev.result === RG_CONN_RESULT.ESTABLISHED;
+    const b = base;
+    return {
+      agent_id: b.agent_id, alert: false, comm: b.comm, connect_timestamp_ns: ev.start_ns, detection_type: null,
+      elapsed_ns: nsBetween(h.timestamp_ns, ev.start_ns),
+      errno: established || ev.err === 0 ? null : errnoName(ev.err),
+      event_type: 'network_connect_result', exe_path: b.exe_path, family: b.family, gid: b.gid,
+      local_addr: b.local_addr, local_addr_raw: b.local_addr_raw, local_port: b.local_port,
+      observed_at_exit: b.observed_at_exit, pid: b.pid, ppid: b.ppid, protocol: b.protocol,
+      remote_addr: b.remote_addr, remote_addr_raw: b.remote_addr_raw, remote_port: b.remote_port,
+      result: established ? 'established' : connectOutcome(ev.err), retransmits: b.retransmits,
+      schema_version: b.schema_version, socket_fd: b.socket_fd, socket_id: b.socket_id, socket_type: b.socket_type,
+      tid: b.tid, time: b.time, timestamp_ns: b.timestamp_ns, uid: b.uid,
+    };
+  }
+  return {
+    agent_id: base.agent_id, alert: false,
+    bytes_received: listener ? null : u64Sub(ev.bytes_received, ev.fin_received ? 1 : 0),
+    bytes_sent: listener ? null : u64Sub(ev.bytes_sent, ev.bytes_retrans),
+    bytes_transmitted: listener ? null : ev.bytes_sent,
+    comm: base.comm, detection_type: null, direction: closeDirection(ev.direction),
+    duration_ns: nsBetween(h.timestamp_ns, ev.start_ns),
+    errno: ev.err === 0 ? null : errnoName(ev.err),
+    event_type: 'network_close', exe_path: base.exe_path, family: base.family, gid: base.gid,
+    last_state: ev.from_exit !== 0 ? null : (TCP_STATES[ev.old_state] ?? `state_${ev.old_state}`),
+    local_addr: base.local_addr, local_addr_raw: base.local_addr_raw, local_port: base.local_port,
+    observed_at_exit: base.observed_at_exit, pid: base.pid, ppid: base.ppid, protocol: base.protocol,
+    remote_addr: base.remote_addr, remote_addr_raw: base.remote_addr_raw, remote_port: base.remote_port,
+    retransmits: base.retransmits, schema_version: base.schema_version,
+    segments_received: ev.segs_in, segments_sent: ev.segs_out,
+    socket_fd: base.socket_fd, socket_id: base.socket_id, socket_type: base.socket_type,
+    start_timestamp_ns: ev.start_ns, tid: base.tid, time: base.time, timestamp_ns: base.timestamp_ns, uid: base.uid,
   };
 }
 

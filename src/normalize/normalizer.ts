@@ -13,7 +13,7 @@ import { applyAnnotation, NO_DETECTIONS, type Annotator } from './annotate.js';
 import type { WallClock } from './clock.js';
 import type { NormalizeEnv } from './context.js';
 import { fileRecordPasses, normalizeOpen, normalizeRename, normalizeUnlink, normalizeWrite } from './file.js';
-import { normalizeDns, normalizeNetwork } from './network.js';
+import { normalizeDns, normalizeLifecycle, normalizeNetwork } from './network.js';
 import { ExecArgsAssembler, type ExecArgsCounters, type ExecArgsOptions } from './exec-args.js';
 import { normalizeExec, normalizeExit, normalizeFork, seededProcessStart } from './process.js';
 import type { FileRecord, NormalizedRecord, ProcessStartRecord } from './records.js';
@@ -118,6 +118,10 @@ export class Normalizer {
         applyAnnotation(record, this.annotate);
         return { type: 'event', record };
       }
+      case RG_KIND.NETWORK_CONNECT_RESULT:
+      case RG_KIND.NETWORK_CLOSE:
+        // not annotated: detections fire on the connect / accept / listen record itself
+        return { type: 'event', record: normalizeLifecycle(ev, env) };
       case RG_KIND.NETWORK_DNS: {
         const record = normalizeDns(ev, env);
         if (record === null) return DNS_MALFORMED;

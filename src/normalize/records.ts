@@ -354,6 +354,8 @@ export interface NetworkOutcomeFields {
 /** kind 3: connect, sent at sys_exit_connect with its outcome. Direction outbound. */
 export interface NetworkConnectRecord extends NetworkRecordBase, NetworkOutcomeFields {
   event_type: 'network_connect';
+  /** see NetworkLifecycleFields.socket_id; null when the fd's socket could not be read */
+  socket_id?: string | null;
   /** the socket's local endpoint after the connect (skc_rcv_saddr, skc_num); null after a failure or for non-IP */
   local_addr?: string | null;
   local_addr_raw?: RawAddress;
@@ -380,6 +382,8 @@ export interface NetworkBindRecord extends NetworkRecordBase, NetworkOutcomeFiel
 /** kind 18: listen, with the socket's bound endpoint read at sys_exit_listen (also when the kernel chose the port). */
 export interface NetworkListenRecord extends NetworkRecordBase, NetworkOutcomeFields {
   event_type: 'network_listen';
+  /** see NetworkLifecycleFields.socket_id; null when the fd's socket could not be read */
+  socket_id?: string | null;
   backlog: number;
   local_addr: string | null;
   local_addr_raw?: RawAddress;
@@ -391,6 +395,8 @@ export interface NetworkListenRecord extends NetworkRecordBase, NetworkOutcomeFi
 /** kind 19: a connection accepted by accept/accept4 (only fd >= 0), read from the new socket. Direction inbound. */
 export interface NetworkAcceptRecord extends NetworkRecordBase {
   event_type: 'network_accept';
+  /** see NetworkLifecycleFields.socket_id (the accepted socket); null when it could not be read */
+  socket_id?: string | null;
   /** fd the connection was accepted on */
   listen_fd: number;
   /** skc_rcv_saddr / skc_v6_rcv_saddr of the new socket; null for non-IP */
@@ -446,6 +452,98 @@ export interface NetworkDnsRecord extends NetworkRecordBase {
   server_port: number | null;
 }
 
+/**
+ * Outcome of a TCP connect attempt that returned in_progress (network_connect_result), from the kernel's
+ * lifecycle table: `established` (TCP_ESTABLISHED reached); otherwise the socket reached TCP_CLOSE first and
+ * sk->sk_err says why: `refused` (ECONNREFUSED: RST to the SYN), `timeout` (ETIMEDOUT: SYN retries exhausted,
+ * net.ipv4.tcp_syn_retries), `reset` (ECONNRESET / EPIPE), `aborted` (no error: the process closed the socket
+ * before the handshake ended, e.g. its own connect timeout), `failed` (any other errno, e.g. EHOSTUNREACH from
+ * an ICMP error; see `errno`).
+ */
+export type ConnectOutcome = 'established' | 'refused' | 'timeout' | 'reset' | 'aborted' | 'failed';
+
+/** Which syscall started the tracking of a closed socket: connect, accept/accept4, listen. */
+export type CloseDirection = 'outbound' | 'inbound' | 'listener';
+
+/**
+ * Fields of the lifecycle records (network.lifecycle): sent from tp_btf/inet_sock_set_state for TCP sockets
+ * whose connect (success / in_progress), accept or listen record the agent wrote. pid / tid / uid / gid / comm /
+ * ppid are those of the thread that connected / accepted / listened, as they were then (the state change
+ * usually happens in softirq context); `timestamp_ns` is the state change's. The process's `exec_id` comes from
+ * the process table like on every record. Endpoints are read from the socket at the change.
+ */
+export interface NetworkLifecycleFields {
+  /** skc_rcv_saddr / skc_v6_rcv_saddr */
+  local_addr: string | null;
+  local_addr_raw: RawAddress;
+  /** ntohs(inet_sport) */
+  local_port: number | null;
+  /** skc_daddr / skc_v6_daddr; null for a listener */
+  remote_addr: string | null;
+  remote_addr_raw: RawAddress;
+  /** ntohs(skc_dport); null for a listener */
+  remote_port: number | null;
+  /**
+   * keyed hash (16 hex digits, key random per agent start) of the struct sock address: equal to the `socket_id`
+   * of the connect / accept / listen record of the same socket; unique among open sockets only (a freed socket's
+   * address is reused), so link with pid and the start timestamp too
+   */
+  socket_id: string;
+  /** true when the change had already happened when the syscall's exit program looked (sent from there) */
+  observed_at_exit: boolean;
+  /** tcp_sock.total_retrans: segments retransmitted so far (for a timeout: the SYN retransmissions) */
+  retransmits: number;
+}
+
+/**
+ * kind 23: outcome of a connect that was `in_progress` (non-blocking). Linked to its network_connect record by
+ * (pid, connect_timestamp_ns = that record's timestamp_ns) and socket_id. Blocking connects report their result
+ * on the connect record only. Not annotated by detections; rules match it only when they list `results`.
+ */
+export interface NetworkConnectResultRecord extends NetworkRecordBase, NetworkLifecycleFields {
+  event_type: 'network_connect_result';
+  result: ConnectOutcome;
+  /** sk->sk_err name when the attempt failed ("ECONNREFUSED", "ETIMEDOUT", ...); null otherwise */
+  errno: string | null;
+  /** timestamp_ns of the network_connect record (its sys_enter_connect), CLOCK_MONOTONIC ns */
+  connect_timestamp_ns: U64;
+  /** timestamp_ns - connect_timestamp_ns: ns from the connect call to the outcome */
+  elapsed_ns: U64;
+}
+
+/**
+ * kind 24: a tracked TCP socket reached TCP_CLOSE: an outbound connection (connect success, or in_progress then
+ * established), an accepted inbound one, or a listener (remote_* and byte counts null). Counters are struct
+ * tcp_sock's at TCP_CLOSE. Not annotated by detections and not matched by rules (yet).
+ */
+export interface NetworkCloseRecord extends NetworkRecordBase, NetworkLifecycleFields {
+  event_type: 'network_close';
+  direction: CloseDirection;
+  /**
+   * data bytes sent: tcp_sock.bytes_sent - bytes_retrans (each byte once, retransmissions not counted; bytes still
+   * unacknowledged when the connection was reset are included); null for a listener
+   */
+  bytes_sent: U64 | null;
+  /**
+   * data bytes received in order: tcp_sock.bytes_received, minus the 1 its sequence count holds for the peer's FIN
+   * once tcp_fin() processed it (SOCK_DONE); null for a listener
+   */
+  bytes_received: U64 | null;
+  /** tcp_sock.bytes_sent: data bytes put on the wire, retransmissions included; null for a listener */
+  bytes_transmitted: U64 | null;
+  /** tcp_sock.segs_out / segs_in: segments sent / received (SYN, ACK and FIN included) */
+  segments_sent: number;
+  segments_received: number;
+  /** timestamp_ns - start_timestamp_ns: ns from the connect / accept / listen call to TCP_CLOSE */
+  duration_ns: U64;
+  /** timestamp_ns of the network_connect / network_accept / network_listen record that started the tracking */
+  start_timestamp_ns: U64;
+  /** sk->sk_err at close ("ECONNRESET" after an RST); null when none */
+  errno: string | null;
+  /** TCP state before TCP_CLOSE ("last_ack", "fin_wait2", "established" for a reset, "listen", ...); null when observed at exit */
+  last_state: string | null;
+}
+
 /** Records of the process family. */
 export type ProcessRecord = ProcessStartRecord | ProcessExitRecord | ProcessRelationshipRecord;
 /** Records of the file family (filtered by the userspace filter, annotated). */
@@ -465,7 +563,9 @@ export type NetworkRecord =
   | NetworkListenRecord
   | NetworkAcceptRecord
   | NetworkSendRecord
-  | NetworkDnsRecord;
+  | NetworkDnsRecord
+  | NetworkConnectResultRecord
+  | NetworkCloseRecord;
 
 /** Any normalized record, discriminated by event_type. */
 export type NormalizedRecord = ProcessRecord | FileRecord | NetworkRecord;

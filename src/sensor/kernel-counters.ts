@@ -2,8 +2,8 @@
  * Kernel-side counters (per-CPU array map `counters`, enum rg_counter in
  * bpf/events.h), summed over CPUs. These explain every record the kernel
  * did not deliver: ring buffer full, the agent's own activity, the kernel
- * path filter, unparsable sockaddrs, the send rate bound; and how often a path had to be read at
- * syscall exit instead of entry.
+ * path filter, unparsable sockaddrs, the send rate bound, the TCP lifecycle table's bounds; and how often a
+ * path had to be read at syscall exit instead of entry. Index i of KERNEL_COUNTER_FIELDS is counter i.
  */
 
 /** Health field name for each enum rg_counter index. */
@@ -22,6 +22,12 @@ export const KERNEL_COUNTER_FIELDS = [
   'kernel_network_send_suppressed', // RG_CNT_NET_SEND_SUPPRESSED: network_send over 1 per (tgid, destination) per second
   'kernel_network_dns_suppressed', // RG_CNT_NET_DNS_SUPPRESSED: DNS records over 32 per (tgid, server) per second
   'kernel_exec_context_errors', // RG_CNT_EXEC_ARGS_ERROR: an exec's argv / env / cwd / cgroup read failed (the record says what is missing)
+  'kernel_network_sockets_tracked', // RG_CNT_NET_TRACKED: TCP sockets entered in the lifecycle table
+  'kernel_network_sockets_untracked', // RG_CNT_NET_UNTRACKED: removed from it at TCP_CLOSE
+  'kernel_network_track_overflow', // RG_CNT_NET_TRACK_OVERFLOW: not entered, table full (16384): no result / close record
+  'kernel_network_track_suppressed', // RG_CNT_NET_TRACK_SUPPRESSED: not entered, over 1000 per process per second
+  'kernel_network_listeners_opened', // RG_CNT_NET_LISTENERS_OPENED: listening sockets entered in the table
+  'kernel_network_listeners_closed', // RG_CNT_NET_LISTENERS_CLOSED: tracked listeners that reached TCP_CLOSE
   'kernel_exec_args_shed', // RG_CNT_EXEC_ARGS_SHED: argv/env pieces not sent to keep a quarter of the ring for exec records
 ] as const;
 

@@ -10,12 +10,18 @@ export interface HookConfig {
   events: { process: boolean; file: boolean; network: boolean };
   process: { enabled: boolean; hooks: string[] };
   file: { enabled: boolean; hooks: string[] };
-  /** collect_dns: optional so that hand-built configs without it read as false */
-  network: { enabled: boolean; hooks: string[]; collect_dns?: boolean };
+  /** collect_dns, lifecycle: optional so that hand-built configs without them read as false */
+  network: { enabled: boolean; hooks: string[]; collect_dns?: boolean; lifecycle?: boolean };
 }
 
 /** Network hooks with only a sys_enter program (sends: recorded as asked, no outcome). */
 export const SEND_HOOKS: ReadonlySet<string> = new Set(['sendto', 'sendmsg', 'sendmmsg']);
+
+/** Network hooks whose exit program has an `_lc` variant that enters the socket in the lifecycle table. */
+export const LIFECYCLE_HOOKS: ReadonlySet<string> = new Set(['connect', 'listen', 'accept', 'accept4']);
+
+/** tp_btf program that follows the TCP state changes of the tracked sockets (bpf/network.bpf.c). */
+export const LIFECYCLE_PROGRAM = 'inet_sock_set_state';
 
 /** File hooks with a user path argument: they have a sys_exit_<hook> fallback program. */
 export const DEFERRED_FILE_HOOKS: ReadonlySet<string> = new Set([
@@ -63,6 +69,12 @@ const PATH_CHANGE_EXITS = [
  *   network.enabled: sys_exit_<hook> then sys_enter_<hook>. The entry program stashes the parsed
  *   arguments per thread and the exit program adds the outcome and the socket's state and sends the
  *   record (bpf/network.bpf.c); exit first, for the same reason as the file hooks.
+ * - network.lifecycle (with at least one of connect, listen, accept, accept4): first tp_btf
+ *   inet_sock_set_state (TCP state changes of tracked sockets), then for those hooks the exit program's
+ *   `_lc` variant (sys_exit_connect_lc, ...), which also enters the reported TCP socket in the kernel's
+ *   socket table (bpf/lib/sock-track.h). The state program goes first so that no socket enters the table
+ *   without it watching (an entry whose TCP_CLOSE was missed would stay). With lifecycle off, the plain
+ *   exit programs: nothing is tracked and the state tracepoint is not attached.
  * - send hooks (sendto, sendmsg, sendmmsg): sys_enter_<hook> only, or sys_enter_<hook>_dns (same
  *   tracepoint, also copies DNS payloads to UDP port 53) when network.collect_dns is set: the DNS choice
  *   is made by which program is loaded, not by a config map value.
@@ -98,12 +110,14 @@ export function selectPrograms(config: HookConfig): string[] {
     }
   }
   if (config.events.network && config.network.enabled) {
+    const lifecycle = config.network.lifecycle === true && config.network.hooks.some((h) => LIFECYCLE_HOOKS.has(h));
+    if (lifecycle) out.add(LIFECYCLE_PROGRAM);
     for (const hook of config.network.hooks) {
       if (SEND_HOOKS.has(hook)) {
         out.add(config.network.collect_dns ? `sys_enter_${hook}_dns` : `sys_enter_${hook}`);
         continue;
       }
-      out.add(`sys_exit_${hook}`);
+      out.add(lifecycle && LIFECYCLE_HOOKS.has(hook) ? `sys_exit_${hook}_lc` : `sys_exit_${hook}`);
       out.add(`sys_enter_${hook}`);
     }
   }
