@@ -125,6 +125,8 @@ export class Agent {
     this.table = new ProcessTable({
       maxEntries: config.performance.max_process_cache_entries,
       maxPendingSources: config.performance.max_pending_exec_sources,
+      // a live parent evicted from a full table is read again when a child of its forks or execs
+      procRoot: '/proc',
     });
     this.normalizer = new Normalizer({
       agentId: config.agent.id,

@@ -123,15 +123,15 @@ test('a range beyond the buffer is invalid_schema, not a throw', () => {
   expectFailure(decodeRecord(buf, 8, buf.length), 'invalid_schema', /exceeds/);
 });
 
-test('a wrong schema version is invalid_schema (1 = the original, 2 = before send/dns, 3 = before process context, 5)', () => {
-  for (const version of [1, 2, 3, 5]) {
+test('a wrong schema version is invalid_schema (1 = the original, 2 = before send/dns, 3 = before process context, 4 = before TCP lifecycle, 6)', () => {
+  for (const version of [1, 2, 3, 4, 6]) {
     const buf = encodeRecord(SAMPLES[1], { version });
     expectFailure(decodeRecord(buf, 0, buf.length), 'invalid_schema', new RegExp(`version ${version}`));
   }
 });
 
-test('unknown kinds are unsupported_kind (0, 2, 23, 9999)', () => {
-  for (const kind of [0, 2, 23, 9999]) {
+test('unknown kinds are unsupported_kind (0, 2, 25, 9999)', () => {
+  for (const kind of [0, 2, 25, 9999]) {
     const buf = encodeRecord(SAMPLES[1], { kind });
     expectFailure(decodeRecord(buf, 0, buf.length), 'unsupported_kind', new RegExp(`kind ${kind}`));
   }

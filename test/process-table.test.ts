@@ -200,7 +200,7 @@ test('pending cap 2 with 3 sources: size 2, oldest evicted, counted', () => {
   assert.equal(t.pending_sources_evicted, 1);
   assert.equal(t.pendingSource(1), undefined);
   assert.equal(t.pendingSource(3), 'execveat');
-  assert.deepEqual(t.stats(), { size: 0, pendingSize: 2, recordsEvicted: 0, pendingEvicted: 1, pastImages: 0, imagesEvicted: 0 });
+  assert.deepEqual(t.stats(), { size: 0, pendingSize: 2, recordsEvicted: 0, pendingEvicted: 1, pastImages: 0, imagesEvicted: 0, reseeded: 0, parentsEvicted: 0 });
 });
 
 test('parseProcStat handles comm with spaces and parentheses', () => {
@@ -286,4 +286,31 @@ test('seeding from the real /proc finds this process with its ppid and executabl
   assert.equal(me.exe_path, realpathSync(process.execPath));
   assert.equal(me.uid, process.getuid?.());
   assert.equal(t.get(1)?.ppid, 0);
+});
+
+test('cap 3, all live: the least recently active leaf goes, a parent stays (counted only when no leaf is left)', () => {
+  const t = new ProcessTable({ maxEntries: 3 });
+  t.exec(exec(1, { ts: 100, exe: '/usr/sbin/nginx' })); // oldest, but will have a child
+  t.exec(exec(2, { ts: 200, exe: '/bin/sleep' }));
+  t.exec(exec(3, { ts: 300, ppid: 1, exe: '/bin/sh' }));
+  t.exec(exec(4, { ts: 400, exe: '/bin/sleep' }));
+  assert.equal(t.get(1)?.exe_path, '/usr/sbin/nginx', 'the parent of a live child stays');
+  assert.equal(t.get(2), undefined, 'the oldest leaf went');
+  assert.equal(t.stats().parentsEvicted, 0);
+});
+
+test('a live parent evicted from a full table is read again from /proc when a child of its forks (counted)', () => {
+  const root = fakeProc(); // pid 10: /usr/bin/tmux
+  try {
+    const t = new ProcessTable({ maxEntries: 2, procRoot: root });
+    t.fork(fork(10, 20, { ts: 100 }));
+    assert.equal(t.stats().reseeded, 1);
+    assert.equal(t.get(20)?.exe_path, '/usr/bin/tmux', 'the child runs the parent program read from /proc');
+    assert.equal(t.getOrReseed(999), undefined, 'a pid /proc does not have is not invented');
+    const noProc = new ProcessTable({ maxEntries: 2 });
+    noProc.fork(fork(10, 20, { ts: 100 }));
+    assert.equal(noProc.get(10), undefined, 'without procRoot nothing is read');
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 });

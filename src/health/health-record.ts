@@ -19,6 +19,9 @@ export interface TableStats {
   /** past images kept for lineage and those dropped (optional: older callers) */
   pastImages?: number;
   imagesEvicted?: number;
+  /** live processes read again from /proc, and parents evicted from a full table (optional: older callers) */
+  reseeded?: number;
+  parentsEvicted?: number;
 }
 
 /** Everything one health record is built from. */
@@ -92,6 +95,8 @@ export function buildHealthRecord(h: HealthInputs): Record<string, unknown> {
     pending_sources_evicted: h.table.pendingEvicted,
     process_images_kept: h.table.pastImages ?? 0,
     process_images_evicted: h.table.imagesEvicted ?? 0,
+    process_records_reseeded: h.table.reseeded ?? 0,
+    process_parents_evicted: h.table.parentsEvicted ?? 0,
     ...(kernel ?? {}),
     kernel_counters_available: kernel !== null,
     network_open_listeners: kernel ? kernel.kernel_network_listeners_opened - kernel.kernel_network_listeners_closed : null,

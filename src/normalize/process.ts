@@ -242,7 +242,8 @@ export function seededProcessStart(entry: ProcessEntry, env: Pick<NormalizeEnv, 
 /** rg_process_fork -> process_relationship (the acting process is the parent); adds the child to the table. */
 export function normalizeFork(ev: RawProcessFork, env: NormalizeEnv): ProcessRelationshipRecord {
   const h = ev.h;
-  const parent = env.table.get(h.pid);
+  // a parent that a full table evicted is read again from /proc (it is alive: it is forking)
+  const parent = env.table.getOrReseed(h.pid);
   env.table.fork(ev);
   return {
     agent_id: env.agentId,

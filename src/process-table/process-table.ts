@@ -26,7 +26,7 @@
 import type { RawExecSyscall, RawProcessExec, RawProcessExit, RawProcessFork, U64 } from '../abi/raw-event.js';
 import { readFileSync } from 'node:fs';
 import { RG_EXEC_SOURCE } from '../abi/layout.js';
-import { seedFromProc } from './seed.js';
+import { readProcProcess, seedFromProc } from './seed.js';
 
 /** Which syscall started an exec, as printed in process_start.source. */
 export type ExecSource = 'execve' | 'execveat' | 'unknown';
@@ -132,6 +132,12 @@ export interface ProcessTableOptions {
   maxPastImages?: number;
   /** boot id (/proc/sys/kernel/random/boot_id form); read from there when not given */
   bootId?: string;
+  /**
+   * /proc to read a live process from when a record names it and the table has no entry (a parent
+   * evicted from a full table, or whose records were lost): the agent passes "/proc". Not given: no
+   * such reads (unit tests, replays).
+   */
+  procRoot?: string;
 }
 
 /** First 16 hex digits of a boot id ("4c3a...-..."), the exec_id prefix; 16 zeros when unreadable. */
@@ -180,6 +186,10 @@ export interface ProcessTableStats {
   /** past images kept for lineage, and those dropped because the store was full */
   pastImages: number;
   imagesEvicted: number;
+  /** live processes read again from /proc because a record named them and the table had no entry */
+  reseeded: number;
+  /** live entries evicted although live children of theirs were in the table (no leaf was left to evict) */
+  parentsEvicted: number;
 }
 
 /**
@@ -223,6 +233,9 @@ export class ProcessTable {
   private evicted = 0;
   private pendingEvicted = 0;
   private imagesEvicted = 0;
+  private reseeded = 0;
+  private parentsEvicted = 0;
+  private readonly procRoot: string | null;
   /** first 16 hex digits of the boot id: the exec_id prefix */
   readonly boot: string;
 
@@ -230,6 +243,7 @@ export class ProcessTable {
     this.maxEntries = opts.maxEntries ?? 5000;
     this.maxPendingSources = opts.maxPendingSources ?? 500;
     this.maxPastImages = opts.maxPastImages ?? 4096;
+    this.procRoot = opts.procRoot ?? null;
     this.boot = bootIdPrefix(opts.bootId);
   }
 
@@ -313,6 +327,22 @@ export class ProcessTable {
     return this.pendingArgvEmpty.size !== 0 && this.pendingArgvEmpty.has(tid);
   }
 
+  /**
+   * The entry of `pid`; when the table has none and procRoot is set, the process as /proc shows it now
+   * (added to the table, counted in `reseeded`): a parent that a full table evicted, or whose fork and
+   * exec records were lost, is still alive when its child forks or execs, and parent rules and lineage
+   * need its exe, argv and exec_id. Returns undefined when it is gone too.
+   */
+  getOrReseed(pid: number): ProcessEntry | undefined {
+    const entry = this.entries.get(pid);
+    if (entry !== undefined || this.procRoot === null || pid <= 0) return entry;
+    const now = process.hrtime.bigint();
+    const fresh = readProcProcess(this.procRoot, pid, now <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(now) : now, this);
+    if (fresh === null || !this.seed(fresh)) return this.entries.get(pid);
+    this.reseeded++;
+    return fresh;
+  }
+
   /** The exec source pending for a tid, or undefined. */
   pendingSource(tid: number): ExecSource | undefined {
     return this.pending.get(tid);
@@ -326,7 +356,7 @@ export class ProcessTable {
    * the forking process's image: the creator, kept when the child execs (creator_pid = parent_pid).
    */
   fork(ev: RawProcessFork): ProcessEntry {
-    const parent = this.entries.get(ev.parent_pid);
+    const parent = this.getOrReseed(ev.parent_pid);
     const ts = ev.h.timestamp_ns;
     const parentImage = parent?.image ?? null;
     if (parentImage !== null) parentImage.referenced = true;
@@ -411,7 +441,7 @@ export class ProcessTable {
     } else if (old !== null) {
       parent = old; // exec in place: the replaced image
     } else {
-      const p = h.ppid !== 0 ? this.entries.get(h.ppid) : undefined;
+      const p = h.ppid !== 0 ? this.getOrReseed(h.ppid) : undefined;
       parent = p?.image ?? null;
     }
     if (parent !== null) parent.referenced = true;
@@ -554,6 +584,8 @@ export class ProcessTable {
       pendingEvicted: this.pendingEvicted,
       pastImages: this.pastImages.size,
       imagesEvicted: this.imagesEvicted,
+      reseeded: this.reseeded,
+      parentsEvicted: this.parentsEvicted,
     };
   }
 
@@ -579,18 +611,26 @@ export class ProcessTable {
         this.evicted++;
         continue;
       }
-      // Only live processes: the one seen longest ago (rare: the table is full of running processes).
+      // Only live processes (rare: the table is full of running processes): the leaf seen longest ago,
+      // so that parents, which parent rules and lineage read, stay; a parent only when no leaf is left
+      // (counted). An evicted process that is still alive is read again from /proc when a record of a
+      // child of its names it (getOrReseed).
+      const parents = new Set<number>();
+      for (const e of this.entries.values()) if (!e.exited) parents.add(e.ppid);
       let victim: ProcessEntry | undefined;
+      let parentVictim: ProcessEntry | undefined;
       for (const e of this.entries.values()) {
-        if (
-          victim === undefined ||
-          (e.exited && !victim.exited) ||
-          (e.exited === victim.exited && e.last_seen_ns < victim.last_seen_ns)
-        ) {
+        if (parents.has(e.pid)) {
+          if (parentVictim === undefined || e.last_seen_ns < parentVictim.last_seen_ns) parentVictim = e;
+        } else if (victim === undefined || e.last_seen_ns < victim.last_seen_ns) {
           victim = e;
         }
       }
-      if (victim === undefined) return;
+      if (victim === undefined) {
+        victim = parentVictim;
+        if (victim === undefined) return;
+        this.parentsEvicted++;
+      }
       this.retire(victim.image);
       this.entries.delete(victim.pid);
       this.evicted++;
