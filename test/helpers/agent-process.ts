@@ -129,13 +129,24 @@ export class AgentProcess {
    * @throws Error with the agent's stderr when it exits or does not start within 60 s.
    */
   static async start(
-    options: Omit<ConfigOptions, 'outputPath'> & { configText?: string; outputPath?: string | null },
+    options: Omit<ConfigOptions, 'outputPath'> & {
+      configText?: string;
+      outputPath?: string | null;
+      /** Agent launcher to run instead of the repository's bin/rand-guard (e.g. an installed tree's). */
+      bin?: string;
+      /** Command prefix that runs node, e.g. setpriv with a uid and capabilities. */
+      wrap?: string[];
+      /** Called with the temp dir before the agent starts (e.g. to chown it for another uid). */
+      prepare?: (dir: string) => void;
+    },
   ): Promise<AgentProcess> {
     const dir = mkdtempSync(join(tmpdir(), 'rg-e2e-'));
     const outputPath = options.outputPath === undefined ? join(dir, 'events.ndjson') : options.outputPath;
     const configPath = join(dir, 'config.toml');
     writeFileSync(configPath, options.configText ?? makeConfig({ ...options, outputPath: outputPath ?? '' }));
-    const child = spawn(process.execPath, [BIN, 'run', '--config', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+    options.prepare?.(dir);
+    const argv = [...(options.wrap ?? []), process.execPath, options.bin ?? BIN, 'run', '--config', configPath];
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
     const agent = new AgentProcess(child, outputPath);
     const deadline = Date.now() + 60_000;
     while (!agent.stderr.includes('EDR started and listening')) {
