@@ -24,7 +24,7 @@ if ((${#missing[@]})); then
 fi
 
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund
+  npm ci --no-audit --no-fund --loglevel=warn >&2
 fi
 
 bash scripts/build.sh
