@@ -15,6 +15,7 @@ import { replayNdjson } from '../detect/replay.js';
 import { toNdjsonLine } from '../output/serialize.js';
 import { writeAllSync } from '../output/stdout-sink.js';
 import { PACKAGE_ROOT, resolveConfigPath, resolveObjectPath } from './paths.js';
+import { registerViewCommands } from './view-commands.js';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(resolve(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string };
@@ -118,4 +119,5 @@ rules
     }
   });
 
+registerViewCommands(program);
 program.parseAsync(process.argv).catch(fail);
