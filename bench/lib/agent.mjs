@@ -49,6 +49,13 @@ export const DROP_COUNTERS = [
   'events_unaccounted',
 ];
 
+/**
+ * Time to ready (ms) of every agent the bench started: spawn until the `EDR started and listening` log
+ * (Node start-up, config, BPF load and attach), in start order. The report gives their median (issue 14).
+ * @type {number[]}
+ */
+export const readyTimesMs = [];
+
 /** A running `bin/rand-guard run --config FILE` child. */
 export class BenchAgent {
   /** @param {import('node:child_process').ChildProcess} child */
@@ -73,6 +80,7 @@ export class BenchAgent {
     const variant = capture === undefined ? '' : capture ? '-capture-on' : '-capture-off';
     const configPath = join(dir, `${network ? 'agent-net' : 'agent'}${variant}.toml`);
     writeFileSync(configPath, benchConfig(repoRoot, { outputPath, network, capture }).text);
+    const t0 = performance.now();
     const child = spawn(process.execPath, [join(repoRoot, 'bin', 'rand-guard'), 'run', '--config', configPath], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
@@ -85,6 +93,7 @@ export class BenchAgent {
       }
       await sleep(20);
     }
+    readyTimesMs.push(performance.now() - t0);
     return agent;
   }
 
