@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { cpus, release } from 'node:os';
 import { loadSettings } from './lib/settings.mjs';
 import { acquireBenchLock, compileWorkloads, ensurePeerPackages, requireBuiltAgent, requireRoot } from './lib/setup.mjs';
-import { benchConfig, BENCH_MAX_EVENTS_PER_SECOND } from './lib/agent.mjs';
+import { benchConfig, BENCH_MAX_EVENTS_PER_SECOND, readyTimesMs } from './lib/agent.mjs';
+import { summary } from './lib/stats.mjs';
 import { createWorkloadFiles, workloads } from './lib/workloads.mjs';
 import { measureOverhead, measureOverheadSmoke } from './lib/overhead.mjs';
 import { measureThroughput } from './lib/throughput.mjs';
@@ -80,6 +81,8 @@ async function main() {
     exec_capture: execCapture(overhead),
     // issue 15: the connect workload with [network] lifecycle on and off (null when connect did not run)
     connect_lifecycle: connectLifecycle(overhead),
+    // issue 14: spawn to `EDR started and listening` of every agent started (ms), polled every 20 ms
+    time_to_ready_ms: summary(readyTimesMs),
   };
   results.targets = checkTargets(results, s);
   const markdown = renderMarkdown(results, s);

@@ -6,8 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Build: clang/llvm (BPF), libbpf-dev + libelf/zlib (addon), bpftool (vmlinux.h, BTF checks),
-# make/g++/python3 (node-gyp). Tests: netcat-openbsd (nc), iproute2 (ip netns).
-packages=(clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make g++ python3 netcat-openbsd iproute2)
+# make/g++/python3 (node-gyp). Tests: netcat-openbsd (nc), iproute2 (ip netns), systemd (systemd-analyze
+# verify of the unit), util-linux (setpriv: non-root and bounded-capability runs).
+packages=(clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make g++ python3 netcat-openbsd iproute2 systemd util-linux)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
@@ -23,7 +24,7 @@ if ((${#missing[@]})); then
 fi
 
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund
+  npm ci --no-audit --no-fund --loglevel=warn >&2
 fi
 
 bash scripts/build.sh

@@ -19,6 +19,7 @@ interface SmokeReport {
   overhead: { workloads: { id: string; conditions: { agent?: { ratio?: { median: number | null } } } }[] };
   throughput: { rounds: { written: number; generated: number }[] };
   targets: { target: string; result: string }[];
+  time_to_ready_ms: { median: number | null; n: number };
 }
 
 test('BENCH_SMOKE=1 npm run bench writes a report with a ratio for every workload', { timeout: 30_000 }, (t) => {
@@ -47,6 +48,9 @@ test('BENCH_SMOKE=1 npm run bench writes a report with a ratio for every workloa
     assert.ok(report.throughput.rounds.length >= 1, 'one ramp round');
     assert.ok(report.throughput.rounds[0].generated > 0, 'the ramp generated events');
     assert.equal(report.targets.length, 6, 'every target of issue 4 is listed');
+    assert.ok(report.time_to_ready_ms.n >= 2, 'time to ready of every agent started');
+    assert.ok(report.time_to_ready_ms.median! > 100 && report.time_to_ready_ms.median! < 20_000, `time to ready ${report.time_to_ready_ms.median} ms`);
+    assert.match(run.stdout, /^## Time to ready \(issue 14\)/m);
   } finally {
     rmSync(out, { recursive: true, force: true });
   }

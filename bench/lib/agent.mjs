@@ -74,6 +74,13 @@ export function lifecycleOf(health) {
   };
 }
 
+/**
+ * Time to ready (ms) of every agent the bench started: spawn until the `EDR started and listening` log
+ * (Node start-up, config, BPF load and attach), in start order. The report gives their median (issue 14).
+ * @type {number[]}
+ */
+export const readyTimesMs = [];
+
 /** A running `bin/rand-guard run --config FILE` child. */
 export class BenchAgent {
   /** @param {import('node:child_process').ChildProcess} child */
@@ -98,6 +105,7 @@ export class BenchAgent {
     const variant = variantName({ capture, lifecycle });
     const configPath = join(dir, `${network ? 'agent-net' : 'agent'}${variant}.toml`);
     writeFileSync(configPath, benchConfig(repoRoot, { outputPath, network, capture, lifecycle }).text);
+    const t0 = performance.now();
     const child = spawn(process.execPath, [join(repoRoot, 'bin', 'rand-guard'), 'run', '--config', configPath], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
@@ -110,6 +118,7 @@ export class BenchAgent {
       }
       await sleep(20);
     }
+    readyTimesMs.push(performance.now() - t0);
     return agent;
   }
 

@@ -234,6 +234,10 @@ export function renderMarkdown(results, s) {
   L.push('', '## Targets (issue 4)', '', '| target | measured | result |', '|---|---|---|');
   for (const t of results.targets) L.push(`| ${t.target} | ${t.measured} | ${t.result === 'pass' ? 'pass' : t.result === 'fail' ? '**FAIL**' : 'n/a'} |`);
 
+  const ttr = results.time_to_ready_ms;
+  if (ttr?.n) {
+    L.push('', '## Time to ready (issue 14)', '', `Spawn of \`bin/rand-guard run\` to its \`EDR started and listening\` log (Node start-up, config, BPF object load and verification, attach; polled every 20 ms), over every agent this run started: median ${fmt(ttr.median, 0)} ms [${fmt(ttr.min, 0)}-${fmt(ttr.max, 0)}], ${ttr.n} starts; target < 1500 ms: ${ttr.median < 1500 ? 'pass' : '**FAIL**'}.`);
+  }
   L.push('', '## Overhead', '', `Slowdown = baseline ops/s / ops/s with the tracer running; each traced run is bracketed by two baselines. Median [min-max] over the pairs. Tracer CPU = utime+stime of the tracer process(es) during the run. Each agent run starts a fresh agent and first runs the same workload unmeasured for ${s.agentWarmupSeconds} s (exec: ${s.execWarmupSeconds} s) so that V8 has compiled its hot paths, as in a long-running deployment; the peers are compiled C and start measured.`, '');
   L.push('| workload | baseline ops/s | tracer | slowdown | spread | traced ops/s | tracer CPU ms / 1k ops | tracer CPU % core | pairs |', '|---|---|---|---|---|---|---|---|---|');
   for (const w of results.overhead.workloads) {

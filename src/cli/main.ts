@@ -18,12 +18,13 @@ import { PACKAGE_ROOT, resolveConfigPath, resolveObjectPath } from './paths.js';
 import { processTrustPolicy } from '../config/trust.js';
 import { blindingValues } from '../config/warnings.js';
 import type { Config } from '../config/schema.js';
+import { registerViewCommands } from './view-commands.js';
+import { FAULT_INJECTION_ENV, InjectedFault, readFaultInjection } from '../fault/fault-injection.js';
 
 /** Print the blinding-value warnings of a config on stderr (`warning: <file>: <key path>: ...`). */
 function warnBlinding(config: Config, configPath: string): void {
   for (const w of blindingValues(config)) process.stderr.write(`warning: ${configPath}: ${w.keyPath}: ${w.message}\n`);
 }
-import { FAULT_INJECTION_ENV, InjectedFault, readFaultInjection } from '../fault/fault-injection.js';
 
 /** Exit status after an unexpected error outside record handling (sysexits EX_SOFTWARE): non-zero, so systemd restarts the agent. */
 export const EXIT_FATAL = 70;
@@ -177,4 +178,5 @@ rules
     }
   });
 
+registerViewCommands(program);
 program.parseAsync(process.argv).catch(fail);

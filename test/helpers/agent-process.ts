@@ -134,13 +134,21 @@ export class AgentProcess {
       outputPath?: string | null;
       /** extra environment variables for the agent (e.g. test-only fault injection) */
       env?: Record<string, string>;
+      /** Agent launcher to run instead of the repository's bin/rand-guard (e.g. an installed tree's). */
+      bin?: string;
+      /** Command prefix that runs node, e.g. setpriv with a uid and capabilities. */
+      wrap?: string[];
+      /** Called with the temp dir before the agent starts (e.g. to chown it for another uid). */
+      prepare?: (dir: string) => void;
     },
   ): Promise<AgentProcess> {
     const dir = mkdtempSync(join(tmpdir(), 'rg-e2e-'));
     const outputPath = options.outputPath === undefined ? join(dir, 'events.ndjson') : options.outputPath;
     const configPath = join(dir, 'config.toml');
     writeFileSync(configPath, options.configText ?? makeConfig({ ...options, outputPath: outputPath ?? '' }));
-    const child = spawn(process.execPath, [BIN, 'run', '--config', configPath], {
+    options.prepare?.(dir);
+    const argv = [...(options.wrap ?? []), process.execPath, options.bin ?? BIN, 'run', '--config', configPath];
+    const child = spawn(argv[0]!, argv.slice(1), {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: options.env ? { ...process.env, ...options.env } : process.env,
     });
