@@ -105,6 +105,23 @@ function conditionLabel(name) {
  * the same rounds (each bracketed by baselines, order rotating), with the lifecycle table's counters.
  * @returns {ConnectLifecycle|null} null when the connect workload did not run with both conditions
  */
+
+/**
+ * Per-round ratios of an on/off pair of conditions run in the same rounds: slowdown on / off, and agent
+ * CPU per operation on / off (rounds without CPU figures left out).
+ */
+function pairedRatios(on, off) {
+  const cpuRatios = [];
+  const slowdownRatios = [];
+  for (const r of on.runs) {
+    const o = off.runs.find((x) => x.round === r.round);
+    if (!o) continue;
+    slowdownRatios.push(r.ratio / o.ratio);
+    if (r.cpu_ms !== null && o.cpu_ms !== null && r.ops > 0 && o.ops > 0 && o.cpu_ms > 0) cpuRatios.push((r.cpu_ms / r.ops) / (o.cpu_ms / o.ops));
+  }
+  return { cpuRatios, slowdownRatios };
+}
+
 export function connectLifecycle(overhead) {
   const w = overhead.workloads.find((x) => x.id === 'connect');
   const on = w?.conditions.agent;
@@ -122,14 +139,7 @@ export function connectLifecycle(overhead) {
     pairs: c.ratio.n,
   });
   const div = (a, b) => (a === null || b === null || b === 0 ? null : a / b);
-  const cpuRatios = [];
-  const slowdownRatios = [];
-  for (const r of on.runs) {
-    const o = off.runs.find((x) => x.round === r.round);
-    if (!o) continue;
-    slowdownRatios.push(r.ratio / o.ratio);
-    if (r.cpu_ms !== null && o.cpu_ms !== null && r.ops > 0 && o.ops > 0 && o.cpu_ms > 0) cpuRatios.push((r.cpu_ms / r.ops) / (o.cpu_ms / o.ops));
-  }
+  const { cpuRatios, slowdownRatios } = pairedRatios(on, off);
   const b = w.baseline_ops_per_sec;
   return {
     on: side(on),
@@ -174,14 +184,7 @@ export function execCapture(overhead) {
   if (!on || !off || on.unavailable || off.unavailable) return null;
   const side = (c) => ({ cpu_ms_per_1k_execs: c.cpu_ms_per_1k_ops.median, slowdown: c.ratio.median, execs_per_sec: c.ops_per_sec.median, pairs: c.ratio.n });
   const div = (a, b) => (a === null || b === null || b === 0 ? null : a / b);
-  const cpuRatios = [];
-  const slowdownRatios = [];
-  for (const r of on.runs) {
-    const o = off.runs.find((x) => x.round === r.round);
-    if (!o) continue;
-    slowdownRatios.push(r.ratio / o.ratio);
-    if (r.cpu_ms !== null && o.cpu_ms !== null && r.ops > 0 && o.ops > 0 && o.cpu_ms > 0) cpuRatios.push((r.cpu_ms / r.ops) / (o.cpu_ms / o.ops));
-  }
+  const { cpuRatios, slowdownRatios } = pairedRatios(on, off);
   const b = exec.baseline_ops_per_sec;
   const out = {
     on: side(on),
