@@ -101,12 +101,6 @@ function conditionLabel(name) {
  */
 
 /**
- * TCP lifecycle cost (issue 15): the connect workload's agent with [network] lifecycle on against off, both in
- * the same rounds (each bracketed by baselines, order rotating), with the lifecycle table's counters.
- * @returns {ConnectLifecycle|null} null when the connect workload did not run with both conditions
- */
-
-/**
  * Per-round ratios of an on/off pair of conditions run in the same rounds: slowdown on / off, and agent
  * CPU per operation on / off (rounds without CPU figures left out).
  */
@@ -121,6 +115,12 @@ function pairedRatios(on, off) {
   }
   return { cpuRatios, slowdownRatios };
 }
+
+/**
+ * TCP lifecycle cost (issue 15): the connect workload's agent with [network] lifecycle on against off, both in
+ * the same rounds (each bracketed by baselines, order rotating), with the lifecycle table's counters.
+ * @returns {ConnectLifecycle|null} null when the connect workload did not run with both conditions
+ */
 
 export function connectLifecycle(overhead) {
   const w = overhead.workloads.find((x) => x.id === 'connect');
