@@ -121,7 +121,6 @@ function pairedRatios(on, off) {
  * the same rounds (each bracketed by baselines, order rotating), with the lifecycle table's counters.
  * @returns {ConnectLifecycle|null} null when the connect workload did not run with both conditions
  */
-
 export function connectLifecycle(overhead) {
   const w = overhead.workloads.find((x) => x.id === 'connect');
   const on = w?.conditions.agent;
