@@ -297,3 +297,20 @@ test('loadConfig runs runtime validation after parsing (e2e: eBPF disabled); rea
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('ids and watch paths the agent could not use are refused by the schema, naming the key', () => {
+  const cases: Array<[[string, string], RegExp]> = [
+    [['id = "dev-host-001"', 'id = ""'], /agent\.id: must not be empty$/],
+    [['id = "dev-host-001"', `id = "${'a'.repeat(257)}"`], /agent\.id: must be at most 256 characters$/],
+    [['id = "dev-host-001"', 'id = "dev\\u0000host"'], /agent\.id: must not contain control characters/],
+    [['watch_paths = ["/etc"', 'watch_paths = ["etc"'], /file\.watch_paths\[0\]: must be an absolute path/],
+    [['watch_paths = ["/etc"', 'watch_paths = ["", "/etc"'], /file\.watch_paths\[0\]: must be an absolute path/],
+    [['exclude_paths = ["/var/log"', 'exclude_paths = ["/var/log\\n"'], /file\.exclude_paths\[0\]: must not contain control characters/],
+    [['id = "PROC-001"', 'id = ""'], /rules\[0\]\.id: must not be empty$/],
+  ];
+  for (const [swap, expected] of cases) {
+    const text = mutate(exampleText(), swap);
+    assert.notEqual(text, exampleText(), `the example has ${swap[0]}`);
+    assert.match(parseError(text).message, expected);
+  }
+});

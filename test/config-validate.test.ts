@@ -342,3 +342,8 @@ test('network-only rule fields make process and file rules invalid', () => {
   // an empty list is the same as absent
   validateRuntime(exampleWith([PROC_001_NAMES, `${PROC_001_NAMES}\nprotocols = []`]));
 });
+
+test('an enabled family with an empty hook list is an error naming the key', () => {
+  const err = rejects(exampleWith(['hooks = ["execve", "fork", "exit", "execveat"]', 'hooks = []']), 'process.hooks is empty but process collection is enabled: no program would be attached');
+  assert.equal(err.keyPath, 'process.hooks');
+});

@@ -46,10 +46,31 @@ const usize = boundedInteger(0n, BigInt(Number.MAX_SAFE_INTEGER), 'usize');
 
 const stringList = z.array(z.string());
 
+/** No control characters (NUL included): they would be cut or mangled in the kernel, logs and records. */
+const NO_CONTROL = /^[^\u0000-\u001f\u007f]*$/;
+
+/** An identifier written into records (agent.id, rule ids): 1..256 characters, no control characters. */
+const identifier = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(256, 'must be at most 256 characters')
+  .regex(NO_CONTROL, 'must not contain control characters (NUL, newline, ...)');
+
+/**
+ * Watch/exclude path prefixes: absolute (the kernel reports absolute paths, so a relative prefix or ""
+ * could never match, or "" would match everything), no control characters.
+ */
+const absolutePathList = z.array(
+  z
+    .string()
+    .regex(/^\//, 'must be an absolute path (start with "/"): paths are reported absolute')
+    .regex(NO_CONTROL, 'must not contain control characters (NUL, newline, ...)'),
+);
+
 /** `[agent]`: identity, output mode, default log filter, rules directory. */
 const agentSchema = strictObject({
-  /** Copied into every record as `agent_id`. */
-  id: z.string(),
+  /** Copied into every record as `agent_id`: 1..256 characters, no control characters. */
+  id: identifier,
   /**
    * `monitor`: write all telemetry, annotations and alerts (the original's behaviour).
    * `detect`: write only alerts, the records that triggered a detection or alert, and health;
@@ -119,12 +140,12 @@ const fileSchema = strictObject({
   enabled: z.boolean(),
   /** Syscall hooks to attach; names are checked by validateRuntime even when file collection is off. */
   hooks: stringList,
-  /** Raw string prefixes of interest; also fed to the kernel prefix filter. */
-  watch_paths: stringList,
+  /** Raw string prefixes of interest (absolute); also fed to the kernel prefix filter. */
+  watch_paths: absolutePathList,
   /** `"*.ext"` = suffix `.ext`; anything else = substring. Default `[]`. */
   watch_patterns: stringList.default([]),
-  /** Raw string prefixes to drop; exclusion wins over watch. */
-  exclude_paths: stringList,
+  /** Raw string prefixes to drop (absolute); exclusion wins over watch. */
+  exclude_paths: absolutePathList,
 });
 
 /** `[network]`: socket syscall collection. */
@@ -147,8 +168,8 @@ const networkSchema = strictObject({
 
 /** One `[[rules]]` entry (§9.1). Match-field consistency per `type` is checked by validateRuntime (§9.2). */
 export const ruleSchema = strictObject({
-  /** Unique across all rules; must not start with `BUILTIN-` (reserved for built-in rules). */
-  id: z.string(),
+  /** Unique across all rules; must not start with `BUILTIN-` (reserved for built-in rules); 1..256 characters. */
+  id: identifier,
   name: z.string(),
   /** Disabled rules are only checked for reserved/duplicate ids and are never evaluated. */
   enabled: z.boolean(),

@@ -124,6 +124,11 @@ export function validateRuntime(config: Config, source?: string): void {
   if (!config.events.process || !config.process.enabled) {
     fail('process event collection must be enabled for the current runtime', config.events.process ? 'process.enabled' : 'events.process');
   }
+  for (const family of ['process', 'file', 'network'] as const) {
+    if (config.events[family] && config[family].enabled && config[family].hooks.length === 0) {
+      fail(`${family}.hooks is empty but ${family} collection is enabled: no program would be attached`, `${family}.hooks`);
+    }
+  }
   config.process.hooks.forEach((hook, i) => {
     if (!SUPPORTED_PROCESS_HOOKS.has(hook)) fail(`process hook '${hook}' is not supported by the current runtime`, `process.hooks[${i}]`);
   });

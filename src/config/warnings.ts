@@ -14,7 +14,7 @@ export interface ConfigWarning {
 export function blindingValues(config: Config): ConfigWarning[] {
   const out: ConfigWarning[] = [];
   config.file.exclude_paths.forEach((p, i) => {
-    if (config.file.enabled && (p === '/' || p === '')) {
+    if (config.file.enabled && p === '/') {
       out.push({ keyPath: `file.exclude_paths[${i}]`, message: `${JSON.stringify(p)} excludes every path: no file record will be written` });
     }
   });
