@@ -225,6 +225,16 @@ export class Agent {
         this.logRecordError(result, err);
       }
     });
+    this.writeBatch(eventLines, reportLines);
+  }
+
+  /**
+   * Writes the current batch (eventLines records, reportLines `rate_limited` records, the rest alerts)
+   * in one sink write and counts the outcome.
+   */
+  private writeBatch(eventLines: number, reportLines: number): void {
+    const c = this.counters;
+    const out = this.batchOut;
     if (out.lines === 0) return;
     if (this.writeLines(out.bytes(), out.lines)) {
       c.normalized_events_output += eventLines;
@@ -259,13 +269,7 @@ export class Agent {
         this.opts.logger.error({ pid: record.pid, err: err instanceof Error ? err.message : String(err) }, 'failed to handle a seeded process_start: dropped and counted');
       }
     }
-    if (out.lines === 0) return;
-    if (this.writeLines(out.bytes(), out.lines)) {
-      c.normalized_events_output += eventLines;
-      c.alerts_output += out.lines - eventLines;
-    } else {
-      c.output_failed_events += eventLines;
-    }
+    this.writeBatch(eventLines, 0);
   }
 
   /**
