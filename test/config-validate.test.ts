@@ -41,7 +41,7 @@ test('events.network and network.enabled both true validates', () => {
 
 test('eBPF disabled is the first failure', () => {
   // Also break something later in the order: the first check must win.
-  const err = rejects(exampleWith(['[ebpf]\nenabled = true', '[ebpf]\nenabled = false'], ['collect_dns = false', 'collect_dns = true']), 'eBPF is disabled by config');
+  const err = rejects(exampleWith(['[ebpf]\nenabled = true', '[ebpf]\nenabled = false'], ['collect_dns = false', 'collect_dns = true']), 'eBPF is disabled by config (ebpf.enabled = false)');
   assert.equal(err.keyPath, 'ebpf.enabled');
 });
 
@@ -51,13 +51,13 @@ test('process collection must be enabled', () => {
 });
 
 test('unsupported process hooks: clone, and openat in the process section', () => {
-  const clone = rejects(exampleWith(['hooks = ["execve", "fork", "exit", "execveat"]', 'hooks = ["execve", "fork", "exit", "execveat", "clone"]']), "process hook 'clone' is not supported by the current runtime");
+  const clone = rejects(exampleWith(['hooks = ["execve", "fork", "exit", "execveat"]', 'hooks = ["execve", "fork", "exit", "execveat", "clone"]']), "process hook 'clone' is not supported by the current runtime (process.hooks[4]; supported: execve, fork, exit, execveat)");
   assert.equal(clone.keyPath, 'process.hooks[4]');
-  rejects(exampleWith(['hooks = ["execve", "fork", "exit", "execveat"]', 'hooks = ["openat"]']), "process hook 'openat' is not supported by the current runtime");
+  rejects(exampleWith(['hooks = ["execve", "fork", "exit", "execveat"]', 'hooks = ["openat"]']), "process hook 'openat' is not supported by the current runtime (process.hooks[0]; supported: execve, fork, exit, execveat)");
 });
 
 test('execve in the file section is an unsupported file hook', () => {
-  const err = rejects(exampleWith(['hooks = ["openat", "openat2"', 'hooks = ["execve", "openat", "openat2"']), "file hook 'execve' is not supported by the current runtime");
+  const err = rejects(exampleWith(['hooks = ["openat", "openat2"', 'hooks = ["execve", "openat", "openat2"']), "file hook 'execve' is not supported by the current runtime (file.hooks[0]; supported: openat, openat2, write, writev, pwrite64, rename, renameat, renameat2, unlink, unlinkat)");
   assert.equal(err.keyPath, 'file.hooks[0]');
 });
 
@@ -135,7 +135,7 @@ test('network hooks accept and accept4 are supported', () => {
 });
 
 test('an unknown network hook is unsupported even while network collection is disabled', () => {
-  const err = rejects(exampleWith(['hooks = ["connect", "bind", "listen"]', 'hooks = ["connect", "bind", "listen", "recvfrom"]']), "network hook 'recvfrom' is not supported by the current runtime");
+  const err = rejects(exampleWith(['hooks = ["connect", "bind", "listen"]', 'hooks = ["connect", "bind", "listen", "recvfrom"]']), "network hook 'recvfrom' is not supported by the current runtime (network.hooks[3]; supported: connect, bind, listen, accept, accept4, sendto, sendmsg, sendmmsg)");
   assert.equal(err.keyPath, 'network.hooks[3]');
 });
 

@@ -118,7 +118,7 @@ export function validateRuntime(config: Config, source?: string): void {
     throw new ConfigError(message, { path: source, keyPath });
   };
 
-  if (!config.ebpf.enabled) fail('eBPF is disabled by config', 'ebpf.enabled');
+  if (!config.ebpf.enabled) fail('eBPF is disabled by config (ebpf.enabled = false)', 'ebpf.enabled');
   checkBufferSize(config.ebpf.buffer_size, source);
 
   if (!config.events.process || !config.process.enabled) {
@@ -129,12 +129,8 @@ export function validateRuntime(config: Config, source?: string): void {
       fail(`${family}.hooks is empty but ${family} collection is enabled: no program would be attached`, `${family}.hooks`);
     }
   }
-  config.process.hooks.forEach((hook, i) => {
-    if (!SUPPORTED_PROCESS_HOOKS.has(hook)) fail(`process hook '${hook}' is not supported by the current runtime`, `process.hooks[${i}]`);
-  });
-  config.file.hooks.forEach((hook, i) => {
-    if (!SUPPORTED_FILE_HOOKS.has(hook)) fail(`file hook '${hook}' is not supported by the current runtime`, `file.hooks[${i}]`);
-  });
+  checkHooks('process', config.process.hooks, SUPPORTED_PROCESS_HOOKS, source);
+  checkHooks('file', config.file.hooks, SUPPORTED_FILE_HOOKS, source);
   checkMaxArgsBytes(config.process.max_args_bytes, source);
   const envSeen = new Map<string, number>();
   config.process.env_allow.forEach((name, i) => {
@@ -154,9 +150,7 @@ export function validateRuntime(config: Config, source?: string): void {
   if (config.events.file && !config.file.enabled) fail('file events are enabled but file collection is disabled', 'file.enabled');
   if (config.file.enabled && !config.events.file) fail('file collection is enabled but file events are disabled', 'events.file');
 
-  config.network.hooks.forEach((hook, i) => {
-    if (!SUPPORTED_NETWORK_HOOKS.has(hook)) fail(`network hook '${hook}' is not supported by the current runtime`, `network.hooks[${i}]`);
-  });
+  checkHooks('network', config.network.hooks, SUPPORTED_NETWORK_HOOKS, source);
   if (config.events.network && !config.network.enabled) fail('network events are enabled but network collection is disabled', 'network.enabled');
   if (config.network.enabled && !config.events.network) fail('network collection is enabled but network events are disabled', 'events.network');
   if (config.network.collect_dns && !config.network.hooks.some((hook) => DNS_SEND_HOOKS.includes(hook))) {
@@ -190,6 +184,20 @@ export function validateRuntime(config: Config, source?: string): void {
   if (config.output.type === 'file' && (config.output.path === undefined || config.output.path === '')) {
     fail('output.path is required when output.type is "file"', 'output.path');
   }
+}
+
+/**
+ * Checks every name in `<family>.hooks` against the hooks the runtime can attach.
+ * @throws ConfigError `<family> hook '<name>' is not supported by the current runtime (<family>.hooks[i];
+ *   supported: a, b, ...)`, `keyPath` `<family>.hooks[i]`: the key path and the valid names are in the
+ *   text itself so a user reading only stderr can fix the entry (issue 12, item 5).
+ */
+function checkHooks(family: 'process' | 'file' | 'network', hooks: readonly string[], supported: ReadonlySet<string>, source?: string): void {
+  hooks.forEach((hook, i) => {
+    if (supported.has(hook)) return;
+    const keyPath = `${family}.hooks[${i}]`;
+    throw new ConfigError(`${family} hook '${hook}' is not supported by the current runtime (${keyPath}; supported: ${[...supported].join(', ')})`, { path: source, keyPath });
+  });
 }
 
 /**
