@@ -219,3 +219,21 @@ test('limits must be positive integers', () => {
   assert.throws(() => new SequenceEngine([REVERSE], { maxPartialTotal: 0 }), /maxPartialTotal/);
   assert.throws(() => new SequenceEngine([REVERSE], { maxPartialPerRule: 1.5 }), /maxPartialPerRule/);
 });
+
+test('one record advances one key and starts another: both sequences can complete', () => {
+  // Chain of execs: each process_start is step 1 for its parent's partial (key parent_exec_id) and step 0
+  // for its own (key exec_id).
+  const START = step('process_start', 'exec_id');
+  const CHILD_OF = step('process_start', 'parent_exec_id');
+  const e = new SequenceEngine([seqRule('SEQ-CHAIN', [START, CHILD_OF], { maxspanS: 10 })]);
+  const out = feed(e, [
+    rec('process_start', 1 * S, { exec_id: 'A', parent_exec_id: 'P' }),
+    rec('process_start', 2 * S, { exec_id: 'B', parent_exec_id: 'A' }),
+    rec('process_start', 3 * S, { exec_id: 'C', parent_exec_id: 'B' }),
+  ]);
+  assert.deepEqual(out, [
+    ['SEQ-CHAIN', `process_start@${1 * S}`, `process_start@${2 * S}`],
+    ['SEQ-CHAIN', `process_start@${2 * S}`, `process_start@${3 * S}`],
+  ]);
+  assert.deepEqual([e.stats.started, e.stats.completed, e.stats.active], [3, 2, 1]);
+});
