@@ -237,3 +237,15 @@ test('one record advances one key and starts another: both sequences can complet
   ]);
   assert.deepEqual([e.stats.started, e.stats.completed, e.stats.active], [3, 2, 1]);
 });
+
+test('a full per-rule limit does not evict the partial a record completes while it starts another', () => {
+  const START = step('process_start', 'exec_id');
+  const CHILD_OF = step('process_start', 'parent_exec_id');
+  const e = new SequenceEngine([seqRule('SEQ-CHAIN', [START, CHILD_OF], { maxspanS: 10 })], { maxPartialPerRule: 1, maxPartialTotal: 1 });
+  const out = feed(e, [
+    rec('process_start', 1 * S, { exec_id: 'A', parent_exec_id: 'P' }),
+    rec('process_start', 2 * S, { exec_id: 'B', parent_exec_id: 'A' }),
+  ]);
+  assert.equal(out.length, 1);
+  assert.deepEqual([e.stats.completed, e.stats.evicted, e.stats.active], [1, 0, 1]);
+});

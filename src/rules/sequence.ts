@@ -131,8 +131,9 @@ export class SequenceEngine {
   /**
    * Advances the partial the record's key joins, or starts one. A record advances at most one step of one
    * partial per rule (it never fills two steps); advancing an existing partial takes precedence over starting
-   * a new one with the same key, while a first-step match under a different key also starts that partial. A first-step match for a key whose partial has only its first step restarts it (the later start
-   * leaves more of maxspan for the rest); a partial further along is kept until it completes or expires.
+   * a new one with the same key, while a first-step match under a different key also starts that partial.
+   * A first-step match for a key whose partial has only its first step restarts it (the later start leaves
+   * more of maxspan for the rest); a partial further along is kept until it completes or expires.
    */
   private advance(state: RuleState, view: RecordView, eventType: string, now: bigint): SequenceMatch | undefined {
     const { rule } = state;
@@ -153,12 +154,16 @@ export class SequenceEngine {
       if (partial !== undefined && this.canTake(partial, i)) {
         partial.byStep[i] = view.record;
         partial.arrival.push(view.record);
-        // The same record may also start a partial for another key (a step-0 match evaluated above).
+        let match: SequenceMatch | undefined;
+        if (partial.arrival.length === steps.length) {
+          this.remove(partial);
+          this.stats.completed++;
+          match = { rule, records: rule.ordered ? (partial.byStep as NormalizedRecord[]) : partial.arrival };
+        }
+        // The same record may also start a partial for another key (a step-0 match evaluated above); started
+        // after the completed partial is gone, so the limits never evict the partial that just completed.
         if (startKey !== undefined && startKey !== key) this.start(state, startKey, startStep, view.record, now);
-        if (partial.arrival.length < steps.length) return undefined;
-        this.remove(partial);
-        this.stats.completed++;
-        return { rule, records: rule.ordered ? (partial.byStep as NormalizedRecord[]) : partial.arrival };
+        return match;
       }
       // Ordered rules start only at the first step, unordered ones at any; never over a partial further along.
       const canStart = (i === 0 || !rule.ordered) && (partial === undefined || partial.arrival.length === 1);
