@@ -1,0 +1,221 @@
+/**
+ * Sequence (correlation) engine for `type = "sequence"` rules (docs/rule-language.md "Sequence rules"),
+ * EQL-like: a partial sequence per (rule, join key) advances when a later step matches a record with the same
+ * key within `maxspanNs` of the partial's first record; an `until` match with the same key cancels it.
+ *
+ * State is bounded: at most `maxPartialPerRule` partials per rule and `maxPartialTotal` in all; when a new
+ * partial would exceed a bound the oldest partial (of that rule, or overall) is evicted and counted, so a
+ * flood of first steps costs evictions (visible in health), never unbounded memory.
+ */
+import type { NormalizedRecord } from '../normalize/records.js';
+import type { CompiledSequenceRule, CompiledStep, RecordView } from './compiled.js';
+
+/** Bounds on the number of partial sequences held. */
+export interface SequenceLimits {
+  /** partial sequences per rule (default 10 000) */
+  maxPartialPerRule: number;
+  /** partial sequences over all rules (default 100 000) */
+  maxPartialTotal: number;
+}
+
+/** Defaults of {@link SequenceLimits}. */
+export const DEFAULT_SEQUENCE_LIMITS: Readonly<SequenceLimits> = Object.freeze({
+  maxPartialPerRule: 10_000,
+  maxPartialTotal: 100_000,
+});
+
+/** A completed sequence: the rule and every matched record, in step order (ordered) or arrival order. */
+export interface SequenceMatch {
+  rule: CompiledSequenceRule;
+  records: NormalizedRecord[];
+}
+
+/** Counters since construction (`active` is a gauge: partial sequences held now). */
+export interface SequenceStats {
+  /** partial sequences created by a first-step match */
+  started: number;
+  /** sequences whose every step matched (one alert each) */
+  completed: number;
+  /** partial sequences dropped because maxspan passed before they completed */
+  expired: number;
+  /** partial sequences dropped to keep within the per-rule or total limit (oldest first) */
+  evicted: number;
+  /** partial sequences dropped by an `until` match with the same key */
+  cancelled: number;
+  /** partial sequences held now */
+  active: number;
+}
+
+/** One partial sequence of a rule for one join key. */
+interface PartialSequence {
+  readonly state: RuleState;
+  readonly key: string;
+  /** timestamp_ns of the first matched record */
+  readonly startNs: bigint;
+  /** matched record per step index (undefined: not yet matched) */
+  readonly byStep: (NormalizedRecord | undefined)[];
+  /** matched records in arrival order (the alert's order for unordered rules) */
+  readonly arrival: NormalizedRecord[];
+}
+
+/** Per-rule state: partials by key, in creation order (Map iteration order), oldest first. */
+interface RuleState {
+  readonly rule: CompiledSequenceRule;
+  readonly maxspanNs: bigint;
+  readonly partials: Map<string, PartialSequence>;
+}
+
+/** record.timestamp_ns as bigint: records carry it as number or bigint, replayed NDJSON may carry a string. */
+export function timestampNs(record: NormalizedRecord): bigint | undefined {
+  const ts: unknown = record.timestamp_ns;
+  if (typeof ts === 'bigint') return ts;
+  if (typeof ts === 'number') return Number.isSafeInteger(ts) && ts >= 0 ? BigInt(ts) : undefined;
+  if (typeof ts === 'string' && /^[0-9]{1,20}$/.test(ts)) return BigInt(ts);
+  return undefined;
+}
+
+/** The step's join key for a record when the step applies to the record's event type and matches. */
+function stepKey(step: CompiledStep, view: RecordView, eventType: string): string | undefined {
+  if (!step.events.has(eventType) || !step.matches(view)) return undefined;
+  return step.key(view);
+}
+
+/**
+ * Evaluates every sequence rule on each record, in pipeline order. Not thread-safe; one per pipeline.
+ * Rules are evaluated in the order given; a record may take part in sequences of several rules.
+ */
+export class SequenceEngine {
+  readonly stats: SequenceStats = { started: 0, completed: 0, expired: 0, evicted: 0, cancelled: 0, active: 0 };
+  private readonly limits: SequenceLimits;
+  private readonly states: RuleState[];
+  /** every partial over all rules, in creation order: the total limit evicts from the front */
+  private readonly all = new Set<PartialSequence>();
+
+  /** @throws RangeError when a limit is not a positive integer */
+  constructor(rules: readonly CompiledSequenceRule[], limits: Partial<SequenceLimits> = {}) {
+    this.limits = { ...DEFAULT_SEQUENCE_LIMITS, ...limits };
+    for (const [name, value] of Object.entries(this.limits)) {
+      if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`sequence limit ${name}: expected a positive integer, got ${String(value)}`);
+    }
+    this.states = rules.map((rule) => ({ rule, maxspanNs: BigInt(Math.max(0, Math.trunc(rule.maxspanNs))), partials: new Map() }));
+  }
+
+  /**
+   * Feeds one record; returns the sequences it completed (usually none). A record without a usable
+   * timestamp_ns cannot be placed in time and is ignored. Never throws for a well-formed record.
+   */
+  onRecord(view: RecordView): SequenceMatch[] {
+    const record = view.record;
+    const now = timestampNs(record);
+    if (now === undefined) return [];
+    const eventType = record.event_type;
+    const out: SequenceMatch[] = [];
+    for (const state of this.states) {
+      this.expire(state, now);
+      const { rule } = state;
+      if (rule.until !== null) {
+        const key = stepKey(rule.until, view, eventType);
+        const partial = key === undefined ? undefined : state.partials.get(key);
+        if (partial !== undefined) {
+          this.remove(partial);
+          this.stats.cancelled++;
+          continue;
+        }
+      }
+      const match = this.advance(state, view, eventType, now);
+      if (match !== undefined) out.push(match);
+    }
+    return out;
+  }
+
+  /**
+   * Advances the partial the record's key joins, or starts one. A record advances at most one step of one
+   * partial per rule (it never fills two steps); advancing an existing partial takes precedence over starting
+   * a new one with the same key, while a first-step match under a different key also starts that partial.
+   * A first-step match for a key whose partial has only its first step restarts it (the later start leaves
+   * more of maxspan for the rest); a partial further along is kept until it completes or expires.
+   */
+  private advance(state: RuleState, view: RecordView, eventType: string, now: bigint): SequenceMatch | undefined {
+    const { rule } = state;
+    const steps = rule.steps;
+    let startKey: string | undefined;
+    let startStep = 0;
+    for (let i = 0; i < steps.length; i++) {
+      const key = stepKey(steps[i]!, view, eventType);
+      if (key === undefined) continue;
+      let partial = state.partials.get(key);
+      // Records from different CPUs may arrive slightly out of order, so expire() (which stops at the first
+      // partial still within maxspan) can leave an expired one behind: it must not advance.
+      if (partial !== undefined && now - partial.startNs > state.maxspanNs) {
+        this.remove(partial);
+        this.stats.expired++;
+        partial = undefined;
+      }
+      if (partial !== undefined && this.canTake(partial, i)) {
+        partial.byStep[i] = view.record;
+        partial.arrival.push(view.record);
+        let match: SequenceMatch | undefined;
+        if (partial.arrival.length === steps.length) {
+          this.remove(partial);
+          this.stats.completed++;
+          match = { rule, records: rule.ordered ? (partial.byStep as NormalizedRecord[]) : partial.arrival };
+        }
+        // The same record may also start a partial for another key (a step-0 match evaluated above); started
+        // after the completed partial is gone, so the limits never evict the partial that just completed.
+        if (startKey !== undefined && startKey !== key) this.start(state, startKey, startStep, view.record, now);
+        return match;
+      }
+      // Ordered rules start only at the first step, unordered ones at any; never over a partial further along.
+      const canStart = (i === 0 || !rule.ordered) && (partial === undefined || partial.arrival.length === 1);
+      if (startKey === undefined && canStart) {
+        startKey = key;
+        startStep = i;
+      }
+    }
+    if (startKey !== undefined) this.start(state, startKey, startStep, view.record, now);
+    return undefined;
+  }
+
+  /** True when the partial can take the record as step i: ordered, the next step; unordered, any unfilled one. */
+  private canTake(partial: PartialSequence, i: number): boolean {
+    if (partial.byStep[i] !== undefined) return false;
+    return !partial.state.rule.ordered || partial.arrival.length === i;
+  }
+
+  /** Creates (or restarts) the partial for key with the record as step i, enforcing both limits. */
+  private start(state: RuleState, key: string, i: number, record: NormalizedRecord, now: bigint): void {
+    const old = state.partials.get(key);
+    if (old !== undefined) this.remove(old);
+    else {
+      if (state.partials.size >= this.limits.maxPartialPerRule) this.evict(state.partials.values().next().value as PartialSequence);
+      if (this.all.size >= this.limits.maxPartialTotal) this.evict(this.all.values().next().value as PartialSequence);
+    }
+    const byStep: (NormalizedRecord | undefined)[] = new Array<NormalizedRecord | undefined>(state.rule.steps.length).fill(undefined);
+    byStep[i] = record;
+    const partial: PartialSequence = { state, key, startNs: now, byStep, arrival: [record] };
+    state.partials.set(key, partial);
+    this.all.add(partial);
+    this.stats.started++;
+    this.stats.active = this.all.size;
+  }
+
+  /** Drops the rule's partials whose maxspan has passed (creation order = start order, so from the front). */
+  private expire(state: RuleState, now: bigint): void {
+    for (const partial of state.partials.values()) {
+      if (now - partial.startNs <= state.maxspanNs) break;
+      this.remove(partial);
+      this.stats.expired++;
+    }
+  }
+
+  private evict(partial: PartialSequence): void {
+    this.remove(partial);
+    this.stats.evicted++;
+  }
+
+  private remove(partial: PartialSequence): void {
+    partial.state.partials.delete(partial.key);
+    this.all.delete(partial);
+    this.stats.active = this.all.size;
+  }
+}
