@@ -19,6 +19,7 @@ import { processTrustPolicy } from '../config/trust.js';
 import { blindingValues } from '../config/warnings.js';
 import type { Config } from '../config/schema.js';
 import { registerViewCommands } from './view-commands.js';
+import { registerSigmaCommands } from './sigma-command.js';
 import { FAULT_INJECTION_ENV, InjectedFault, readFaultInjection } from '../fault/fault-injection.js';
 
 /** Print the blinding-value warnings of a config on stderr (`warning: <file>: <key path>: ...`). */
@@ -179,4 +180,5 @@ rules
   });
 
 registerViewCommands(program);
+registerSigmaCommands(program);
 program.parseAsync(process.argv).catch(fail);
