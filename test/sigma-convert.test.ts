@@ -83,6 +83,7 @@ test('network_connection: addresses, ports, Initiated true -> outbound, cidr, 1 
     },
     filter_private: { 'remote_addr|cidr': ['10.0.0.0/8', '192.168.0.0/16', '127.0.0.0/8'] },
     filter_src: { local_addr: '127.0.0.1' },
+    filter_dns: { remote_port: [53, 123] }, // quoted ports become numbers
   });
 });
 
@@ -94,6 +95,8 @@ const REFUSED: Record<string, string> = {
   'inbound.yml': 'rule refused-inbound: selection selection: Initiated: only true (outbound connections) is supported',
   'keywords.yml': 'rule refused-keywords: selection keywords: keyword (full-text) selections are not supported',
   'modifier.yml': "rule refused-modifier: selection selection: field CommandLine: modifier 'utf16le' is not supported",
+  'port-text.yml': 'rule refused-port-text: selection selection: field DestinationPort: value "https" is not a number',
+  'port-contains.yml': "rule refused-port-contains: selection selection: field SourcePort: modifier 'contains' does not apply to a number",
   'near.yml': "rule refused-near: 'near' conditions are not supported",
   'no-id.yml': 'rule ?: id: Required',
   'unknown-selection.yml': "rule refused-undefined: condition 'selection and not filter': 'filter' is not a selection",

@@ -15,6 +15,19 @@ const NO_WILDCARD = new Set(['re', 'cidr', 'exists', 'lt', 'lte', 'gt', 'gte', '
 
 type Scalar = string | number | boolean | null;
 
+/** Native numeric fields: Sigma often quotes their values ('443'); they become numbers. */
+const NUMERIC_FIELDS = new Set(['pid', 'ppid', 'remote_port', 'local_port']);
+const NUMERIC_MODS = new Set(['lt', 'lte', 'gt', 'gte']);
+
+/** Numeric strings -> numbers for a numeric field; anything else there is refused. */
+function numeric(field: string, values: Scalar[]): Scalar[] {
+  return values.map((v) => {
+    if (typeof v === 'number' || v === null) return v;
+    if (typeof v === 'string' && /^\d+$/.test(v)) return Number(v);
+    throw new SigmaRefusal(`field ${field}: value ${JSON.stringify(v)} is not a number`);
+  });
+}
+
 /** Split a Sigma string into literal text and wildcards; undefined when it has no unescaped wildcard. */
 function wildcardRegex(value: string): string | undefined {
   let out = '';
@@ -62,7 +75,14 @@ export function convertEntry(sigmaKey: string, nativeField: string, raw: unknown
   for (const mod of mods) {
     if (!PASS_MODIFIERS.has(mod)) throw new SigmaRefusal(`field ${field}: modifier '${mod}' is not supported`);
   }
-  const values = scalars(field!, raw);
+  let values = scalars(field!, raw);
+  if (mods.some((m) => NUMERIC_MODS.has(m)) || (NUMERIC_FIELDS.has(nativeField) && !mods.includes('exists'))) {
+    const other = mods.find((m) => !NUMERIC_MODS.has(m));
+    if (NUMERIC_FIELDS.has(nativeField) && other !== undefined) {
+      throw new SigmaRefusal(`field ${field}: modifier '${other}' does not apply to a number`);
+    }
+    values = numeric(field!, values);
+  }
   const single = !Array.isArray(raw);
   const keep = (vs: unknown[]): unknown => (single ? vs[0] : vs);
   if (mods.some((m) => NO_WILDCARD.has(m))) return [[nativeField, ...mods].join('|'), keep(values)];
