@@ -4,10 +4,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'smol-toml';
 import { PACKAGE_ROOT } from '../src/cli/paths.js';
+import { ConfigError } from '../src/config/errors.js';
+import { MAX_INPUT_BYTES } from '../src/config/read-input.js';
+import { loadSigmaFile } from '../src/rules/sigma/file.js';
 import { sigmaToNative } from '../src/rules/sigma/load.js';
 
 const DIR = join(PACKAGE_ROOT, 'test', 'fixtures', 'sigma');
@@ -126,4 +130,21 @@ test('sigma convert: prints parseable TOML, exit 0; a refused file -> exit 1 wit
   const ko = spawnSync(process.execPath, [CLI, 'sigma', 'convert', files[0]!, bad], { encoding: 'utf8' });
   assert.equal(ko.status, 1);
   assert.equal(ko.stderr, `${bad}: rule refused-product: logsource product 'windows' is not supported (only linux)\n`);
+});
+
+test('loadSigmaFile: a refused or unreadable file is a ConfigError naming the file; trust policy applies', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'rg-sigma-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const bad = join(DIR, 'refused', 'keywords.yml');
+  assert.throws(() => loadSigmaFile(bad), (err: unknown) =>
+    err instanceof ConfigError && err.path === bad &&
+    err.message === `rules file ${bad}: rule refused-keywords: selection keywords: keyword (full-text) selections are not supported`);
+  const big = join(dir, 'big.yml');
+  writeFileSync(big, 'x'.repeat(MAX_INPUT_BYTES + 1));
+  assert.throws(() => loadSigmaFile(big), (err: unknown) => err instanceof ConfigError && err.message.startsWith(`rules file ${big}: cannot read:`));
+  const writable = join(dir, 'open.yml');
+  writeFileSync(writable, readFileSync(join(DIR, 'net-connect.yml')));
+  chmodSync(writable, 0o666);
+  assert.throws(() => loadSigmaFile(writable, { insecure: false, warn: () => {}, euid: 0 }), /refusing to use it/);
+  assert.equal(loadSigmaFile(join(DIR, 'net-connect.yml')).id, '6a1f2c10-0000-4000-8000-000000000004');
 });

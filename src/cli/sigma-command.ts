@@ -3,21 +3,20 @@
  * Exit 0 when every file converts; otherwise `<file>: rule <id>: <reason>` per refused file on stderr and
  * exit 1 (the converted ones are still printed).
  */
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { stringify } from 'smol-toml';
-import { sigmaToNative } from '../rules/sigma/load.js';
+import { loadSigmaFile } from '../rules/sigma/file.js';
 import { writeAllSync } from '../output/stdout-sink.js';
 
-/** Convert `files`; returns the TOML text and the error lines (`<file>: <reason>`). */
+/** Convert `files` (read as rules.d files are, without the trust check); returns the TOML text and the error lines. */
 export function convertSigmaFiles(files: readonly string[]): { toml: string; errors: string[] } {
   const rules = [];
   const errors: string[] = [];
   for (const file of files) {
     try {
-      rules.push(sigmaToNative(readFileSync(file, 'utf8')));
+      rules.push(loadSigmaFile(file));
     } catch (err) {
-      errors.push(`${file}: ${(err as Error).message}`);
+      errors.push((err as Error).message.replace(/^rules file /, ''));
     }
   }
   return { toml: rules.length > 0 ? stringify({ rules }) + '\n' : '', errors };
