@@ -11,6 +11,7 @@ import { parse } from 'smol-toml';
 import { PACKAGE_ROOT } from '../src/cli/paths.js';
 import { ConfigError } from '../src/config/errors.js';
 import { MAX_INPUT_BYTES } from '../src/config/read-input.js';
+import { checkCondition } from '../src/rules/sigma/condition.js';
 import { loadSigmaFile } from '../src/rules/sigma/file.js';
 import { sigmaToNative } from '../src/rules/sigma/load.js';
 
@@ -147,4 +148,17 @@ test('loadSigmaFile: a refused or unreadable file is a ConfigError naming the fi
   chmodSync(writable, 0o666);
   assert.throws(() => loadSigmaFile(writable, { insecure: false, warn: () => {}, euid: 0 }), /refusing to use it/);
   assert.equal(loadSigmaFile(join(DIR, 'net-connect.yml')).id, '6a1f2c10-0000-4000-8000-000000000004');
+});
+
+test('conditions: accepted forms are kept; unknown names, bad quantifiers and several conditions are refused', () => {
+  const sels = ['sel_a', 'sel_b', 'filter'];
+  assert.equal(checkCondition('1 of them', sels), '1 of them');
+  assert.equal(checkCondition('  not ( sel_a OR sel_b )  and  filter', sels), 'not (sel_a OR sel_b) and filter');
+  assert.equal(checkCondition('any of sel_* and not filter', sels), 'any of sel_* and not filter');
+  assert.throws(() => checkCondition('1 of nomatch*', sels), /'nomatch\*' matches no selection/);
+  assert.throws(() => checkCondition('2 of sel_*', sels), /'of' needs '1' or 'all'/);
+  assert.throws(() => checkCondition('sel_a | count() > 3', sels), /aggregations/);
+  const two = 'title: t\nid: two-conditions\nlogsource: {product: linux, category: process_creation}\n' +
+    'detection: {a: {Image: /bin/sh}, condition: [a, not a]}\n';
+  assert.throws(() => sigmaToNative(two), /^Error: rule two-conditions: a list of several conditions is not supported$/);
 });

@@ -33,7 +33,7 @@ export function checkCondition(condition: string, selections: readonly string[])
       i++;
       continue;
     }
-    if ((lower === '1' || lower === 'all' || lower === 'any') && tokens[i + 1]?.toLowerCase() === 'of') continue;
+    if (tokens[i + 1]?.toLowerCase() === 'of') continue; // the quantifier, checked at 'of'
     if (!selections.includes(t)) throw new SigmaRefusal(`condition '${condition}': '${t}' is not a selection`);
   }
   return tokens.join(' ').replace(/\( /g, '(').replace(/ \)/g, ')');
