@@ -101,7 +101,7 @@ async function runWithAgent(w, s, ctx, i, variant) {
 }
 
 async function runWithPeer(peer, w, s, ctx) {
-  const tracer = await peer.start({ workload: w.id, dir: ctx.dir, watchPaths: ctx.watchPaths });
+  const tracer = await peer.start({ workload: w.id, dir: ctx.dir, watchPaths: ctx.watchPaths, repoRoot: ctx.repoRoot, network: w.network });
   ctx.cleanup.add(tracer);
   try {
     const { gen, cpu } = await tracedRun(w, s, tracer.pids);

@@ -6,7 +6,10 @@
 import { spawn, execFileSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parse } from 'smol-toml';
 import { PEER_BINARIES } from './setup.mjs';
+import { benchConfig } from './agent.mjs';
 import { inEventLoop, sleep } from './proc.mjs';
 
 /**
@@ -20,7 +23,7 @@ import { inEventLoop, sleep } from './proc.mjs';
  * @property {string} name
  * @property {string} what      how it is run (for the report)
  * @property {string[]} workloads workload ids it applies to
- * @property {(ctx:{workload:string, dir:string, watchPaths:string[]}) => Promise<RunningTracer>} start
+ * @property {(ctx:{workload:string, dir:string, watchPaths:string[], repoRoot:string, network:boolean}) => Promise<RunningTracer>} start
  *   @throws PeerUnavailable when the tool cannot run on this machine
  */
 
@@ -155,8 +158,66 @@ const auditdPeer = {
   },
 };
 
+/**
+ * The tracepoint of an agent program (selectPrograms' names): `_dns`/`_lc` variants attach where their
+ * base program does, tp_btf inet_sock_set_state becomes a raw tracepoint (same hook, no BTF typing).
+ * @returns {string} `syscalls/<name>`, `sched/<name>` or `raw:<name>` as bench/floor/floor.c takes it
+ */
+export function floorTracepoint(program) {
+  const name = program.replace(/_(dns|lc)$/, '');
+  if (name.startsWith('sys_')) return `syscalls/${name}`;
+  if (name.startsWith('sched_')) return `sched/${name}`;
+  return `raw:${name}`;
+}
+
+/**
+ * The floor: a do-nothing BPF program (bench/floor/floor.c) on exactly the tracepoints the agent
+ * attaches for the workload (src/sensor/programs.ts selectPrograms on the bench's agent config, network
+ * and lifecycle as the `agent` condition has them). Its slowdown is what any tracer on those hooks costs.
+ */
+const floorPeer = {
+  name: 'floor',
+  what: 'do-nothing BPF program (bench/floor/floor.c) on the tracepoints the agent attaches for the workload',
+  workloads: ['open_unwatched', 'open_watched', 'write_watched', 'write_unwatched', 'exec', 'connect'],
+  async start({ dir, repoRoot, network }) {
+    const bin = join(dir, 'rg-floor');
+    try {
+      execFileSync('cc', ['-O2', '-Wall', '-Wextra', '-o', bin, join(repoRoot, 'bench', 'floor', 'floor.c'), '-lbpf'], { stdio: 'pipe' });
+    } catch (err) {
+      throw new PeerUnavailable(`cc bench/floor/floor.c failed: ${err.stderr?.toString().trim() ?? err.message}`);
+    }
+    const { selectPrograms } = await import(pathToFileURL(join(repoRoot, 'dist', 'src', 'sensor', 'programs.js')).href);
+    const config = parse(benchConfig(repoRoot, { outputPath: join(dir, 'floor.ndjson'), network, lifecycle: network ? true : undefined }).text);
+    const tracepoints = [...new Set(selectPrograms(config).map(floorTracepoint))];
+    const child = spawn(bin, tracepoints, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const exited = new Promise((res) => child.on('exit', (code) => res(code)));
+    const deadline = Date.now() + 15_000;
+    while (!stdout.includes('ready')) {
+      if (child.exitCode !== null || Date.now() > deadline) {
+        child.kill('SIGKILL');
+        await exited;
+        throw new PeerUnavailable(`floor did not start: ${stderr.trim()}`);
+      }
+      await sleep(20);
+    }
+    return {
+      pids: [child.pid],
+      async stop() {
+        child.kill('SIGINT');
+        await exited;
+        return { lostEvents: false };
+      },
+    };
+  },
+};
+
 /** Every peer, in report order. tcpstates (tracepoint sock:inet_sock_set_state) stands in when tcpconnect's kprobes are missing. */
 export const PEERS = [
+  floorPeer,
   bpfTool('opensnoop', ['open_unwatched', 'open_watched'], 'libbpf-tools opensnoop > file (every open on the host)'),
   bpfTool('execsnoop', ['exec'], 'libbpf-tools execsnoop > file'),
   bpfTool('tcpconnect', ['connect'], 'libbpf-tools tcpconnect > file (kprobe tcp_v4_connect)'),

@@ -29,7 +29,7 @@ export function checkTargets(results, s) {
 
   const w = condition(overhead, 'open_watched', 'agent')?.ratio?.median ?? null;
   const peers = Object.entries(overhead.workloads.find((x) => x.id === 'open_watched')?.conditions ?? {})
-    .filter(([name, c]) => name !== 'agent' && c.ratio?.median != null)
+    .filter(([name, c]) => name !== 'agent' && name !== 'floor' && c.ratio?.median != null)
     .map(([name, c]) => [name, c.ratio.median]);
   const peerText = peers.length ? `; peers: ${peers.map(([n, r]) => `${n} ${times(r)}`).join(', ')}` : '; no peer measured';
   check(
