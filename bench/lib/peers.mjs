@@ -160,14 +160,13 @@ const auditdPeer = {
 
 /**
  * The tracepoint of an agent program (selectPrograms' names): `_dns`/`_lc` variants attach where their
- * base program does, tp_btf inet_sock_set_state becomes a raw tracepoint (same hook, no BTF typing).
- * @returns {string} `syscalls/<name>`, `sched/<name>` or `raw:<name>` as bench/floor/floor.c takes it
+ * base program does; the sys_* programs are tracepoint programs, every other one (sched_process_*,
+ * inet_sock_set_state) is tp_btf, a raw tracepoint with BTF typing, so the floor takes a raw tracepoint.
+ * @returns {string} `syscalls/<name>` or `raw:<name>` as bench/floor/floor.c takes it
  */
 export function floorTracepoint(program) {
   const name = program.replace(/_(dns|lc)$/, '');
-  if (name.startsWith('sys_')) return `syscalls/${name}`;
-  if (name.startsWith('sched_')) return `sched/${name}`;
-  return `raw:${name}`;
+  return name.startsWith('sys_') ? `syscalls/${name}` : `raw:${name}`;
 }
 
 /**
