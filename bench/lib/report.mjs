@@ -256,6 +256,17 @@ export function renderMarkdown(results, s) {
     }
   }
 
+  const floored = results.overhead.workloads.filter((w) => w.conditions.floor?.ratio?.median != null && w.conditions.agent?.ratio?.median != null);
+  if (floored.length) {
+    L.push('', '## Floor + our cost', '', 'The `floor` tracer is a do-nothing BPF program on exactly the tracepoints the agent attaches for the workload (bench/floor/floor.c): the cost of any program on those hooks. Our cost = agent slowdown - floor slowdown (medians of the same rounds).', '');
+    L.push('| workload | floor | agent | our cost |', '|---|---|---|---|');
+    for (const w of floored) {
+      const f = w.conditions.floor.ratio.median;
+      const a = w.conditions.agent.ratio.median;
+      L.push(`| ${w.title} | ${fmt(f)}x | ${fmt(a)}x | ${a >= f ? '+' : ''}${fmt(a - f)}x |`);
+    }
+  }
+
   const exec = results.overhead.workloads.find((w) => w.id === 'exec');
   if (exec) {
     L.push('', '## Exec storm', '', 'fork+exec of /bin/true as fast as one process can (the exec workload above). Each exec gives the agent several records (fork, exec, the dynamic loader\'s open of /etc/ld.so.cache, exit); execsnoop prints one line.', '');
