@@ -5,6 +5,42 @@ import type { NdjsonSink } from './sink.js';
 const OPEN_FLAGS = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW; // libuv adds O_CLOEXEC
 
 /**
+ * Open `path` for append and check it is ours (see FileSink).
+ * @throws Error when it cannot be opened, is a symlink, not a regular file / character device, or another uid's.
+ */
+function openChecked(path: string): number {
+  let fd: number;
+  try {
+    fd = openSync(path, OPEN_FLAGS, 0o640);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ELOOP') throw new Error('it is a symbolic link; refusing to follow it (write to the target path itself)');
+    throw err;
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile() && !st.isCharacterDevice()) throw new Error('not a regular file');
+    const euid = process.geteuid?.();
+    if (st.isFile() && euid !== undefined && st.uid !== euid) {
+      throw new Error(`owned by uid ${st.uid}, not the agent's uid ${euid}; refusing to append to another user's file`);
+    }
+  } catch (err) {
+    closeSync(fd);
+    throw err;
+  }
+  return fd;
+}
+
+/** fsync (data of the rotated file reaches the disk) and close; errors ignored: its lines were already written. */
+function closeQuietly(fd: number): void {
+  try {
+    fsyncSync(fd);
+  } catch {
+    // EINVAL on character devices; nothing to do for others either
+  }
+  closeSync(fd);
+}
+
+/**
  * NDJSON appended to a file (`[output] type = "file"`, `path = ...`).
  * Each batch is one write(2) with O_APPEND, so data reaches the kernel
  * immediately (well within the "flushed at least every second" promise);
@@ -34,25 +70,20 @@ export class FileSink implements NdjsonSink {
     private readonly onFlushError: (err: Error) => void = () => {},
   ) {
     this.description = `file:${path}`;
-    let fd: number;
-    try {
-      fd = openSync(path, OPEN_FLAGS, 0o640);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ELOOP') throw new Error('it is a symbolic link; refusing to follow it (write to the target path itself)');
-      throw err;
-    }
-    try {
-      const st = fstatSync(fd);
-      if (!st.isFile() && !st.isCharacterDevice()) throw new Error('not a regular file');
-      const euid = process.geteuid?.();
-      if (st.isFile() && euid !== undefined && st.uid !== euid) {
-        throw new Error(`owned by uid ${st.uid}, not the agent's uid ${euid}; refusing to append to another user's file`);
-      }
-    } catch (err) {
-      closeSync(fd);
-      throw err;
-    }
-    this.fd = fd;
+    this.fd = openChecked(path);
+  }
+
+  /**
+   * Open the path again and write there from now on (SIGHUP after logrotate renamed the file): the
+   * old file is fsynced and closed. Writes are synchronous and whole batches, so no line is split
+   * between the files. When the path cannot be opened the sink keeps writing to the old file.
+   * @throws Error like the constructor's (the old file stays in use).
+   */
+  reopen(): void {
+    const next = openChecked(this.path);
+    const old = this.fd;
+    this.fd = next;
+    if (old !== null) closeQuietly(old);
   }
 
   write(chunk: string | Uint8Array): void {
