@@ -2,10 +2,11 @@
 // across the rename: every watched write appears, the records of both files balance the final health.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AgentProcess, makeConfig, skipUnlessRoot, sleep, type Rec } from './helpers/agent-process.js';
+import { AgentProcess, BIN, makeConfig, skipUnlessRoot, sleep, type Rec } from './helpers/agent-process.js';
 
 /** Every record of an NDJSON file (each line must parse: a split line fails the test). */
 function readRecords(path: string): Rec[] {
@@ -112,6 +113,42 @@ test('SIGHUP when the path cannot be opened again: counted in reload_failures, t
     assert.equal(final.reloads, 1);
     assert.equal(final.reload_failures, 1);
   } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('SIGHUP with stdout on a terminal (the terminal closed): the agent stops cleanly with a final health record', async (t) => {
+  if (skipUnlessRoot(t)) return;
+  const dir = mkdtempSync(join(tmpdir(), 'rg-hup-tty-'));
+  const watched = join(dir, 'w');
+  mkdirSync(watched);
+  const configPath = join(dir, 'config.toml');
+  writeFileSync(configPath, makeConfig({ watchPaths: [watched], outputPath: '/unused' }).replace(/type = "file"\npath = "\/unused"\n/, 'type = "stdout"\n'));
+  // script(1) gives the agent a pseudo-terminal as stdout; stderr goes to a file to read the logs
+  const inner = `echo $$ > ${dir}/pid; exec "${process.execPath}" ${BIN} run --config ${configPath} 2>${dir}/stderr`;
+  const script = spawn('script', ['-qfec', inner, '/dev/null'], { stdio: ['pipe', 'pipe', 'ignore'] });
+  let tty = '';
+  script.stdout.on('data', (d: Buffer) => (tty += d.toString()));
+  const exited = new Promise<number | null>((res) => script.on('exit', res));
+  try {
+    const deadline = Date.now() + 60_000;
+    const stderr = (): string => (existsSync(join(dir, 'stderr')) ? readFileSync(join(dir, 'stderr'), 'utf8') : '');
+    while (!stderr().includes('EDR started and listening')) {
+      assert.ok(Date.now() < deadline, `agent did not start:\n${stderr()}`);
+      await sleep(50);
+    }
+    process.kill(Number(readFileSync(join(dir, 'pid'), 'utf8')), 'SIGHUP');
+    assert.equal(await exited, 0, stderr());
+    assert.match(stderr(), /terminal hangup/);
+    const finals = tty
+      .split(/\r?\n/)
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Rec)
+      .filter((r) => r.event_type === 'health' && r.final === true);
+    assert.equal(finals.length, 1, tty.slice(-2000));
+    assert.equal(finals[0]!.events_unaccounted, 0);
+  } finally {
+    script.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   }
 });
