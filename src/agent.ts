@@ -84,12 +84,22 @@ export interface AgentOptions {
   onOutputClosed?: () => void;
 }
 
+/** Rotated files kept when `[output] max_size_mb` is set without `max_files`. */
+const DEFAULT_MAX_FILES = 5;
+
 /** @throws Error naming `output.path` when the file cannot be opened for appending. */
 function openSink(config: Config, logger: Logger): NdjsonSink {
   const path = config.output.path;
   if (config.output.type !== 'file' || !path) return new StdoutSink();
   try {
-    return new FileSink(path, (err) => logger.warn({ err: err.message }, 'failed to flush output'));
+    const mb = config.output.max_size_mb;
+    const rotation = mb === undefined ? null : { maxBytes: Math.floor(mb * 1024 * 1024), maxFiles: config.output.max_files ?? DEFAULT_MAX_FILES };
+    return new FileSink(
+      path,
+      (err) => logger.warn({ err: err.message }, 'failed to flush output'),
+      rotation,
+      (err) => logger.error({ err: err.message, path }, 'failed to rotate the output file; writing on to the active file'),
+    );
   } catch (err) {
     throw new Error(`output.path: cannot open ${path} for appending: ${(err as Error).message}`);
   }

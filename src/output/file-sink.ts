@@ -1,5 +1,6 @@
 import { closeSync, constants, fstatSync, fsync, fsyncSync, ftruncateSync, openSync, writeSync } from 'node:fs';
 import type { NdjsonSink } from './sink.js';
+import { shiftRotated, type RotationPolicy } from './rotation.js';
 
 /** Flags of the output file: append, create, never through a final symlink. */
 const OPEN_FLAGS = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW; // libuv adds O_CLOEXEC
@@ -59,18 +60,25 @@ export class FileSink implements NdjsonSink {
   readonly description: string;
   private fd: number | null;
   private syncing = false;
+  /** Bytes in the active file (only tracked with a rotation policy). */
+  private size = 0;
 
   /**
    * @param onFlushError receives the error of a background fsync started by flush()
+   * @param rotation size-based rotation (none: the file grows until logrotate + SIGHUP)
+   * @param onRotateError receives a failed rotation (the batch is then written to the active file)
    * @throws Error (ENOENT, EACCES ...) when the file cannot be opened for append; Error saying why
    *   when it is a symlink, not a regular file or character device, or owned by another uid.
    */
   constructor(
     readonly path: string,
     private readonly onFlushError: (err: Error) => void = () => {},
+    private readonly rotation: RotationPolicy | null = null,
+    private readonly onRotateError: (err: Error) => void = () => {},
   ) {
     this.description = `file:${path}`;
     this.fd = openChecked(path);
+    if (rotation) this.size = fstatSync(this.fd).size;
   }
 
   /**
@@ -84,12 +92,29 @@ export class FileSink implements NdjsonSink {
     const old = this.fd;
     this.fd = next;
     if (old !== null) closeQuietly(old);
+    if (this.rotation) this.size = fstatSync(next).size;
+  }
+
+  /**
+   * Rotate before a batch that would take the active file past maxBytes (never inside a batch, so
+   * no line is split; a single batch larger than maxBytes goes whole into a fresh file).
+   */
+  private rotateIfFull(bytes: number): void {
+    const policy = this.rotation;
+    if (!policy || this.size === 0 || this.size + bytes <= policy.maxBytes) return;
+    try {
+      shiftRotated(this.path, policy.maxFiles);
+      this.reopen();
+    } catch (err) {
+      this.onRotateError(err as Error);
+    }
   }
 
   write(chunk: string | Uint8Array): void {
-    const fd = this.fd;
-    if (fd === null) throw new Error(`output file ${this.path} is closed`);
+    if (this.fd === null) throw new Error(`output file ${this.path} is closed`);
     let buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+    this.rotateIfFull(buf.length);
+    const fd = this.fd;
     let written = 0;
     while (buf.length > 0) {
       let n: number;
@@ -102,6 +127,7 @@ export class FileSink implements NdjsonSink {
       written += n;
       buf = buf.subarray(n);
     }
+    this.size += written;
   }
 
   /** Remove the `bytes` just appended (a partial batch); best effort: a failure leaves them. */
