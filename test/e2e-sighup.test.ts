@@ -2,7 +2,8 @@
 // across the rename: every watched write appears, the records of both files balance the final health.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { gunzipSync } from 'node:zlib';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -149,6 +150,53 @@ test('SIGHUP with stdout on a terminal (the terminal closed): the agent stops cl
     assert.equal(finals[0]!.events_unaccounted, 0);
   } finally {
     script.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a real logrotate run (rename + compress + postrotate SIGHUP): nothing lost, the agent writes the fresh file', async (t) => {
+  if (skipUnlessRoot(t)) return;
+  const logrotate = spawnSync('sh', ['-c', 'command -v logrotate'], { encoding: 'utf8' });
+  if (logrotate.status !== 0) {
+    if (process.env.CI === 'true') throw new Error('logrotate missing under CI=true: scripts/setup.sh installs it');
+    t.skip('logrotate not installed (Debian package logrotate)');
+    return;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'rg-logrotate-'));
+  const watched = join(dir, 'w');
+  mkdirSync(watched);
+  const outputPath = join(dir, 'events.ndjson');
+  try {
+    const agent = await AgentProcess.start({ configText: makeConfig({ watchPaths: [watched], outputPath }), outputPath });
+    const N = 40;
+    for (let i = 0; i < N; i++) writeFileSync(join(watched, `before-${i}.txt`), 'x');
+    await agent.waitFor((r) => r.filename === join(watched, `before-${N - 1}.txt`), 'of the last write before logrotate');
+    const conf = join(dir, 'logrotate.conf');
+    writeFileSync(conf, `${outputPath} {\n  rotate 3\n  compress\n  missingok\n  postrotate\n    kill -HUP ${agent.child.pid}\n  endscript\n}\n`);
+    const run = spawnSync('logrotate', ['--force', '--state', join(dir, 'state'), conf], { encoding: 'utf8' });
+    assert.equal(run.status, 0, run.stderr);
+    const deadline = Date.now() + 10_000;
+    while (!/"action":"output".*reloaded/.test(agent.stderr)) {
+      assert.ok(Date.now() < deadline, `no reload logged:\n${agent.stderr}`);
+      await sleep(20);
+    }
+    for (let i = 0; i < N; i++) writeFileSync(join(watched, `after-${i}.txt`), 'x');
+    await agent.waitFor((r) => r.filename === join(watched, `after-${N - 1}.txt`), 'of the last write after logrotate');
+    const { code } = await agent.stop();
+    assert.equal(code, 0, agent.stderr);
+    // logrotate compressed the rotated file after postrotate (the agent had closed it by then)
+    const rotatedText = gunzipSync(readFileSync(`${outputPath}.1.gz`)).toString('utf8');
+    assert.ok(rotatedText.endsWith('\n'));
+    const old = rotatedText.slice(0, -1).split('\n').map((l) => JSON.parse(l) as Rec);
+    const fresh = readRecords(outputPath);
+    const names = namesSeen([...old, ...fresh], watched);
+    for (const phase of ['before', 'after']) for (let i = 0; i < N; i++) assert.ok(names.has(`${phase}-${i}.txt`), `${phase}-${i}.txt recorded`);
+    const final = fresh.at(-1)!;
+    assert.equal(final.final, true);
+    assert.equal(final.reloads, 1);
+    assert.equal(final.events_unaccounted, 0);
+    assert.equal(final.normalized_events_output, [...old, ...fresh].filter((r) => r.event_type !== 'health').length);
+  } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 });
