@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AgentProcess, makeConfig, skipUnlessRoot, type Rec } from './helpers/agent-process.js';
+import { AgentProcess, makeConfig, skipUnlessRoot, sleep, type Rec } from './helpers/agent-process.js';
 
 test('[output] max_size_mb rotates between batches: no split line, no record lost across rotations', async (t) => {
   if (skipUnlessRoot(t)) return;
@@ -18,7 +18,11 @@ test('[output] max_size_mb rotates between batches: no split line, no record los
   try {
     const agent = await AgentProcess.start({ configText, outputPath });
     const N = 300;
-    for (let i = 0; i < N; i++) writeFileSync(join(watched, `f-${i}.txt`), 'x');
+    // paced, so that ring batches stay well under the limit and rotations fall between them
+    for (let i = 0; i < N; i++) {
+      writeFileSync(join(watched, `f-${i}.txt`), 'x');
+      if (i % 10 === 9) await sleep(30);
+    }
     await agent.waitFor((r) => r.filename === join(watched, `f-${N - 1}.txt`) || r.resolved_path === join(watched, `f-${N - 1}.txt`), 'of the last write', 15_000);
     const { code } = await agent.stop();
     assert.equal(code, 0, agent.stderr);
