@@ -49,6 +49,7 @@ import { NdjsonBatch } from './output/ndjson-batch.js';
 import type { NdjsonSink } from './output/sink.js';
 import { StdoutSink } from './output/stdout-sink.js';
 import { FileSink } from './output/file-sink.js';
+import { ReloadRegistry } from './reload/reload-registry.js';
 
 /** How often a health record is written (the original's period). */
 const HEALTH_PERIOD_MS = 10_000;
@@ -83,12 +84,22 @@ export interface AgentOptions {
   onOutputClosed?: () => void;
 }
 
+/** Rotated files kept when `[output] max_size_mb` is set without `max_files`. */
+const DEFAULT_MAX_FILES = 5;
+
 /** @throws Error naming `output.path` when the file cannot be opened for appending. */
 function openSink(config: Config, logger: Logger): NdjsonSink {
   const path = config.output.path;
   if (config.output.type !== 'file' || !path) return new StdoutSink();
   try {
-    return new FileSink(path, (err) => logger.warn({ err: err.message }, 'failed to flush output'));
+    const mb = config.output.max_size_mb;
+    const rotation = mb === undefined ? null : { maxBytes: Math.floor(mb * 1024 * 1024), maxFiles: config.output.max_files ?? DEFAULT_MAX_FILES };
+    return new FileSink(
+      path,
+      (err) => logger.warn({ err: err.message }, 'failed to flush output'),
+      rotation,
+      (err) => logger.error({ err: err.message, path }, 'failed to rotate the output file; writing on to the active file'),
+    );
   } catch (err) {
     throw new Error(`output.path: cannot open ${path} for appending: ${(err as Error).message}`);
   }
@@ -112,6 +123,8 @@ export class Agent {
   /** The current batch's lines, encoded in place; reused (sink writes are synchronous). */
   private readonly batchOut = new NdjsonBatch();
   private sink: NdjsonSink | null = null;
+  /** SIGHUP actions: "output" (reopen the file sink) is registered at start; others may add theirs. */
+  readonly reloads = new ReloadRegistry();
   private sensor: Sensor | null = null;
   private healthTimer: NodeJS.Timeout | null = null;
   private flushTimer: NodeJS.Timeout | null = null;
@@ -154,7 +167,9 @@ export class Agent {
     const { config, logger } = this.opts;
     checkPrivileges();
     if (ensureTracefs() === 'mounted') logger.info('mounted tracefs at /sys/kernel/tracing');
-    this.sink = openSink(config, logger);
+    const sink = openSink(config, logger);
+    this.sink = sink;
+    if (sink.reopen) this.reloads.onReload('output', () => sink.reopen?.());
 
     const programs = selectPrograms(config);
     const ringBytes = ringBufferBytes(config);
@@ -410,6 +425,17 @@ export class Agent {
   }
 
   /**
+   * SIGHUP: run every registered reload action (output reopen, ...); a failure is logged and counted
+   * (`reload_failures`) and the agent goes on. Never throws.
+   */
+  reload(): void {
+    for (const outcome of this.reloads.reload()) {
+      if (outcome.error === undefined) this.opts.logger.info({ action: outcome.name }, 'reloaded');
+      else this.opts.logger.error({ action: outcome.name, err: outcome.error }, 'reload failed; keeping the previous state');
+    }
+  }
+
+  /**
    * Write a health record to the sink; when that fails (disk full, reader gone) the record goes to
    * stderr as a last resort, inside an error log line (`last_resort_health`).
    */
@@ -427,6 +453,7 @@ export class Agent {
       final,
       fatalError,
       faultInjection: !!this.opts.faultInjection,
+      reloads: { reloads: this.reloads.reloads, failures: this.reloads.reload_failures },
     });
     if (!this.writeLines(toNdjsonLine(record), 1)) {
       // The record was built before this failed write, so it does not count itself as a failure.

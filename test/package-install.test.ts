@@ -159,6 +159,9 @@ test('the installed unit passes systemd-analyze verify', (t) => {
   // --root resolves ExecStart and the targets the unit names inside the root: give it the system units.
   mkdirSync(join(root, 'usr/lib/systemd'), { recursive: true });
   cpSync('/usr/lib/systemd/system', join(root, 'usr/lib/systemd/system'), { recursive: true, verbatimSymlinks: true });
+  // ExecReload's /bin/kill (procps) too: verify checks that it is executable inside the root
+  mkdirSync(join(root, 'bin'), { recursive: true });
+  cpSync('/bin/kill', join(root, 'bin/kill'));
   const unit = '/etc/systemd/system/rand-guard.service';
   const ok = sh('systemd-analyze', ['verify', `--root=${root}`, unit]);
   assert.equal(ok.status, 0, ok.stderr);

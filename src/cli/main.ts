@@ -96,6 +96,13 @@ async function run(opts: ConfigOpts): Promise<void> {
   process.on('unhandledRejection', (reason) => onFatal(reason, 'unhandledRejection'));
   process.on('SIGINT', (signal) => shutdown({ signal }));
   process.on('SIGTERM', (signal) => shutdown({ signal }));
+  // SIGHUP from logrotate (postrotate) or `systemctl reload`: reopen the output and run the other
+  // reload actions. From a closed terminal (stdout is that tty) it is a hangup: stop cleanly, with
+  // a final health record, instead of the default of dying without one.
+  process.on('SIGHUP', (signal) => {
+    if (process.stdout.isTTY && config.output.type !== 'file') shutdown({ signal, reason: 'terminal hangup' });
+    else agent.reload();
+  });
   try {
     await agent.start();
   } catch (err) {

@@ -245,6 +245,17 @@ const outputSchema = strictObject({
   format: z.enum(['json']),
   /** Output file path for `type = "file"`; ignored for stdout. */
   path: z.string().optional(),
+  /**
+   * Optional (new): rotate the file when the next batch would take it past this many MiB (a
+   * fraction is allowed, e.g. 0.5); absent = no size rotation (logrotate + SIGHUP instead).
+   */
+  max_size_mb: z
+    .union([z.bigint(), z.number()])
+    .transform((v) => Number(v))
+    .refine((v) => v > 0 && v <= 1_048_576, { message: 'expected a size in MiB greater than 0 and at most 1048576' })
+    .optional(),
+  /** Optional (new): rotated files kept (`path.1` .. `path.N`), 1..1000; default 5. Used with max_size_mb. */
+  max_files: boundedInteger(1n, 1000n, 'u32').optional(),
 });
 
 /** `[performance]`: rate limit and cache caps (§12). */

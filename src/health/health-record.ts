@@ -43,6 +43,8 @@ export interface HealthInputs {
   fatalError?: string;
   /** true when test-only fault injection is on (src/fault/fault-injection.ts). */
   faultInjection?: boolean;
+  /** SIGHUP reload rounds and failed reload actions (src/reload/reload-registry.ts); 0 when absent. */
+  reloads?: { reloads: number; failures: number };
 }
 
 /**
@@ -54,6 +56,7 @@ export interface HealthInputs {
  * - `events_unaccounted` = raw_events_read minus every counted outcome (always 0
  *   unless there is a bug; a record whose handling threw is counted in userspace_record_errors);
  * - `fatal_error` (final record of an abort only): why the agent is exiting;
+ * - `reloads` / `reload_failures`: SIGHUP reload rounds and reload actions that failed (output reopen);
  * - `fault_injection_active: true` only while test-only fault injection is on.
  * - `network_open_listeners` (gauge) = kernel_network_listeners_opened - kernel_network_listeners_closed:
  *   listening TCP sockets the agent reported (network_listen) that have not closed yet (network.lifecycle);
@@ -89,6 +92,8 @@ export function buildHealthRecord(h: HealthInputs): Record<string, unknown> {
     seeded_process_starts: c.seeded_process_starts,
     userspace_record_errors: c.userspace_record_errors,
     rate_limited_reports_output: c.rate_limited_reports_output,
+    reloads: h.reloads?.reloads ?? 0,
+    reload_failures: h.reloads?.failures ?? 0,
     process_table_size: h.table.size,
     pending_exec_source_size: h.table.pendingSize,
     process_records_evicted: h.table.recordsEvicted,

@@ -1,8 +1,45 @@
 import { closeSync, constants, fstatSync, fsync, fsyncSync, ftruncateSync, openSync, writeSync } from 'node:fs';
 import type { NdjsonSink } from './sink.js';
+import { shiftRotated, type RotationPolicy } from './rotation.js';
 
 /** Flags of the output file: append, create, never through a final symlink. */
 const OPEN_FLAGS = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW; // libuv adds O_CLOEXEC
+
+/**
+ * Open `path` for append and check it is ours (see FileSink).
+ * @throws Error when it cannot be opened, is a symlink, not a regular file / character device, or another uid's.
+ */
+function openChecked(path: string): number {
+  let fd: number;
+  try {
+    fd = openSync(path, OPEN_FLAGS, 0o640);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ELOOP') throw new Error('it is a symbolic link; refusing to follow it (write to the target path itself)');
+    throw err;
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile() && !st.isCharacterDevice()) throw new Error('not a regular file');
+    const euid = process.geteuid?.();
+    if (st.isFile() && euid !== undefined && st.uid !== euid) {
+      throw new Error(`owned by uid ${st.uid}, not the agent's uid ${euid}; refusing to append to another user's file`);
+    }
+  } catch (err) {
+    closeSync(fd);
+    throw err;
+  }
+  return fd;
+}
+
+/** fsync (data of the rotated file reaches the disk) and close; errors ignored: its lines were already written. */
+function closeQuietly(fd: number): void {
+  try {
+    fsyncSync(fd);
+  } catch {
+    // EINVAL on character devices; nothing to do for others either
+  }
+  closeSync(fd);
+}
 
 /**
  * NDJSON appended to a file (`[output] type = "file"`, `path = ...`).
@@ -23,42 +60,61 @@ export class FileSink implements NdjsonSink {
   readonly description: string;
   private fd: number | null;
   private syncing = false;
+  /** Bytes in the active file (only tracked with a rotation policy). */
+  private size = 0;
 
   /**
    * @param onFlushError receives the error of a background fsync started by flush()
+   * @param rotation size-based rotation (none: the file grows until logrotate + SIGHUP)
+   * @param onRotateError receives a failed rotation (the batch is then written to the active file)
    * @throws Error (ENOENT, EACCES ...) when the file cannot be opened for append; Error saying why
    *   when it is a symlink, not a regular file or character device, or owned by another uid.
    */
   constructor(
     readonly path: string,
     private readonly onFlushError: (err: Error) => void = () => {},
+    private readonly rotation: RotationPolicy | null = null,
+    private readonly onRotateError: (err: Error) => void = () => {},
   ) {
     this.description = `file:${path}`;
-    let fd: number;
+    this.fd = openChecked(path);
+    if (rotation) this.size = fstatSync(this.fd).size;
+  }
+
+  /**
+   * Open the path again and write there from now on (SIGHUP after logrotate renamed the file): the
+   * old file is fsynced and closed. Writes are synchronous and whole batches, so no line is split
+   * between the files. When the path cannot be opened the sink keeps writing to the old file.
+   * @throws Error like the constructor's (the old file stays in use).
+   */
+  reopen(): void {
+    const next = openChecked(this.path);
+    const old = this.fd;
+    this.fd = next;
+    if (old !== null) closeQuietly(old);
+    if (this.rotation) this.size = fstatSync(next).size;
+  }
+
+  /**
+   * Rotate before a batch that would take the active file past maxBytes (never inside a batch, so
+   * no line is split; a single batch larger than maxBytes goes whole into a fresh file).
+   */
+  private rotateIfFull(bytes: number): void {
+    const policy = this.rotation;
+    if (!policy || this.size === 0 || this.size + bytes <= policy.maxBytes) return;
     try {
-      fd = openSync(path, OPEN_FLAGS, 0o640);
+      shiftRotated(this.path, policy.maxFiles);
+      this.reopen();
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ELOOP') throw new Error('it is a symbolic link; refusing to follow it (write to the target path itself)');
-      throw err;
+      this.onRotateError(err as Error);
     }
-    try {
-      const st = fstatSync(fd);
-      if (!st.isFile() && !st.isCharacterDevice()) throw new Error('not a regular file');
-      const euid = process.geteuid?.();
-      if (st.isFile() && euid !== undefined && st.uid !== euid) {
-        throw new Error(`owned by uid ${st.uid}, not the agent's uid ${euid}; refusing to append to another user's file`);
-      }
-    } catch (err) {
-      closeSync(fd);
-      throw err;
-    }
-    this.fd = fd;
   }
 
   write(chunk: string | Uint8Array): void {
-    const fd = this.fd;
-    if (fd === null) throw new Error(`output file ${this.path} is closed`);
+    if (this.fd === null) throw new Error(`output file ${this.path} is closed`);
     let buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+    this.rotateIfFull(buf.length);
+    const fd = this.fd;
     let written = 0;
     while (buf.length > 0) {
       let n: number;
@@ -71,6 +127,7 @@ export class FileSink implements NdjsonSink {
       written += n;
       buf = buf.subarray(n);
     }
+    this.size += written;
   }
 
   /** Remove the `bytes` just appended (a partial batch); best effort: a failure leaves them. */

@@ -24,4 +24,9 @@ export interface NdjsonSink {
    * the agent calls it at shutdown so that SIGTERM is honoured even when the reader stalls.
    */
   limitBlocking?(untilMs: number): void;
+  /**
+   * Optional: open the destination again (a file renamed by logrotate); SIGHUP calls it.
+   * @throws Error when it cannot be opened (the old destination stays in use).
+   */
+  reopen?(): void;
 }
