@@ -60,3 +60,55 @@ export interface CompiledSequenceRule {
   /** steps must occur in order (default true) */
   ordered: boolean;
 }
+
+/* ---- Compiler API (implemented in ./compile.ts; pinned here so the compiler, the config loader and the
+ * engine can be built in parallel) ---------------------------------------------------------------------- */
+
+/** A selection as written: a map (all keys must hold) or a list of maps (any map). */
+export type RawSelection = Readonly<Record<string, unknown>> | readonly Readonly<Record<string, unknown>>[];
+
+/** One Falco-style exception: each tuple of `values` suppresses the rule when every field matches. */
+export interface RawException {
+  /** rule id (only in the top-level `[[exceptions]]`; absent in a rule's own `[[rules.exceptions]]`) */
+  rule?: string;
+  fields: readonly string[];
+  /** per field: = != startswith endswith contains glob in (default =) */
+  comps?: readonly string[];
+  values: readonly (readonly unknown[])[];
+}
+
+/** A condition as written in a condition rule or a sequence step. */
+export interface RawCondition {
+  /** event types or families ("process", "file", "network") */
+  events: readonly string[];
+  /** named selections */
+  detection: Readonly<Record<string, RawSelection>>;
+  /** condition expression over selection and macro names; steps may omit it when detection has one name */
+  condition?: string;
+}
+
+/** Named lists and macros shared by the config and every rules file. */
+export interface RuleLibrary {
+  lists: ReadonlyMap<string, readonly (string | number | boolean)[]>;
+  /** name -> selection usable in any condition expression */
+  macros: ReadonlyMap<string, RawSelection>;
+}
+
+/** Where a rule comes from, for error messages: `rules file /x/y.toml: rule 'ID': field 'argv': ...`. */
+export interface RuleOrigin {
+  /** the config file or rules.d file */
+  file: string;
+  ruleId: string;
+}
+
+/** A compile/validation error naming the file, rule id and (when it is about one) the field. */
+export class RuleCompileError extends Error {
+  constructor(
+    readonly origin: RuleOrigin,
+    readonly field: string | null,
+    readonly reason: string,
+  ) {
+    super(`rules file ${origin.file}: rule '${origin.ruleId}'${field ? `: field '${field}'` : ''}: ${reason}`);
+    this.name = 'RuleCompileError';
+  }
+}
