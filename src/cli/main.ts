@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { pino, destination } from 'pino';
 import { loadConfig } from '../config/load.js';
+import { ConfigError, describeConfigError } from '../config/errors.js';
 import { resolveLogLevel } from '../config/validate.js';
 import { Agent } from '../agent.js';
 import { loadRuleSet } from '../detect/rule-set.js';
@@ -36,7 +37,8 @@ function version(): string {
 }
 
 function fail(err: unknown): never {
-  process.stderr.write(`Error: ${err instanceof Error ? err.message : String(err)}\n`);
+  const text = err instanceof ConfigError ? describeConfigError(err) : err instanceof Error ? err.message : String(err);
+  process.stderr.write(`Error: ${text}\n`);
   process.exit(1);
 }
 

@@ -135,7 +135,7 @@ const mutatedConfig = fc
     return lines.join('\n');
   });
 
-/** Config loader: accepted, or rejected with a ConfigError that names a key path or a line. */
+/** Config loader: accepted, or rejected with a ConfigError whose message names a key path (`<key path>: `) or a line. */
 export const configProperty = fc.property(mutatedConfig, (text) => {
   try {
     validateRuntime(parseConfigText(text, 'fuzz.toml'), 'fuzz.toml');
@@ -143,6 +143,10 @@ export const configProperty = fc.property(mutatedConfig, (text) => {
     if (!(err instanceof ConfigError)) throw err;
     if (err.keyPath === undefined && !/line \d+, column \d+/.test(err.message)) {
       throw new Error(`rejection without a key path or line: ${err.message}`);
+    }
+    // the key path must be in the text a user reads, not only on the error object
+    if (err.keyPath !== undefined && !err.message.includes(`${err.keyPath}: `)) {
+      throw new Error(`rejection whose message does not name its key path ${err.keyPath}: ${err.message}`);
     }
   }
 });
