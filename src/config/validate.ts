@@ -13,6 +13,7 @@ import ipaddr from 'ipaddr.js';
 import { ConfigError } from './errors.js';
 import { RG_ARGS_MAX, RG_ENV_NAME_MAX } from '../abi/layout.js';
 import type { Config, RuleConfig } from './schema.js';
+import { compileKernelFilter } from '../filter/kernel-filter.js';
 
 export { resolveLogLevel, type LogLevel } from './log-level.js';
 
@@ -99,6 +100,12 @@ export const MAX_MAX_ARGS_BYTES = RG_ARGS_MAX;
 /** Entries of the kernel's rg_env_allow LPM trie (max_entries in bpf/lib/maps.h). */
 export const ENV_ALLOW_MAX_ENTRIES = 256;
 
+/**
+ * Entries of each kernel file-filter LPM trie, `file_prefixes` (watch + exclude paths) and
+ * `file_suffixes` ("*.ext" watch patterns): max_entries in bpf/lib/maps.h.
+ */
+export const FILE_FILTER_MAX_ENTRIES = 4096;
+
 /** What a `process.env_allow` name may look like: a POSIX shell variable name. */
 export const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /**
@@ -147,6 +154,20 @@ export function validateRuntime(config: Config, source?: string): void {
   }
   if (config.process.collect_env && config.process.env_allow.length === 0) {
     fail('empty but process.collect_env is true: no environment variable could be collected', 'process.env_allow');
+  }
+
+  // The agent writes these maps whatever file.enabled says; past max_entries the map update fails
+  // after the BPF object is loaded, so count the entries as the agent will write them.
+  const kernelFilter = compileKernelFilter(config.file);
+  if (kernelFilter.prefixes.length > FILE_FILTER_MAX_ENTRIES) {
+    const key = config.file.watch_paths.length >= config.file.exclude_paths.length ? 'file.watch_paths' : 'file.exclude_paths';
+    fail(
+      `${kernelFilter.prefixes.length} distinct watch and exclude paths (file.watch_paths has ${config.file.watch_paths.length}, file.exclude_paths ${config.file.exclude_paths.length}), at most ${FILE_FILTER_MAX_ENTRIES} fit the kernel's file_prefixes map`,
+      key,
+    );
+  }
+  if (kernelFilter.suffixes.length > FILE_FILTER_MAX_ENTRIES) {
+    fail(`${kernelFilter.suffixes.length} distinct "*.ext" patterns, at most ${FILE_FILTER_MAX_ENTRIES} fit the kernel's file_suffixes map`, 'file.watch_patterns');
   }
 
   if (config.events.file && !config.file.enabled) fail('file events are enabled but file collection is disabled', 'file.enabled');
