@@ -38,8 +38,8 @@ function levelRank(text: string): number | undefined {
  * Resolves the log level: `env.RUST_LOG` when set and not blank/whitespace, else `config.agent.log_level`.
  * Examples: `info` -> info; `warn,edr_user=debug` -> debug; `edr_user` (target only) -> trace;
  * `off` -> silent; no level named at all (e.g. `,`) -> error, EnvFilter's default.
- * @throws ConfigError `failed to parse log filter: <directive>` for the first invalid directive
- *   (e.g. `edr_user=notalevel`); `keyPath` is `agent.log_level` when the config value was used.
+ * @throws ConfigError `<agent.log_level|RUST_LOG>: failed to parse log filter: <directive>` for the first
+ *   invalid directive (e.g. `edr_user=notalevel`); `keyPath` is `agent.log_level` when the config value was used.
  */
 export function resolveLogLevel(config: Pick<Config, 'agent'>, env: Readonly<Record<string, string | undefined>>): LogLevel {
   const fromEnv = env['RUST_LOG'];
@@ -52,7 +52,8 @@ export function resolveLogLevel(config: Pick<Config, 'agent'>, env: Readonly<Rec
     if (directive === '') continue;
     const rank = directiveRank(directive);
     if (rank === undefined) {
-      throw new ConfigError(`failed to parse log filter: ${directive}`, { keyPath: useEnv ? undefined : 'agent.log_level' });
+      // RUST_LOG is not a config key, but naming it tells the user where the directive came from.
+      throw new ConfigError(`${useEnv ? 'RUST_LOG' : 'agent.log_level'}: failed to parse log filter: ${directive}`, { keyPath: useEnv ? undefined : 'agent.log_level' });
     }
     best = best === undefined ? rank : Math.max(best, rank);
   }
