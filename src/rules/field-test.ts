@@ -235,7 +235,8 @@ export function compileKey(key: string, raw: unknown, lists: Lists): CompiledKey
   if (nullOk && parsed.all) throw new KeyError(`null cannot be combined with 'all'`);
   const nonNull = values.filter((v) => v !== null);
   // Case folding: string comparisons without `cased` (base64 text is case-sensitive by nature).
-  const fold = STRING_COMPARISONS.has(comparison) && !parsed.cased && parsed.base64 === null;
+  const fold =
+    STRING_COMPARISONS.has(comparison) && !parsed.cased && parsed.base64 === null && nonNull.some((v) => typeof v === 'string');
   let tests: ElementTest[];
   if (comparison === 'equals') tests = equalsTests(nonNull, fold, parsed.all);
   else if (comparison === 'contains' || comparison === 'startswith' || comparison === 'endswith') tests = substringTests(comparison, nonNull, fold);
