@@ -109,6 +109,11 @@ test('glob: `*` stays within a segment, `**` crosses; case-insensitive unless ca
   assert.equal(matches({ s: { 'filename|glob|cased': '/HOME/**' } }, f), false);
   assert.equal(matches({ s: { 'path|glob': '/etc/cron.{d,daily}/*' } }, rename('/tmp/x', '/etc/cron.d/job')), true);
   assert.equal(matches({ s: { 'path|glob': '/etc/cron.[!d]*/*' } }, rename('/tmp/x', '/etc/cron.d/job')), false);
+  assert.equal(matches({ s: { 'filename|glob': '/ETC/[O-P]ASSWD' } }, open('/etc/passwd')), true);
+  assert.equal(matches({ s: { 'filename|glob|cased': '/etc/[O-P]asswd' } }, open('/etc/passwd')), false);
+  assert.equal(matches({ s: { 'filename|glob': '/etc/passwd' } }, open('/etc/PASSWD')), true); // literal glob
+  assert.equal(matches({ s: { 'filename|glob': '/etc/passwd' } }, open('/etc/passwd-')), false);
+  assert.equal(matches({ s: { 'filename|glob': '/etc/**' } }, open('/etc')), true); // `/**` includes the directory
 });
 
 test('cidr: IPv4, IPv6 and IPv4-mapped IPv6 (`::ffff:10.1.2.3` counts as IPv4)', () => {
