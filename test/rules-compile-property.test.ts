@@ -36,3 +36,27 @@ for (const op of Object.keys(reference)) {
     });
   }
 }
+
+test('matches never throws, whatever values the record holds (every modifier)', () => {
+  const lib: RuleLibrary = { lists: new Map([['l', ['a', 1, true]]]), macros: new Map() };
+  const detection = {
+    a: { comm: ['x', 1, 2n, true, null], 'comm|contains': 'a', 'comm|startswith|cased': 'A', 'comm|endswith': 1 },
+    b: { 'comm|re|i|m|s': '^a.*b$', 'comm|glob': '*a*/**', 'comm|cidr': ['10.0.0.0/8', 'fd00::/8'] },
+    c: { 'comm|lt': 5, 'comm|gte': 1n, 'comm|exists': true, 'comm|expand': '%l%', 'comm|windash|contains': '-x' },
+    d: { 'comm|base64offset|contains': 'abc', 'comm|base64': 'abc', 'comm|all': ['a', 'b'], 'env.X|contains': 'y' },
+  };
+  const c = compileCondition({ events: ['process_start'], detection, condition: '1 of them or all of them or not (a and b)' }, lib, ORIGIN, [
+    { fields: ['comm', 'argv'], comps: ['glob', 'in'], values: [['*', ['a', 1]]] },
+    { fields: ['comm'], comps: ['!='], values: [['x']] },
+  ]);
+  const scalar = fc.oneof(fc.string(), fc.integer(), fc.double(), fc.bigInt(), fc.boolean(), fc.constant(null), fc.constant(undefined));
+  const value = fc.oneof(scalar, fc.array(scalar, { maxLength: 3 }), fc.dictionary(fc.string(), scalar, { maxKeys: 2 }));
+  fc.assert(
+    fc.property(value, value, value, (comm, argv, env) => {
+      const record = { ...processStart(), comm, argv, env } as unknown as Parameters<typeof createRecordView>[0];
+      const got = c.matches(createRecordView(record, NO_PROCESS_CONTEXT));
+      assert.equal(typeof got, 'boolean');
+    }),
+    { numRuns: 500 },
+  );
+});
