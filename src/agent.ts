@@ -17,7 +17,7 @@
  * between is seen by one or the other), and only then consume.
  */
 import type { Logger } from 'pino';
-import type { Config, RuleConfig } from './config/schema.js';
+import type { Config } from './config/schema.js';
 import { ringBufferBytes } from './config/validate.js';
 import { checkPrivileges } from './sensor/privileges.js';
 import { ensureTracefs } from './sensor/tracefs.js';
@@ -32,7 +32,9 @@ import { seedFromProc } from './process-table/seed.js';
 import { Normalizer } from './normalize/normalizer.js';
 import type { NormalizedRecord } from './normalize/records.js';
 import { compileDetections } from './detect/detections.js';
-import { DetectionStage } from './detect/detection-stage.js';
+import { DetectionStage, type LoadedRules } from './detect/detection-stage.js';
+import { tableProcessContext } from './rules/process-context.js';
+import { createUserNameLookup } from './rules/user-names.js';
 import { WallClock } from './normalize/clock.js';
 import { decodeBatch } from './abi/decode.js';
 import { LAYOUT, RG_ABSENT_TABLE } from './abi/layout.js';
@@ -72,8 +74,8 @@ export interface AgentOptions {
   configPath: string;
   /** Compiled BPF object (EDR_EBPF_OBJECT or build/bpf/rand-guard.bpf.o). */
   objectPath: string;
-  /** Config `[[rules]]` followed by the rules directory's rules (src/detect/rule-set.ts). */
-  rules: RuleConfig[];
+  /** Config `[[rules]]` followed by the rules directory's rules, compiled (src/detect/rule-set.ts loadRuleSet). */
+  rules: LoadedRules;
   logger: Logger;
   /** Test-only fault injection (src/fault/fault-injection.ts); null or absent in production. */
   faultInjection?: FaultInjection | null;
@@ -156,7 +158,12 @@ export class Agent {
       perProcess: perf.max_events_per_second_per_process ?? limits.perProcess,
       perUid: perf.max_events_per_second_per_uid ?? limits.perUid,
     });
-    this.detection = new DetectionStage(config, opts.rules, (record) => this.table.get(record.ppid));
+    this.detection = new DetectionStage(
+      config,
+      opts.rules,
+      (record) => this.table.get(record.ppid),
+      tableProcessContext(this.table, { userName: createUserNameLookup() }),
+    );
   }
 
   /**
