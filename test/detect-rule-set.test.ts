@@ -150,3 +150,13 @@ test('sequence rules compile into the rule set; a bad step names the step', (t) 
   const err = loadError(setup(t, '', { 's.toml': seq('"remote_port" = 1') }));
   assert.match(err.message, /rule 'SEQ': field 'steps\[1\]\.remote_port': /);
 });
+
+test('a bad macro names the file that defines it, even when its list comes from another file', (t) => {
+  const path = setup(t, '[lists]\nshells = ["/bin/sh"]\n', {
+    'm.toml': '[macros.shell]\n"exe_path|expand" = "%shells%"\n[macros.broken]\n"no_such_field" = 1\n',
+  });
+  const err = loadError(path);
+  const file = join(path, '..', 'rules.d', 'm.toml');
+  assert.match(err.message, new RegExp(`^rules file ${file}: rule 'macros\\.broken': field 'no_such_field': `));
+  assert.deepEqual([err.path, err.keyPath], [file, 'macros.broken']);
+});
