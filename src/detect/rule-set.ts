@@ -88,7 +88,8 @@ export function loadRuleSet(config: Config, configPath: string, trust?: TrustPol
     if (!rule.enabled) return;
     const origin: RuleOrigin = { file, ruleId: rule.id };
     // Sigma rules are one per file: their key paths are the rule's own (no rules[i] prefix)
-    const keyPath = file.endsWith('.toml') ? `rules[${index}]` : undefined;
+    const sigma = file !== configPath && /\.ya?ml$/.test(file);
+    const keyPath = sigma ? undefined : `rules[${index}]`;
     try {
       if (rule.type === 'condition') engineRules.push(compileConditionRule(rule, library, origin, built.exceptions.get(rule.id) ?? []));
       else sequences.push(compileSequenceRule(rule, library, origin));
