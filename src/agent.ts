@@ -17,7 +17,7 @@
  * between is seen by one or the other), and only then consume.
  */
 import type { Logger } from 'pino';
-import type { Config, RuleConfig } from './config/schema.js';
+import type { Config } from './config/schema.js';
 import { ringBufferBytes } from './config/validate.js';
 import { checkPrivileges } from './sensor/privileges.js';
 import { ensureTracefs } from './sensor/tracefs.js';
@@ -32,7 +32,10 @@ import { seedFromProc } from './process-table/seed.js';
 import { Normalizer } from './normalize/normalizer.js';
 import type { NormalizedRecord } from './normalize/records.js';
 import { compileDetections } from './detect/detections.js';
-import { DetectionStage } from './detect/detection-stage.js';
+import { DetectionStage, type LoadedRules } from './detect/detection-stage.js';
+import { RuleSetError } from './detect/rule-errors.js';
+import { tableProcessContext } from './rules/process-context.js';
+import { createUserNameLookup } from './rules/user-names.js';
 import { WallClock } from './normalize/clock.js';
 import { decodeBatch } from './abi/decode.js';
 import { LAYOUT, RG_ABSENT_TABLE } from './abi/layout.js';
@@ -72,8 +75,13 @@ export interface AgentOptions {
   configPath: string;
   /** Compiled BPF object (EDR_EBPF_OBJECT or build/bpf/rand-guard.bpf.o). */
   objectPath: string;
-  /** Config `[[rules]]` followed by the rules directory's rules (src/detect/rule-set.ts). */
-  rules: RuleConfig[];
+  /** Config `[[rules]]` followed by the rules directory's rules, compiled (src/detect/rule-set.ts loadRuleSet). */
+  rules: LoadedRules;
+  /**
+   * Loads the rules again (the same loader as at start: config + rules.d, compiled) for a SIGHUP rule reload;
+   * throws when the new set is invalid. Absent: rules are not reloaded.
+   */
+  loadRules?: () => LoadedRules & { counts?: Record<string, number> };
   logger: Logger;
   /** Test-only fault injection (src/fault/fault-injection.ts); null or absent in production. */
   faultInjection?: FaultInjection | null;
@@ -119,7 +127,10 @@ export class Agent {
   private readonly recordErrorLog = new LogThrottle(PROBLEM_LOG_PERIOD_NS);
   private readonly outputErrorLog = new LogThrottle(PROBLEM_LOG_PERIOD_NS);
   private outputClosed = false;
-  private readonly detection: DetectionStage;
+  /** Replaced as a whole by a rule reload, between two batches (the event loop runs one thing at a time). */
+  private detection: DetectionStage;
+  /** SIGHUP rule reloads that swapped the rules in / that were refused. */
+  private readonly ruleReloads = { reloads: 0, failures: 0 };
   /** The current batch's lines, encoded in place; reused (sink writes are synchronous). */
   private readonly batchOut = new NdjsonBatch();
   private sink: NdjsonSink | null = null;
@@ -156,7 +167,40 @@ export class Agent {
       perProcess: perf.max_events_per_second_per_process ?? limits.perProcess,
       perUid: perf.max_events_per_second_per_uid ?? limits.perUid,
     });
-    this.detection = new DetectionStage(config, opts.rules, (record) => this.table.get(record.ppid));
+    this.detection = this.detectionStage(opts.rules);
+  }
+
+  /** A detection stage for `rules` over this agent's process table. */
+  private detectionStage(rules: LoadedRules): DetectionStage {
+    return new DetectionStage(
+      this.opts.config,
+      rules,
+      (record) => this.table.get(record.ppid),
+      tableProcessContext(this.table, { userName: createUserNameLookup() }),
+    );
+  }
+
+  /**
+   * SIGHUP rule reload: run opts.loadRules and, when the new set is valid, replace the detection stage as a
+   * whole (atomic: it happens between batches, so every record is evaluated by exactly one rule set; the
+   * ring buffer keeps records meanwhile). An invalid set is refused: every error is logged, the old rules
+   * stay, `rule_reload_failures` counts it and the error is rethrown for the reload registry.
+   */
+  private reloadRules(): void {
+    const load = this.opts.loadRules;
+    if (load === undefined) return;
+    let rules: ReturnType<typeof load>;
+    try {
+      rules = load();
+    } catch (err) {
+      this.ruleReloads.failures++;
+      const errors = err instanceof RuleSetError ? err.errors.map((e) => e.message) : [err instanceof Error ? err.message : String(err)];
+      this.opts.logger.error({ errors }, 'rules reload refused: the new rules are invalid; keeping the previous rules');
+      throw err;
+    }
+    this.detection = this.detectionStage(rules);
+    this.ruleReloads.reloads++;
+    this.opts.logger.info({ ...(rules.counts ?? {}), sequences: rules.sequences.length }, 'rules reloaded');
   }
 
   /**
@@ -170,6 +214,7 @@ export class Agent {
     const sink = openSink(config, logger);
     this.sink = sink;
     if (sink.reopen) this.reloads.onReload('output', () => sink.reopen?.());
+    if (this.opts.loadRules) this.reloads.onReload('rules', () => this.reloadRules());
 
     const programs = selectPrograms(config);
     const ringBytes = ringBufferBytes(config);
@@ -454,6 +499,7 @@ export class Agent {
       fatalError,
       faultInjection: !!this.opts.faultInjection,
       reloads: { reloads: this.reloads.reloads, failures: this.reloads.reload_failures },
+      rules: this.ruleReloads,
     });
     if (!this.writeLines(toNdjsonLine(record), 1)) {
       // The record was built before this failed write, so it does not count itself as a failure.

@@ -11,7 +11,7 @@ import { loadConfig } from '../config/load.js';
 import { ConfigError, describeConfigError } from '../config/errors.js';
 import { resolveLogLevel } from '../config/validate.js';
 import { Agent } from '../agent.js';
-import { loadRuleSet } from '../detect/rule-set.js';
+import { loadRuleSet, ruleSetCounts } from '../detect/rule-set.js';
 import { replayNdjson } from '../detect/replay.js';
 import { toNdjsonLine } from '../output/serialize.js';
 import { writeAllSync } from '../output/stdout-sink.js';
@@ -70,7 +70,7 @@ async function run(opts: ConfigOpts): Promise<void> {
   );
   if (opts.insecureConfig) logger.warn('--insecure-config: the config and rules are loaded even if others can change them; development only');
   if (faultInjection) logger.warn({ [FAULT_INJECTION_ENV]: faultInjection }, 'TEST-ONLY FAULT INJECTION IS ON: records will be dropped on purpose; never run like this in production');
-  logger.info({ rules: ruleSet.rules.length, rules_dir: ruleSet.rulesDir, files: ruleSet.files }, 'rules loaded');
+  logger.info({ rules: ruleSet.rules.length, ...ruleSetCounts(ruleSet), rules_dir: ruleSet.rulesDir, files: ruleSet.files }, 'rules loaded');
   let shuttingDown = false;
   const shutdown = (reason: Record<string, unknown>): void => {
     if (shuttingDown) return;
@@ -86,7 +86,12 @@ async function run(opts: ConfigOpts): Promise<void> {
     configPath,
     objectPath: resolveObjectPath(process.env),
     logger,
-    rules: ruleSet.rules,
+    rules: ruleSet,
+    // SIGHUP: the same loader as above (config + rules.d, trust checks, compile); only the rules change
+    loadRules: () => {
+      const set = loadRuleSet(loadConfig(configPath, trust), configPath, trust);
+      return { ...set, counts: { rules: set.rules.length, ...ruleSetCounts(set), files: set.files.length } };
+    },
     faultInjection,
     onOutputClosed: () => shutdown({ reason: 'stdout closed' }),
   });
@@ -148,7 +153,7 @@ function rulesTest(opts: ConfigOpts & { events: string }): void {
   } catch (err) {
     throw new Error(`failed to read events from ${opts.events}: ${(err as Error).message}`);
   }
-  const result = replayNdjson(text, config, ruleSet.rules);
+  const result = replayNdjson(text, config, ruleSet.engineRules);
   writeAllSync(1, result.alerts.map((alert) => toNdjsonLine(alert)).join(''));
   for (const error of result.errors) process.stderr.write(`${opts.events}: ${error}\n`);
   process.stderr.write(

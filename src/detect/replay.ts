@@ -6,15 +6,19 @@
  * The process context a live agent gets from its process table is rebuilt
  * from the records themselves: every record carries pid, comm and exe_path,
  * so the last identity seen for a pid is what a later process_start's ppid
- * resolves to.
+ * resolves to; the record views of condition rules get the process context
+ * (argv, cwd, parent image, ancestors) from the replayed process_start
+ * records (./replay-context.ts).
  */
-import type { Config, RuleConfig } from '../config/schema.js';
+import type { Config } from '../config/schema.js';
 import type { NormalizedRecord } from '../normalize/records.js';
 import { applyAnnotation } from '../normalize/annotate.js';
 import type { AlertRecord } from './alert.js';
 import { compileDetections } from './detections.js';
-import { RuleEngine } from './rule-engine.js';
+import { RuleEngine, type EngineRule } from './rule-engine.js';
 import type { ProcessIdentity } from './process-names.js';
+import { createRecordView } from '../rules/record-view.js';
+import { replayProcessContext } from './replay-context.js';
 
 /** Result of a replay. */
 export interface ReplayResult {
@@ -33,11 +37,17 @@ const FILE_OR_NETWORK = /^(file_|network_)/;
 /**
  * Evaluate every record of an NDJSON text with this config's detections and rules.
  * @param text NDJSON, one record per line (blank lines ignored).
- * @param rules config + rules.d rules (built-ins are added by the engine).
+ * @param rules config + rules.d rules, legacy and compiled condition rules (loadRuleSet's engineRules;
+ *   built-ins are added by the engine).
  */
-export function replayNdjson(text: string, config: Config, rules: RuleConfig[]): ReplayResult {
+export function replayNdjson(text: string, config: Config, rules: readonly EngineRule[]): ReplayResult {
   const identities = new Map<number, ProcessIdentity>();
-  const engine = new RuleEngine(rules, { agentId: config.agent.id, parentOf: (r) => identities.get(r.ppid) });
+  const context = replayProcessContext();
+  const engine = new RuleEngine(rules, {
+    agentId: config.agent.id,
+    parentOf: (r) => identities.get(r.ppid),
+    createView: (record) => createRecordView(record, context),
+  });
   const annotate = compileDetections(config.detections);
   const result: ReplayResult = { alerts: [], records: 0, annotated: 0, errors: [] };
   const lines = text.split('\n');
@@ -65,6 +75,7 @@ export function replayNdjson(text: string, config: Config, rules: RuleConfig[]):
       applyAnnotation(annotatable, annotate);
       if (annotatable.alert) result.annotated++;
     }
+    context.observe?.(record);
     result.alerts.push(...engine.evaluate(record));
     const r = record as { pid?: unknown; comm?: unknown; exe_path?: unknown };
     if (typeof r.pid === 'number' && typeof r.comm === 'string') {

@@ -45,6 +45,8 @@ export interface HealthInputs {
   faultInjection?: boolean;
   /** SIGHUP reload rounds and failed reload actions (src/reload/reload-registry.ts); 0 when absent. */
   reloads?: { reloads: number; failures: number };
+  /** SIGHUP rule reloads that replaced the rules, and those refused (invalid rule set, old rules kept); 0 when absent. */
+  rules?: { reloads: number; failures: number };
 }
 
 /**
@@ -56,7 +58,9 @@ export interface HealthInputs {
  * - `events_unaccounted` = raw_events_read minus every counted outcome (always 0
  *   unless there is a bug; a record whose handling threw is counted in userspace_record_errors);
  * - `fatal_error` (final record of an abort only): why the agent is exiting;
- * - `reloads` / `reload_failures`: SIGHUP reload rounds and reload actions that failed (output reopen);
+ * - `reloads` / `reload_failures`: SIGHUP reload rounds and reload actions that failed (output reopen, rules);
+ * - `rule_reloads` / `rule_reload_failures`: SIGHUP rule reloads that swapped in a new rule set / that were
+ *   refused because the new set was invalid (the previous rules stay in force);
  * - `fault_injection_active: true` only while test-only fault injection is on.
  * - `network_open_listeners` (gauge) = kernel_network_listeners_opened - kernel_network_listeners_closed:
  *   listening TCP sockets the agent reported (network_listen) that have not closed yet (network.lifecycle);
@@ -94,6 +98,8 @@ export function buildHealthRecord(h: HealthInputs): Record<string, unknown> {
     rate_limited_reports_output: c.rate_limited_reports_output,
     reloads: h.reloads?.reloads ?? 0,
     reload_failures: h.reloads?.failures ?? 0,
+    rule_reloads: h.rules?.reloads ?? 0,
+    rule_reload_failures: h.rules?.failures ?? 0,
     process_table_size: h.table.size,
     pending_exec_source_size: h.table.pendingSize,
     process_records_evicted: h.table.recordsEvicted,
