@@ -32,7 +32,8 @@ import { seedFromProc } from './process-table/seed.js';
 import { Normalizer } from './normalize/normalizer.js';
 import type { NormalizedRecord } from './normalize/records.js';
 import { compileDetections } from './detect/detections.js';
-import { DetectionStage } from './detect/detection-stage.js';
+import { DetectionStage, type RecordViewFactory } from './detect/detection-stage.js';
+import type { CompiledSequenceRule } from './rules/compiled.js';
 import { WallClock } from './normalize/clock.js';
 import { decodeBatch } from './abi/decode.js';
 import { LAYOUT, RG_ABSENT_TABLE } from './abi/layout.js';
@@ -74,6 +75,10 @@ export interface AgentOptions {
   objectPath: string;
   /** Config `[[rules]]` followed by the rules directory's rules (src/detect/rule-set.ts). */
   rules: RuleConfig[];
+  /** Compiled `type = "sequence"` rules of the config and rules directory (none when absent). */
+  sequenceRules?: readonly CompiledSequenceRule[];
+  /** RecordView of a record shared by the rules (default: the record's own keys, see DetectionStage). */
+  viewOf?: RecordViewFactory;
   logger: Logger;
   /** Test-only fault injection (src/fault/fault-injection.ts); null or absent in production. */
   faultInjection?: FaultInjection | null;
@@ -156,7 +161,10 @@ export class Agent {
       perProcess: perf.max_events_per_second_per_process ?? limits.perProcess,
       perUid: perf.max_events_per_second_per_uid ?? limits.perUid,
     });
-    this.detection = new DetectionStage(config, opts.rules, (record) => this.table.get(record.ppid));
+    this.detection = new DetectionStage(config, opts.rules, (record) => this.table.get(record.ppid), {
+      sequenceRules: opts.sequenceRules,
+      viewOf: opts.viewOf,
+    });
   }
 
   /**
@@ -198,6 +206,8 @@ export class Agent {
     this.running = true;
     this.healthTimer = setInterval(() => this.writeHealth(false), HEALTH_PERIOD_MS);
     this.flushTimer = setInterval(() => {
+      // partial sequences also expire (counted) when no record arrives to move time on
+      this.detection.sweep(process.hrtime.bigint());
       this.writeLimitReports(process.hrtime.bigint(), false);
       this.flushSink();
     }, FLUSH_PERIOD_MS);
@@ -454,6 +464,7 @@ export class Agent {
       fatalError,
       faultInjection: !!this.opts.faultInjection,
       reloads: { reloads: this.reloads.reloads, failures: this.reloads.reload_failures },
+      sequences: this.detection.sequenceStats(),
     });
     if (!this.writeLines(toNdjsonLine(record), 1)) {
       // The record was built before this failed write, so it does not count itself as a failure.

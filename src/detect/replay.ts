@@ -13,19 +13,23 @@ import type { NormalizedRecord } from '../normalize/records.js';
 import { applyAnnotation } from '../normalize/annotate.js';
 import type { AlertRecord } from './alert.js';
 import { compileDetections } from './detections.js';
-import { RuleEngine } from './rule-engine.js';
+import { DetectionStage, type DetectionStageOptions } from './detection-stage.js';
 import type { ProcessIdentity } from './process-names.js';
+import type { SequenceStats } from '../rules/sequence.js';
+import type { SequenceAlertRecord } from './sequence-alert.js';
 
 /** Result of a replay. */
 export interface ReplayResult {
-  /** Alerts in input order (each after its source record's position). */
-  alerts: AlertRecord[];
+  /** Alerts in input order (each after its source record's position; a sequence's after its last record). */
+  alerts: (AlertRecord | SequenceAlertRecord)[];
   /** Event records evaluated (alert and health lines are skipped). */
   records: number;
   /** Records that carry a built-in detection after re-annotation with this config. */
   annotated: number;
   /** "line N: reason" for lines that are not JSON objects with an event_type. */
   errors: string[];
+  /** The sequence engine's counters at the end (partials still held are in `active`). */
+  sequences: Readonly<SequenceStats>;
 }
 
 const FILE_OR_NETWORK = /^(file_|network_)/;
@@ -33,13 +37,15 @@ const FILE_OR_NETWORK = /^(file_|network_)/;
 /**
  * Evaluate every record of an NDJSON text with this config's detections and rules.
  * @param text NDJSON, one record per line (blank lines ignored).
+ * Sequence rules run on the records' own timestamp_ns, exactly as live (the same DetectionStage).
  * @param rules config + rules.d rules (built-ins are added by the engine).
+ * @param options the compiled sequence rules (and RecordView factory) of the same rule set.
  */
-export function replayNdjson(text: string, config: Config, rules: RuleConfig[]): ReplayResult {
+export function replayNdjson(text: string, config: Config, rules: RuleConfig[], options: DetectionStageOptions = {}): ReplayResult {
   const identities = new Map<number, ProcessIdentity>();
-  const engine = new RuleEngine(rules, { agentId: config.agent.id, parentOf: (r) => identities.get(r.ppid) });
+  const stage = new DetectionStage(config, rules, (r) => identities.get(r.ppid), options);
   const annotate = compileDetections(config.detections);
-  const result: ReplayResult = { alerts: [], records: 0, annotated: 0, errors: [] };
+  const result: ReplayResult = { alerts: [], records: 0, annotated: 0, errors: [], sequences: stage.sequenceStats().stats };
   const lines = text.split('\n');
   lines.forEach((line, index) => {
     if (line.trim() === '') return;
@@ -65,7 +71,7 @@ export function replayNdjson(text: string, config: Config, rules: RuleConfig[]):
       applyAnnotation(annotatable, annotate);
       if (annotatable.alert) result.annotated++;
     }
-    result.alerts.push(...engine.evaluate(record));
+    result.alerts.push(...stage.evaluate(record).alerts);
     const r = record as { pid?: unknown; comm?: unknown; exe_path?: unknown };
     if (typeof r.pid === 'number' && typeof r.comm === 'string') {
       identities.set(r.pid, { comm: r.comm, exe_path: typeof r.exe_path === 'string' ? r.exe_path : '' });

@@ -1,6 +1,7 @@
 import type { PipelineCounters } from './counters.js';
 import type { KernelCounters } from '../sensor/kernel-counters.js';
 import { readRssKb } from './rss.js';
+import { unaccountedPartials, type SequenceStats } from '../rules/sequence.js';
 
 /** Counters of the native bridge (the ring-buffer worker thread). */
 export interface BridgeStats {
@@ -45,6 +46,8 @@ export interface HealthInputs {
   faultInjection?: boolean;
   /** SIGHUP reload rounds and failed reload actions (src/reload/reload-registry.ts); 0 when absent. */
   reloads?: { reloads: number; failures: number };
+  /** sequence rules evaluated and the sequence engine's counters (src/rules/sequence.ts); 0 when absent. */
+  sequences?: { rules: number; stats: Readonly<SequenceStats> };
 }
 
 /**
@@ -62,6 +65,15 @@ export interface HealthInputs {
  *   listening TCP sockets the agent reported (network_listen) that have not closed yet (network.lifecycle);
  * - `network_tracked_sockets` (gauge) = kernel_network_sockets_tracked - kernel_network_sockets_untracked:
  *   entries of the kernel's lifecycle socket table now (listeners included; at most 16384).
+ * - `sequence_*`: the sequence rules' state (src/rules/sequence.ts): `sequence_rules` evaluated,
+ *   `sequence_partials_active` (gauge: partial sequences held), `sequence_partials_started`,
+ *   `sequence_completed` (one alert each), and every way a partial ends without an alert:
+ *   `sequence_partials_expired` (maxspan passed: on a later record or the periodic sweep),
+ *   `sequence_partials_evicted_rule_limit` / `sequence_partials_evicted_total_limit` (oldest dropped to
+ *   stay within the per-rule / total bound), `sequence_partials_cancelled` (an `until` match),
+ *   `sequence_partials_restarted` (a first step only, replaced by a later first step of the same key);
+ *   `sequence_records_untimed` (records without a usable timestamp_ns, not evaluated by sequences);
+ *   `sequence_partials_unaccounted` = started minus all of those minus active: 0 unless there is a bug.
  */
 export function buildHealthRecord(h: HealthInputs): Record<string, unknown> {
   const c = h.counters;
@@ -94,6 +106,7 @@ export function buildHealthRecord(h: HealthInputs): Record<string, unknown> {
     rate_limited_reports_output: c.rate_limited_reports_output,
     reloads: h.reloads?.reloads ?? 0,
     reload_failures: h.reloads?.failures ?? 0,
+    ...sequenceKeys(h.sequences),
     process_table_size: h.table.size,
     pending_exec_source_size: h.table.pendingSize,
     process_records_evicted: h.table.recordsEvicted,
@@ -114,5 +127,36 @@ export function buildHealthRecord(h: HealthInputs): Record<string, unknown> {
     events_unaccounted: c.unaccounted(),
     ...(h.fatalError !== undefined ? { fatal_error: h.fatalError } : {}),
     ...(h.faultInjection ? { fault_injection_active: true } : {}),
+  };
+}
+
+const NO_SEQUENCE_STATS: Readonly<SequenceStats> = {
+  started: 0,
+  completed: 0,
+  expired: 0,
+  evicted: 0,
+  evicted_rule_limit: 0,
+  evicted_total_limit: 0,
+  cancelled: 0,
+  restarted: 0,
+  untimed_records: 0,
+  active: 0,
+};
+
+/** The `sequence_*` keys of a health record (see buildHealthRecord). */
+function sequenceKeys(sequences: HealthInputs['sequences']): Record<string, number> {
+  const s = sequences?.stats ?? NO_SEQUENCE_STATS;
+  return {
+    sequence_rules: sequences?.rules ?? 0,
+    sequence_partials_active: s.active,
+    sequence_partials_started: s.started,
+    sequence_completed: s.completed,
+    sequence_partials_expired: s.expired,
+    sequence_partials_evicted_rule_limit: s.evicted_rule_limit,
+    sequence_partials_evicted_total_limit: s.evicted_total_limit,
+    sequence_partials_cancelled: s.cancelled,
+    sequence_partials_restarted: s.restarted,
+    sequence_records_untimed: s.untimed_records,
+    sequence_partials_unaccounted: unaccountedPartials(s),
   };
 }
