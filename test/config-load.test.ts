@@ -6,9 +6,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../src/config/errors.js';
 import { loadConfig, parseConfigText, parseRulesDocument, readConfigFile } from '../src/config/load.js';
-import type { Config } from '../src/config/schema.js';
+import type { AnyRuleConfig, Config, RuleConfig } from '../src/config/schema.js';
 import { validateRule, validateRuntime } from '../src/config/validate.js';
 import { exampleText, mutate, referencePath, referenceText } from './config-fixtures.js';
+
+/** The legacy rule a test knows is there (the config's rules array also holds condition and sequence rules). */
+const legacy = (rule: AnyRuleConfig | undefined): RuleConfig => rule as RuleConfig;
 
 const PERSISTENCE_OPS = ['file_open', 'file_write', 'file_rename', 'file_unlink'];
 
@@ -123,7 +126,7 @@ test('packaging rand-guard.toml parses to the §2.2 values and validates', () =>
   assert.deepEqual(config.file.watch_paths, ['/etc', '/usr/bin', '/usr/local/bin', '/bin']);
   assert.deepEqual(config.file.watch_patterns, ['*.service', 'crontab']);
   assert.deepEqual(config.file.exclude_paths, ['/var/log', '/tmp', '/proc', '/sys', '/dev']);
-  const file001 = config.rules[1]!;
+  const file001 = legacy(config.rules[1]);
   assert.equal(file001.name, 'Persistence-sensitive file modified');
   assert.equal(file001.enabled, false);
   assert.deepEqual(file001.paths, ['/etc/systemd/system/', '/etc/cron.d/', '/etc/crontab']);
@@ -163,11 +166,11 @@ test('sample-rules.toml parses as a {rules} document with 3 rules, each valid on
       ['NET-002', 'network', 'medium', false],
     ],
   );
-  assert.deepEqual(doc.rules[0]!.parent_names, ['systemd', 'supervisord']);
-  assert.deepEqual(doc.rules[1]!.operations, ['file_write', 'file_rename', 'file_unlink']);
-  assert.deepEqual(doc.rules[2]!.process_names, ['nc', 'ncat', 'socat', 'bash', 'sh']);
-  assert.equal(doc.rules[2]!.direction, 'outbound');
-  for (const rule of doc.rules) validateRule({ ...rule, enabled: true });
+  assert.deepEqual(legacy(doc.rules[0]).parent_names, ['systemd', 'supervisord']);
+  assert.deepEqual(legacy(doc.rules[1]).operations, ['file_write', 'file_rename', 'file_unlink']);
+  assert.deepEqual(legacy(doc.rules[2]).process_names, ['nc', 'ncat', 'socat', 'bash', 'sh']);
+  assert.equal(legacy(doc.rules[2]).direction, 'outbound');
+  for (const rule of doc.rules) validateRule({ ...legacy(rule), enabled: true });
 });
 
 test('a rules document is strict too', () => {
@@ -245,7 +248,7 @@ test('integer ranges: u16 ports and non-negative u32 fields', () => {
   assert.match(parseError(mutate(exampleText(), ['max_pending_exec_sources = 500', 'max_pending_exec_sources = -1'])).message, /performance\.max_pending_exec_sources: .*\(usize\), got -1$/);
   // Bounds themselves are accepted.
   const edge = parseConfigText(mutate(exampleText(), ['direction = "outbound"\nports = [4444, 1337, 31337]', 'direction = "outbound"\nports = [0, 65535]'], ['max_events_per_second = 5000', 'max_events_per_second = 0']), 'edge.toml');
-  assert.deepEqual(edge.rules[2]!.ports, [0, 65535]);
+  assert.deepEqual(legacy(edge.rules[2]).ports, [0, 65535]);
   assert.equal(edge.performance.max_events_per_second, 0);
 });
 

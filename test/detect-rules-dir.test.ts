@@ -4,6 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../src/config/errors.js';
+import type { RuleConfig } from '../src/config/schema.js';
 import { checkDuplicateIds, loadRulesDir, loadRulesText } from '../src/detect/rules-dir.js';
 import { RuleEngine } from '../src/detect/rule-engine.js';
 import { AGENT, connect, processStart, rule, write } from './detect-fixtures.js';
@@ -42,12 +43,12 @@ test('valid dir: *.toml files in name order, rules in file order, other entries 
   assert.deepEqual(result.rules.map((r) => r.id), ['A-1', 'B-1', 'B-2']);
   assert.deepEqual(result.origins, [join(dir, 'a.toml'), join(dir, 'b.toml'), join(dir, 'b.toml')]);
   // defaults are applied as for config rules
-  assert.deepEqual(result.rules[0]!.patterns, []);
+  assert.deepEqual((result.rules[0] as RuleConfig).patterns, []);
 });
 
 test('missing dir: no rules, no error; a file given as dir: error', (t) => {
   const dir = tempDir(t);
-  assert.deepEqual(loadRulesDir(join(dir, 'nope')), { rules: [], files: [], origins: [] });
+  assert.deepEqual(loadRulesDir(join(dir, 'nope')), { rules: [], files: [], origins: [], libraries: [] });
   writeFileSync(join(dir, 'plain'), '');
   const err = configError(() => loadRulesDir(join(dir, 'plain')));
   assert.match(err.message, /^rules directory .*plain: cannot read: /);
@@ -130,7 +131,7 @@ test("the original's sample-rules.toml loads as a rules.d file, and its rules wo
 
   const enabledText = referenceText('sample-rules.toml').replaceAll('enabled = false', 'enabled = true');
   const enabled = loadRulesText(enabledText, 'sample-rules.toml');
-  const e = new RuleEngine(enabled, { agentId: AGENT, parentOf: (r) => (r.ppid === 1 ? { comm: 'systemd', exe_path: '/usr/lib/systemd/systemd' } : undefined) });
+  const e = new RuleEngine(enabled as RuleConfig[], { agentId: AGENT, parentOf: (r) => (r.ppid === 1 ? { comm: 'systemd', exe_path: '/usr/lib/systemd/systemd' } : undefined) });
   assert.deepEqual(e.evaluate(processStart({ ppid: 1, comm: 'bash', exe_path: '/usr/bin/bash' })).map((a) => a.rule_id), ['PROC-002']);
   assert.deepEqual(e.evaluate(write('/etc/systemd/system/x.service')).map((a) => a.rule_id), ['BUILTIN-FILE-SYSTEMD-001', 'FILE-002']);
   assert.deepEqual(e.evaluate(connect(1337, { comm: 'socat', exe_path: '/usr/bin/socat' })).map((a) => a.rule_id), ['BUILTIN-NET-OUTBOUND-001', 'NET-002']);

@@ -126,6 +126,12 @@ const tomlErrorMap: z.ZodErrorMap = (issue, ctx) => {
     case z.ZodIssueCode.invalid_type:
       if (issue.received === 'undefined') return { message: 'missing required key' };
       return { message: `expected ${tomlTypeName(issue.expected)}, got ${tomlTypeName(issue.received)}` };
+    case z.ZodIssueCode.invalid_union_discriminator: {
+      // only [[rules]] is a discriminated union: say how each kind of rule is recognized
+      const type = (ctx.data as { type?: unknown } | undefined)?.type;
+      const got = type === undefined ? 'no type and no condition key' : JSON.stringify(type);
+      return { message: `expected one of "process", "file", "network", "sequence", or a condition rule (a table with a condition key), got ${got}` };
+    }
     case z.ZodIssueCode.invalid_enum_value:
       return {
         message: `expected one of ${issue.options.map((o) => JSON.stringify(o)).join(', ')}, got ${JSON.stringify(issue.received)}`,

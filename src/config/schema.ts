@@ -13,11 +13,18 @@
  * key path (`agent.unexpected`, `rules[2].foo`).
  */
 import { z } from 'zod';
-
-/** Builds a strict object schema whose unknown-key message lists the keys it does accept. */
-function strictObject<T extends z.ZodRawShape>(shape: T) {
-  return z.object(shape).strict(`unknown key; expected one of: ${Object.keys(shape).join(', ')}`);
-}
+import { identifier, NO_CONTROL, strictObject } from './schema-parts.js';
+import {
+  checkSequenceArity,
+  conditionRuleSchema,
+  listsSchema,
+  macrosSchema,
+  sequenceRuleSchema,
+  tagConditionRule,
+  topExceptionSchema,
+  type ConditionRuleConfig,
+  type SequenceRuleConfig,
+} from './rule-schema.js';
 
 /**
  * An integer in [min, max] given as a TOML integer (bigint from smol-toml), output as a JS number.
@@ -45,16 +52,6 @@ const u32 = boundedInteger(0n, 4294967295n, 'u32');
 const usize = boundedInteger(0n, BigInt(Number.MAX_SAFE_INTEGER), 'usize');
 
 const stringList = z.array(z.string());
-
-/** No control characters (NUL included): they would be cut or mangled in the kernel, logs and records. */
-const NO_CONTROL = /^[^\u0000-\u001f\u007f]*$/;
-
-/** An identifier written into records (agent.id, rule ids): 1..256 characters, no control characters. */
-const identifier = z
-  .string()
-  .min(1, 'must not be empty')
-  .max(256, 'must be at most 256 characters')
-  .regex(NO_CONTROL, 'must not contain control characters (NUL, newline, ...)');
 
 /**
  * Watch/exclude path prefixes: absolute (the kernel reports absolute paths, so a relative prefix or ""
@@ -209,6 +206,26 @@ export const ruleSchema = strictObject({
   query_names: stringList.optional(),
 });
 
+/**
+ * One `[[rules]]` table of any kind (docs/rule-language.md): a legacy rule (`type` process, file or network),
+ * a condition rule (a `condition` key; `type` becomes `condition`) or a sequence rule (`type = "sequence"`).
+ */
+export const anyRuleSchema = z.preprocess(
+  tagConditionRule,
+  z
+    .discriminatedUnion('type', [ruleSchema, conditionRuleSchema, sequenceRuleSchema])
+    .superRefine((rule, ctx) => {
+      if (rule.type === 'sequence') checkSequenceArity(rule, ctx);
+    }),
+);
+
+/** Top-level `[lists]`, `[macros]`, `[[exceptions]]`: optional (absent = none), shared by config and rules.d. */
+const libraryShape = {
+  lists: listsSchema.optional(),
+  macros: macrosSchema.optional(),
+  exceptions: z.array(topExceptionSchema).optional(),
+};
+
 /** One `[[detections.persistence]]` entry (§8). Strings are not validated, as in the original. */
 const persistenceDetectionSchema = strictObject({
   /** Copied into `detection_type` of annotated events. */
@@ -286,15 +303,20 @@ export const configSchema = strictObject({
   process: processSchema,
   file: fileSchema,
   network: networkSchema,
-  rules: z.array(ruleSchema),
+  rules: z.array(anyRuleSchema),
+  ...libraryShape,
   detections: detectionsSchema.default({}),
   output: outputSchema,
   performance: performanceSchema,
 });
 
-/** A document holding only rules, such as `rules.d/sample-rules.toml`: `{ rules: RuleConfig[] }`, strict. */
+/**
+ * A rules.d document, such as `rules.d/sample-rules.toml`: `[[rules]]` of any kind plus `[lists]`,
+ * `[macros]`, `[[exceptions]]`, strict. `rules` may be omitted (a file of lists or macros only).
+ */
 export const rulesDocumentSchema = strictObject({
-  rules: z.array(ruleSchema),
+  rules: z.array(anyRuleSchema).default([]),
+  ...libraryShape,
 });
 
 /** The parsed, defaulted config (integers as JS numbers). Not yet runtime-validated. */
@@ -313,10 +335,15 @@ export type ProcessConfig = Config['process'];
 export type FileConfig = Config['file'];
 /** `[network]`. */
 export type NetworkConfig = Config['network'];
-/** One `[[rules]]` entry with list defaults applied. */
+/** One legacy `[[rules]]` entry (type process, file or network) with list defaults applied. */
 export type RuleConfig = z.output<typeof ruleSchema>;
-/** `process` | `file` | `network`. */
+/** One `[[rules]]` entry of any kind: legacy, condition or sequence (discriminated on `type`). */
+export type AnyRuleConfig = RuleConfig | ConditionRuleConfig | SequenceRuleConfig;
+export type { ConditionRuleConfig, SequenceRuleConfig };
+/** `process` | `file` | `network` (legacy rule types). */
 export type RuleType = RuleConfig['type'];
+/** Every rule kind's `type`: the legacy ones, `condition`, `sequence`. */
+export type AnyRuleType = AnyRuleConfig['type'];
 /** `low` | `medium` | `high` | `critical`. */
 export type Severity = RuleConfig['severity'];
 /** `inbound` (bind, listen) | `outbound` (connect). */

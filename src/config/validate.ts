@@ -12,7 +12,7 @@
 import ipaddr from 'ipaddr.js';
 import { ConfigError } from './errors.js';
 import { RG_ARGS_MAX, RG_ENV_NAME_MAX } from '../abi/layout.js';
-import type { Config, RuleConfig } from './schema.js';
+import type { AnyRuleConfig, Config, RuleConfig } from './schema.js';
 
 export { resolveLogLevel, type LogLevel } from './log-level.js';
 
@@ -163,7 +163,8 @@ export function validateRuntime(config: Config, source?: string): void {
   config.rules.forEach((rule, i) => {
     // The reserved prefix is checked even on disabled rules: a disabled rule may be enabled later.
     if (rule.id.startsWith(BUILTIN_RULE_PREFIX)) fail(`rule id '${rule.id}' uses reserved 'BUILTIN-' prefix`, `rules[${i}].id`);
-    if (rule.enabled) validateRule(rule, `rules[${i}]`, source);
+    // condition and sequence rules are checked by the rule compiler when the rule set is loaded
+    if (rule.enabled && isLegacyRule(rule)) validateRule(rule, `rules[${i}]`, source);
   });
   const seen = new Set<string>();
   config.rules.forEach((rule, i) => {
@@ -184,6 +185,11 @@ export function validateRuntime(config: Config, source?: string): void {
   if (config.output.type === 'file' && (config.output.path === undefined || config.output.path === '')) {
     fail('output.path is required when output.type is "file"', 'output.path');
   }
+}
+
+/** True for a legacy rule (`type` process, file or network), false for condition and sequence rules. */
+export function isLegacyRule(rule: AnyRuleConfig): rule is RuleConfig {
+  return rule.type === 'process' || rule.type === 'file' || rule.type === 'network';
 }
 
 /**

@@ -9,6 +9,8 @@ import { dirname, resolve } from 'node:path';
 import type { Config, RuleConfig } from '../config/schema.js';
 import { checkDuplicateIds, loadRulesDir } from './rules-dir.js';
 import type { TrustPolicy } from '../config/trust.js';
+import { ConfigError } from '../config/errors.js';
+import { isLegacyRule } from '../config/validate.js';
 
 /** Rules of one config, in evaluation order (config rules, then rules.d files by name). */
 export interface RuleSet {
@@ -27,5 +29,9 @@ export function loadRuleSet(config: Config, configPath: string, trust?: TrustPol
   const rulesDir = resolve(dirname(resolve(configPath)), config.agent.rules_dir ?? 'rules.d');
   const dir = loadRulesDir(rulesDir, trust);
   checkDuplicateIds(config.rules, dir, configPath);
-  return { rules: [...config.rules, ...dir.rules], rulesDir, files: dir.files };
+  const all = [...config.rules, ...dir.rules];
+  // interim, until the rule compiler is merged: condition and sequence rules are refused, never ignored
+  const other = all.find((rule) => !isLegacyRule(rule));
+  if (other !== undefined) throw new ConfigError(`rule '${other.id}': ${other.type} rules are not supported by this build yet`);
+  return { rules: all.filter(isLegacyRule), rulesDir, files: dir.files };
 }
