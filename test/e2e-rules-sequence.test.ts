@@ -231,6 +231,30 @@ test('self-deleting binary: a program from /tmp deletes its own executable -> al
   assert.equal(all.filter((a) => a.pid === pid).length, 1);
 });
 
+test('detect mode: the steps of a sequence are written when seen, with the alert; other records are not', async (t) => {
+  if (skipUnlessRoot(t)) return;
+  const out = join(dir, 'detect.ndjson');
+  const config = makeConfig({ network: true, outputPath: out }).replace(/^rules = \[\]\n/, '').replace('mode = "monitor"', 'mode = "detect"') + reverseShell('RG-SEQ-REVERSE-SHELL', '5s');
+  const detect = await AgentProcess.start({ configText: config, outputPath: out });
+  try {
+    const other = await run('/usr/bin/true', []);
+    const bash = await run('/bin/bash', ['-c', `exec 3<>/dev/tcp/127.0.0.1/${port}; /usr/bin/id >&3; exit 0`]);
+    const alert = await detect.waitFor((r) => r.event_type === 'alert' && r.rule_id === 'RG-SEQ-REVERSE-SHELL' && steps(r)[0]?.pid === bash, 'the alert in detect mode');
+    const records = detect.records();
+    const connectLine = records.find((r) => r.event_type === 'network_connect' && r.pid === bash && r.remote_port === port);
+    assert.ok(connectLine, 'the first step was written when seen, before the sequence completed');
+    assert.ok(records.indexOf(connectLine) < records.indexOf(records.find((r) => r.alert_id === alert.alert_id)!));
+    assert.ok(records.some((r) => r.event_type === 'process_start' && r.exec_id === steps(alert)[1]!.exec_id), 'the completing record');
+    assert.ok(!records.some((r) => r.event_type === 'process_start' && r.pid === other), 'a record that is no step: suppressed');
+    const { records: all } = await detect.stop();
+    const final = all.filter((r) => r.event_type === 'health').at(-1)!;
+    assert.ok((final.userspace_mode_suppressed as number) > 0);
+    assert.equal(final.events_unaccounted, 0);
+  } finally {
+    await detect.stop();
+  }
+});
+
 test('health: sequence counters in the final record, expiries counted, every partial accounted for', async (t) => {
   if (skipUnlessRoot(t)) return;
   // a partial that nothing completes: the quiet shell's connect expires after 1 s (+2 s sweep lag)
