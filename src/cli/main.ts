@@ -10,7 +10,7 @@ import { pino, destination } from 'pino';
 import { loadConfig } from '../config/load.js';
 import { resolveLogLevel } from '../config/validate.js';
 import { Agent } from '../agent.js';
-import { loadRuleSet } from '../detect/rule-set.js';
+import { loadRuleSet, ruleSetCounts } from '../detect/rule-set.js';
 import { replayNdjson } from '../detect/replay.js';
 import { toNdjsonLine } from '../output/serialize.js';
 import { writeAllSync } from '../output/stdout-sink.js';
@@ -60,7 +60,7 @@ async function run(opts: ConfigOpts): Promise<void> {
   );
   if (opts.insecureConfig) logger.warn('--insecure-config: the config and rules are loaded even if others can change them; development only');
   if (faultInjection) logger.warn({ [FAULT_INJECTION_ENV]: faultInjection }, 'TEST-ONLY FAULT INJECTION IS ON: records will be dropped on purpose; never run like this in production');
-  logger.info({ rules: ruleSet.rules.length, rules_dir: ruleSet.rulesDir, files: ruleSet.files }, 'rules loaded');
+  logger.info({ rules: ruleSet.rules.length, ...ruleSetCounts(ruleSet), rules_dir: ruleSet.rulesDir, files: ruleSet.files }, 'rules loaded');
   let shuttingDown = false;
   const shutdown = (reason: Record<string, unknown>): void => {
     if (shuttingDown) return;
@@ -76,7 +76,7 @@ async function run(opts: ConfigOpts): Promise<void> {
     configPath,
     objectPath: resolveObjectPath(process.env),
     logger,
-    rules: ruleSet.rules,
+    rules: ruleSet,
     faultInjection,
     onOutputClosed: () => shutdown({ reason: 'stdout closed' }),
   });
@@ -137,12 +137,14 @@ function rulesTest(opts: ConfigOpts & { events: string }): void {
   } catch (err) {
     throw new Error(`failed to read events from ${opts.events}: ${(err as Error).message}`);
   }
-  const result = replayNdjson(text, config, ruleSet.rules);
+  const result = replayNdjson(text, config, ruleSet.engineRules, ruleSet.sequences);
   writeAllSync(1, result.alerts.map((alert) => toNdjsonLine(alert)).join(''));
   for (const error of result.errors) process.stderr.write(`${opts.events}: ${error}\n`);
   process.stderr.write(
     `replayed ${result.records} records from ${opts.events}: ${result.alerts.length} alerts, ` +
-      `${result.annotated} records with a built-in detection (${ruleSet.rules.length} config/rules.d rules + built-ins)\n`,
+      `${result.annotated} records with a built-in detection (${ruleSet.rules.length} config/rules.d rules + built-ins); ` +
+      `sequences: ${result.sequences.completed} completed, ${result.sequences.active} partial at the end, ` +
+      `${result.sequences.expired} expired, ${result.sequences.evicted} evicted, ${result.sequences.cancelled} cancelled\n`,
   );
   if (result.errors.length > 0) process.exitCode = 2;
 }

@@ -3,20 +3,27 @@
  * triggered it (design §10).
  *
  * Keys: the original's 23 (same values and nulls per source kind) plus `schema_version`, `time`,
- * `agent_id`, `alert_id` and `summary`, declared and built in lexicographic order like every record.
+ * `agent_id`, `alert_id` and `summary`, and (rule language, docs/rule-language.md "Alerts") `tags`, `mitre`,
+ * `description` and the acting process's `exec_id`, `argv`, `cwd`, `parent_exe_path`, `parent_argv`,
+ * `parent_exec_id`; declared and built in lexicographic order like every record.
  * Joining an alert to its source record: `source_event_type` + `timestamp_ns` + `pid` + `tid` (+ `agent_id`)
  * are the source's own values.
  *
  * Source kinds: `process_start`, file records, network records. `process_relationship` no longer
  * produces alerts (process rules are evaluated at process_start, see ./rule-engine.ts), so the original's
- * relationship row of §10 (exe_path null, pid = child_pid, ...) has no counterpart.
+ * relationship row of §10 (exe_path null, pid = child_pid, ...) has no counterpart. Condition rules may
+ * name any event type, so their alerts can come from any record (`kind: 'other'` for process_exit and
+ * process_relationship: the file and network fields are null).
  */
 import { randomUUID } from 'node:crypto';
 import type { U64 } from '../abi/raw-event.js';
 import type { Direction, RuleConfig, RuleType, Severity } from '../config/schema.js';
-import type { FileRecord, NetworkFamily, NetworkRecord, ProcessStartRecord } from '../normalize/records.js';
+import type { FileRecord, NetworkFamily, NetworkRecord, NormalizedRecord, ProcessStartRecord } from '../normalize/records.js';
+import type { FieldValue, RecordView, RuleMeta } from '../rules/compiled.js';
+import { renderTemplate } from './alert-template.js';
+import type { ConditionRule } from './condition-rule.js';
 import { networkFacts } from './network-match.js';
-import { fileOperation, type FileOperation } from './path-match.js';
+import { candidatePaths, fileOperation, type FileOperation } from './path-match.js';
 import type { ProcessIdentity } from './process-names.js';
 
 /** Value of schema_version on alert records (same as the normalized records'). */
@@ -25,10 +32,13 @@ export const ALERT_SCHEMA_VERSION = 1;
 /** Closing words of every summary: an alert is a lead for an investigator, not a verdict. */
 export const SUMMARY_DISCLAIMER = 'Investigation signal, not proof of compromise.';
 
-/** event_type of a record that can trigger an alert. */
-export type AlertSourceEventType = ProcessStartRecord['event_type'] | FileRecord['event_type'] | NetworkRecord['event_type'];
+/** event_type of a record that can trigger an alert (legacy rules: process_start, file, network; condition rules: any). */
+export type AlertSourceEventType = NormalizedRecord['event_type'];
 
-/** One alert record (28 keys, lexicographic order). Fields that do not apply to the source kind are null. */
+/** `rule_type` of an alert: the legacy rule type, `condition` or `sequence`. */
+export type AlertRuleType = RuleType | 'condition' | 'sequence';
+
+/** One alert record (37 keys, lexicographic order). Fields that do not apply to the source kind are null. */
 export interface AlertRecord {
   /** always `alert` (the only rule action) */
   action: 'alert';
@@ -37,18 +47,34 @@ export interface AlertRecord {
   agent_id: string;
   /** random UUID v4, unique per alert */
   alert_id: string;
+  /** the acting process's argv (record, else process table by exec_id); null when unknown or not collected */
+  argv: string[] | null;
   /** the source record's comm */
   comm: string;
+  /** the acting process's working directory (record, else remembered from its process_start); null when unknown */
+  cwd: string | null;
+  /** the rule's description; null for legacy rules and rules without one */
+  description: string | null;
   /** network: `outbound` (connect, send, dns) / `inbound` (bind, listen, accept); else null */
   direction: Direction | null;
   event_type: 'alert';
   /** the source record's exe_path ("" when unknown) */
   exe_path: string;
+  /** the acting process image's exec_id (record, else process table); null when unknown */
+  exec_id: string | null;
   /** network: the source record's family; else null */
   family: NetworkFamily | null;
   gid: number;
+  /** the rule's ATT&CK technique ids ([] for legacy rules) */
+  mitre: string[];
   /** file: canonical operation of the source record; else null */
   operation: FileOperation | null;
+  /** the parent image's argv; null when unknown */
+  parent_argv: string[] | null;
+  /** the parent image's exe path; null when unknown */
+  parent_exe_path: string | null;
+  /** the parent image's exec_id; null when unknown */
+  parent_exec_id: string | null;
   /** process_start: the parent's comm when the process table knows the parent; else null */
   parent_name: string | null;
   /** file: the first candidate path that matched the rule; else null */
@@ -61,13 +87,15 @@ export interface AlertRecord {
   process_name: string;
   rule_id: string;
   rule_name: string;
-  rule_type: RuleType;
+  rule_type: AlertRuleType;
   schema_version: typeof ALERT_SCHEMA_VERSION;
   /** free text label copied from the rule; no behaviour */
   severity: Severity;
   source_event_type: AlertSourceEventType;
-  /** one sentence: what happened, which rule lists it, and the disclaimer */
+  /** one sentence: what happened, which rule lists it, and the disclaimer; or the rule's rendered `output` template */
   summary: string;
+  /** the rule's tags ([] for legacy rules) */
+  tags: string[];
   tid: number;
   /** the source record's time (RFC 3339 UTC, ns) */
   time: string;
@@ -80,15 +108,24 @@ export interface AlertRecord {
 export type AlertMatch =
   | { kind: 'process'; record: ProcessStartRecord; /** undefined when the process table does not know it */ parent: ProcessIdentity | undefined }
   | { kind: 'file'; record: FileRecord; /** the candidate path that matched */ path: string }
-  | { kind: 'network'; record: NetworkRecord };
+  | { kind: 'network'; record: NetworkRecord }
+  /** a condition rule's match on a process_exit or process_relationship record */
+  | { kind: 'other'; record: NormalizedRecord };
+
+/** What an alert needs of its rule: a legacy rule, or a compiled condition / sequence rule's metadata. */
+export type AlertRule = RuleConfig | ConditionRule | { kind: 'sequence'; meta: RuleMeta };
 
 /**
  * Builds the alert record of `rule` for `match`. Never throws.
  * @param agentId config agent.id
  * @param alertId defaults to crypto.randomUUID()
+ * @param view the source record's view (shared with the rules): the acting process's exec_id, argv, cwd and
+ *   parent fields and the `output` template read it. Without one they come from the record itself (a
+ *   process_start carries them) or are null.
  */
-export function buildAlert(rule: RuleConfig, match: AlertMatch, agentId: string, alertId: string = randomUUID()): AlertRecord {
+export function buildAlert(rule: AlertRule, match: AlertMatch, agentId: string, alertId: string = randomUUID(), view?: RecordView): AlertRecord {
   const r = match.record;
+  const meta = 'meta' in rule ? rule.meta : undefined;
   let addr: string | null = null;
   let direction: Direction | null = null;
   let family: NetworkFamily | null = null;
@@ -109,32 +146,51 @@ export function buildAlert(rule: RuleConfig, match: AlertMatch, agentId: string,
       ({ addr, direction, family, port } = facts);
       break;
     }
+    case 'other':
+      break;
   }
+  const field = (name: string): FieldValue => {
+    if (view !== undefined) return safeValue(view, name);
+    const own = (r as unknown as Record<string, unknown>)[name];
+    return own as FieldValue;
+  };
+  let summary: string;
+  if (meta?.output != null && view !== undefined) summary = renderTemplate(meta.output, view);
+  else summary = 'meta' in rule ? summarizeMeta(rule.meta, match) : summarize(rule, match);
   return {
     action: 'alert',
     addr,
     agent_id: agentId,
     alert_id: alertId,
+    argv: stringList(field('argv')),
     comm: r.comm,
+    cwd: stringOrNull(field('cwd')),
+    description: meta?.description ?? null,
     direction,
     event_type: 'alert',
     exe_path: r.exe_path,
+    exec_id: stringOrNull(field('exec_id')),
     family,
     gid: r.gid,
+    mitre: meta === undefined ? [] : [...meta.mitre],
     operation,
+    parent_argv: stringList(field('parent_argv')),
+    parent_exe_path: stringOrNull(field('parent_exe_path')),
+    parent_exec_id: stringOrNull(field('parent_exec_id')),
     parent_name: parentName,
     path,
     pid: r.pid,
     port,
     ppid: r.ppid,
     process_name: r.comm,
-    rule_id: rule.id,
-    rule_name: rule.name,
-    rule_type: rule.type,
+    rule_id: meta?.id ?? (rule as RuleConfig).id,
+    rule_name: meta?.name ?? (rule as RuleConfig).name,
+    rule_type: 'meta' in rule ? rule.kind : rule.type,
     schema_version: ALERT_SCHEMA_VERSION,
-    severity: rule.severity,
+    severity: meta?.severity ?? (rule as RuleConfig).severity,
     source_event_type: r.event_type,
-    summary: summarize(rule, match),
+    summary,
+    tags: meta === undefined ? [] : [...meta.tags],
     tid: r.tid,
     time: r.time,
     timestamp_ns: r.timestamp_ns,
@@ -143,11 +199,73 @@ export function buildAlert(rule: RuleConfig, match: AlertMatch, agentId: string,
 }
 
 /**
+ * The AlertMatch of a condition rule's match on `record`: process_start -> the parent from the view
+ * (`parent_comm`, `parent_exe_path`), file -> the first candidate path, network -> the record, else `other`.
+ */
+export function matchOfRecord(record: NormalizedRecord, view: RecordView): AlertMatch {
+  const type = record.event_type;
+  if (type === 'process_start') {
+    const comm = safeValue(view, 'parent_comm');
+    const parent = typeof comm === 'string' ? { comm, exe_path: stringOrNull(safeValue(view, 'parent_exe_path')) ?? '' } : undefined;
+    return { kind: 'process', record, parent };
+  }
+  if (type.startsWith('file_')) {
+    const file = record as FileRecord;
+    return { kind: 'file', record: file, path: candidatePaths(file)[0] ?? '' };
+  }
+  if (type.startsWith('network_')) return { kind: 'network', record: record as NetworkRecord };
+  return { kind: 'other', record };
+}
+
+/** view.value(field), or undefined when the lookup throws (an alert is never lost to a bad field). */
+function safeValue(view: RecordView, field: string): FieldValue {
+  try {
+    return view.value(field);
+  } catch {
+    return undefined;
+  }
+}
+
+function stringOrNull(value: FieldValue): string | null {
+  return typeof value === 'string' ? value : null;
+}
+
+function stringList(value: FieldValue): string[] | null {
+  return Array.isArray(value) ? value.map((v) => String(v)) : null;
+}
+
+/**
+ * The default summary of a condition or sequence rule (no `output` template), e.g.
+ * `curl (pid 4242) started /usr/bin/curl: matches rule RG-X (Download piped into a shell). Investigation signal, ...`.
+ */
+export function summarizeMeta(meta: RuleMeta, match: AlertMatch): string {
+  const r = match.record;
+  const actor = `${r.comm} (pid ${r.pid})`;
+  let action: string;
+  switch (match.kind) {
+    case 'process':
+      action = r.exe_path === '' ? 'started' : `started ${r.exe_path}`;
+      break;
+    case 'file':
+      action = fileAction(match.record);
+      break;
+    case 'network':
+      action = networkAction(match.record);
+      break;
+    case 'other':
+      action = r.event_type === 'process_exit' ? 'exited' : r.event_type === 'process_relationship' ? 'forked' : r.event_type;
+      break;
+  }
+  return `${actor} ${action}: matches rule ${meta.id} (${meta.name}). ${SUMMARY_DISCLAIMER}`;
+}
+
+/**
  * The alert's one-sentence summary, e.g.
  * `nc (pid 4242) connected to 127.0.0.1:4444: outbound port 4444 is listed by rule
  * BUILTIN-NET-OUTBOUND-001 (Suspicious outbound port). Investigation signal, not proof of compromise.`
  */
 export function summarize(rule: RuleConfig, match: AlertMatch): string {
+  if (match.kind === 'other') return summarizeMeta({ ...rule, description: null, tags: [], mitre: [], output: null }, match);
   const r = match.record;
   const actor = `${r.comm} (pid ${r.pid})`;
   const byRule = `rule ${rule.id} (${rule.name})`;

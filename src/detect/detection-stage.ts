@@ -4,9 +4,10 @@
  * written, the alerts it raises, and whether `[agent] mode` lets the record
  * itself be written.
  *
- * Order per record: the condition rules (./rule-engine.ts), then the
- * sequence rules (../rules/sequence.ts) over the same RecordView; a completed
- * sequence adds one alert (./sequence-alert.ts) after the condition alerts.
+ * Order per record: the legacy and condition rules (./rule-engine.ts), then
+ * the sequence rules (../rules/sequence.ts) over the same RecordView (one per
+ * record, created by the engine, shared by every rule and alert); a completed
+ * sequence adds one alert (./sequence-alert.ts) after the other alerts.
  *
  * `monitor` writes every record; `detect` writes only records that carry a
  * built-in detection (`alert: true`), raised at least one alert, or took a
@@ -18,32 +19,34 @@
  */
 import type { AgentMode, Config } from '../config/schema.js';
 import type { NormalizedRecord } from '../normalize/records.js';
-import type { CompiledSequenceRule, FieldValue, RecordView } from '../rules/compiled.js';
+import type { CompiledSequenceRule } from '../rules/compiled.js';
+import type { ProcessContextLookup } from '../rules/process-context.js';
+import { createRecordView, NO_PROCESS_CONTEXT } from '../rules/record-view.js';
 import { SequenceEngine, type SequenceLimits, type SequenceStats } from '../rules/sequence.js';
 import type { AlertRecord } from './alert.js';
-import { RuleEngine, type ParentLookup } from './rule-engine.js';
-import type { RuleConfig } from '../config/schema.js';
-import { buildSequenceAlert, type SequenceAlertRecord } from './sequence-alert.js';
+import { RuleEngine, type EngineRule, type ParentLookup } from './rule-engine.js';
+import { buildSequenceAlert } from './sequence-alert.js';
 
 /** What to write for one record. */
 export interface DetectionOutcome {
   /** false in `detect` mode for a record with no detection, no alert and no sequence step. */
   writeRecord: boolean;
-  /** Alert records to write right after the source record: condition rules in rule order, then sequences. */
-  alerts: (AlertRecord | SequenceAlertRecord)[];
+  /** Alert records to write right after the source record: rule order, then completed sequences. */
+  alerts: AlertRecord[];
 }
 
-/** Builds the one RecordView of a record that every rule shares (derived fields resolved once). */
-export type RecordViewFactory = (record: NormalizedRecord) => RecordView;
+/** The rules a detection stage evaluates: loadRuleSet's engineRules and sequences (src/detect/rule-set.ts). */
+export interface LoadedRules {
+  /** legacy rules and compiled condition rules, config then rules.d order (built-ins are added by the engine) */
+  engineRules: readonly EngineRule[];
+  /** compiled sequence rules, for the sequence engine */
+  sequences: readonly CompiledSequenceRule[];
+}
 
-/** Sequence rules and their state bounds. */
+/** Options of a DetectionStage beyond its rules. */
 export interface DetectionStageOptions {
-  /** compiled `type = "sequence"` rules (enabled ones only), in evaluation order */
-  sequenceRules?: readonly CompiledSequenceRule[];
   /** bounds on partial sequences held (defaults: ../rules/sequence.ts DEFAULT_SEQUENCE_LIMITS) */
   sequenceLimits?: Partial<SequenceLimits>;
-  /** RecordView of a record (default: plainRecordView, the record's own keys only) */
-  viewOf?: RecordViewFactory;
 }
 
 /**
@@ -58,30 +61,43 @@ export class DetectionStage {
   private readonly engine: RuleEngine;
   private readonly mode: AgentMode;
   private readonly agentId: string;
+  private readonly context: ProcessContextLookup;
+  /** The compiled sequence rules this stage was built with. */
+  readonly sequenceRules: readonly CompiledSequenceRule[];
   private readonly sequences: SequenceEngine | null;
-  private readonly viewOf: RecordViewFactory;
   private static readonly NONE: AlertRecord[] = [];
 
   /**
-   * @param rules config + rules.d rules (built-ins are added by the engine).
-   * @param parentOf process-table lookup of a process_start's parent.
+   * @param rules config + rules.d rules (built-ins are added by the engine) and the sequence rules.
+   * @param parentOf process-table lookup of a process_start's parent (legacy process rules).
+   * @param context process context of the record views (src/rules/process-context.ts tableProcessContext
+   *   over the agent's table); default none (views then know only what the record carries).
    * @throws RangeError when a sequence limit is not a positive integer.
    */
-  constructor(config: Pick<Config, 'agent'>, rules: RuleConfig[], parentOf: ParentLookup, options: DetectionStageOptions = {}) {
-    this.engine = new RuleEngine(rules, { agentId: config.agent.id, parentOf });
+  constructor(
+    config: Pick<Config, 'agent'>,
+    rules: LoadedRules,
+    parentOf: ParentLookup,
+    context: ProcessContextLookup = NO_PROCESS_CONTEXT,
+    options: DetectionStageOptions = {},
+  ) {
+    this.context = context;
+    this.engine = new RuleEngine(rules.engineRules, { agentId: config.agent.id, parentOf, createView: (record) => createRecordView(record, context) });
+    this.sequenceRules = rules.sequences;
+    this.sequences = rules.sequences.length > 0 ? new SequenceEngine(rules.sequences, options.sequenceLimits) : null;
     this.mode = config.agent.mode;
     this.agentId = config.agent.id;
-    const sequenceRules = options.sequenceRules ?? [];
-    this.sequences = sequenceRules.length > 0 ? new SequenceEngine(sequenceRules, options.sequenceLimits) : null;
-    this.viewOf = options.viewOf ?? plainRecordView;
   }
 
   /** Evaluate one record; never throws for a well-formed record. */
   evaluate(record: NormalizedRecord): DetectionOutcome {
-    let alerts: (AlertRecord | SequenceAlertRecord)[] = this.engine.evaluate(record);
+    // every record, not only those a view is created for: the context remembers what process_start carries
+    this.context.observe?.(record);
+    let alerts = this.engine.evaluate(record);
     let took = false;
     if (this.sequences !== null) {
-      const view = this.viewOf(record);
+      // the engine's view of this record (created by a condition rule already, or now): shared, not rebuilt
+      const view = this.engine.viewOf(record)!;
       const matches = this.sequences.onRecord(view);
       took = this.sequences.took;
       if (matches.length > 0) {
@@ -120,24 +136,3 @@ const EMPTY_STATS: Readonly<SequenceStats> = Object.freeze({
   untimed_records: 0,
   active: 0,
 });
-
-/**
- * A RecordView over the record's own keys (dotted keys walk nested objects): no derived fields. Used when
- * no richer view (process-table context, derived fields) is supplied.
- */
-export function plainRecordView(record: NormalizedRecord): RecordView {
-  const source = record as unknown as Record<string, unknown>;
-  return {
-    record,
-    value(field: string): FieldValue {
-      if (field in source) return source[field] as FieldValue;
-      if (!field.includes('.')) return undefined;
-      let cur: unknown = source;
-      for (const part of field.split('.')) {
-        if (cur === null || typeof cur !== 'object') return undefined;
-        cur = (cur as Record<string, unknown>)[part];
-      }
-      return cur as FieldValue;
-    },
-  };
-}

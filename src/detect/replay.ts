@@ -6,22 +6,26 @@
  * The process context a live agent gets from its process table is rebuilt
  * from the records themselves: every record carries pid, comm and exe_path,
  * so the last identity seen for a pid is what a later process_start's ppid
- * resolves to.
+ * resolves to; the record views of condition rules get the process context
+ * (argv, cwd, parent image, ancestors) from the replayed process_start
+ * records (./replay-context.ts).
  */
-import type { Config, RuleConfig } from '../config/schema.js';
+import type { Config } from '../config/schema.js';
 import type { NormalizedRecord } from '../normalize/records.js';
 import { applyAnnotation } from '../normalize/annotate.js';
 import type { AlertRecord } from './alert.js';
 import { compileDetections } from './detections.js';
+import type { EngineRule } from './rule-engine.js';
 import { DetectionStage, type DetectionStageOptions } from './detection-stage.js';
-import type { ProcessIdentity } from './process-names.js';
+import type { CompiledSequenceRule } from '../rules/compiled.js';
 import type { SequenceStats } from '../rules/sequence.js';
-import type { SequenceAlertRecord } from './sequence-alert.js';
+import type { ProcessIdentity } from './process-names.js';
+import { replayProcessContext } from './replay-context.js';
 
 /** Result of a replay. */
 export interface ReplayResult {
   /** Alerts in input order (each after its source record's position; a sequence's after its last record). */
-  alerts: (AlertRecord | SequenceAlertRecord)[];
+  alerts: AlertRecord[];
   /** Event records evaluated (alert and health lines are skipped). */
   records: number;
   /** Records that carry a built-in detection after re-annotation with this config. */
@@ -37,13 +41,21 @@ const FILE_OR_NETWORK = /^(file_|network_)/;
 /**
  * Evaluate every record of an NDJSON text with this config's detections and rules.
  * @param text NDJSON, one record per line (blank lines ignored).
- * Sequence rules run on the records' own timestamp_ns, exactly as live (the same DetectionStage).
- * @param rules config + rules.d rules (built-ins are added by the engine).
- * @param options the compiled sequence rules (and RecordView factory) of the same rule set.
+ * @param rules config + rules.d rules, legacy and compiled condition rules (loadRuleSet's engineRules;
+ *   built-ins are added by the engine).
+ * @param sequences compiled sequence rules (loadRuleSet's sequences): run on the records' own timestamp_ns,
+ *   exactly as live (the same DetectionStage).
  */
-export function replayNdjson(text: string, config: Config, rules: RuleConfig[], options: DetectionStageOptions = {}): ReplayResult {
+export function replayNdjson(
+  text: string,
+  config: Config,
+  rules: readonly EngineRule[],
+  sequences: readonly CompiledSequenceRule[] = [],
+  options: DetectionStageOptions = {},
+): ReplayResult {
   const identities = new Map<number, ProcessIdentity>();
-  const stage = new DetectionStage(config, rules, (r) => identities.get(r.ppid), options);
+  const context = replayProcessContext();
+  const stage = new DetectionStage(config, { engineRules: rules, sequences }, (r) => identities.get(r.ppid), context, options);
   const annotate = compileDetections(config.detections);
   const result: ReplayResult = { alerts: [], records: 0, annotated: 0, errors: [], sequences: stage.sequenceStats().stats };
   const lines = text.split('\n');

@@ -28,12 +28,22 @@
  *   query names matches network_dns records only). A rule with query_names may omit direction and ports,
  *   one with remote_cidrs may omit ports: an omitted field then matches any record (./network-match.ts).
  *
+ * - condition rules (docs/rule-language.md, compiled by src/rules/compile.ts): indexed by event type at
+ *   construction; a record is tested only against the condition rules of its event type. One RecordView per
+ *   record is shared by every rule (and by the alerts' process fields): it is created lazily, only when some
+ *   condition rule indexes the record's event type or an alert is built, so records no condition rule looks
+ *   at cost nothing extra.
+ *
+ * Alerts of one record come out in rule order across legacy and condition rules.
+ *
  * Rules are not validated here (the config loader and loadRulesDir do that); a rule that could not pass
  * validation (unknown operation, no direction, no names at all) simply never matches.
  */
 import type { Direction, RuleConfig } from '../config/schema.js';
 import type { FileRecord, NetworkRecord, NormalizedRecord, ProcessStartRecord } from '../normalize/records.js';
-import { buildAlert, type AlertRecord } from './alert.js';
+import type { RecordView } from '../rules/compiled.js';
+import { buildAlert, matchOfRecord, type AlertRecord } from './alert.js';
+import { isConditionRule, type ConditionRule } from './condition-rule.js';
 import { BUILTIN_RULES } from './builtin-rules.js';
 import {
   compileCidrs,
@@ -58,10 +68,26 @@ export interface RuleEngineOptions {
   agentId: string;
   /** parent of a process_start's process (see ParentLookup) */
   parentOf: ParentLookup;
+  /**
+   * The record view of a record (src/rules/record-view.ts createRecordView over the process context).
+   * Required when condition rules are given; without it legacy alerts take the process fields from the
+   * record itself.
+   */
+  createView?: (record: NormalizedRecord) => RecordView;
+}
+
+/** A rule as the engine takes it: a legacy `[[rules]]` entry or a compiled condition rule. */
+export type EngineRule = RuleConfig | ConditionRule;
+
+interface IndexedConditionRule {
+  rule: ConditionRule;
+  /** position in the engine's rule order (built-ins first) */
+  order: number;
 }
 
 interface ProcessRule {
   rule: RuleConfig;
+  order: number;
   process: NamePredicate;
   /** null = any parent */
   parents: ReadonlySet<string> | null;
@@ -69,12 +95,14 @@ interface ProcessRule {
 
 interface FileRule {
   rule: RuleConfig;
+  order: number;
   operation: OperationPredicate;
   path: PathPredicate;
 }
 
 interface NetworkRule {
   rule: RuleConfig;
+  order: number;
   /** undefined = any (DNS rules only) */
   direction: Direction | undefined;
   /** null = any port (rules with remote_cidrs or query_names and no ports) */
@@ -86,37 +114,60 @@ interface NetworkRule {
 
 /** Compiled rules; `evaluate` is the per-record entry point. */
 export class RuleEngine {
-  /** Every rule the engine was built with, built-ins first (disabled ones included, never evaluated). */
+  /** Every legacy rule the engine was built with, built-ins first (disabled ones included, never evaluated). */
   readonly rules: readonly RuleConfig[];
+  /** The condition rules, in rule order. */
+  readonly conditionRules: readonly ConditionRule[];
   private readonly agentId: string;
   private readonly parentOf: ParentLookup;
+  private readonly createView: ((record: NormalizedRecord) => RecordView) | undefined;
+  /** event type -> its condition rules, in rule order */
+  private readonly conditionByType = new Map<string, IndexedConditionRule[]>();
+  /** the view of viewRecord, the last record a view was asked for */
+  private view: RecordView | undefined;
+  private viewRecord: NormalizedRecord | undefined;
   private readonly processRules: ProcessRule[] = [];
   private readonly fileRules: FileRule[] = [];
   private readonly networkRules: NetworkRule[] = [];
 
   /**
    * @param rules config rules then rules.d rules, in that order; BUILTIN_RULES are prepended here.
-   *   Disabled rules are kept in `rules` but not compiled.
+   *   Legacy rules that are disabled are kept in `rules` but not compiled; condition rules are given
+   *   compiled (enabled ones only).
+   * @throws Error when condition rules are given without options.createView.
    */
-  constructor(rules: readonly RuleConfig[], options: RuleEngineOptions) {
-    this.rules = [...BUILTIN_RULES, ...rules];
+  constructor(rules: readonly EngineRule[], options: RuleEngineOptions) {
+    const all: EngineRule[] = [...BUILTIN_RULES, ...rules];
+    this.rules = all.filter((r): r is RuleConfig => !isConditionRule(r));
+    this.conditionRules = all.filter(isConditionRule);
     this.agentId = options.agentId;
     this.parentOf = options.parentOf;
-    // One list per family keeps rule order within the family; a record belongs to one family, so the
-    // alerts of one record still come out in rule order.
-    for (const rule of this.rules) {
+    this.createView = options.createView;
+    if (this.conditionRules.length > 0 && this.createView === undefined) throw new Error('RuleEngine: condition rules need options.createView');
+    // One list per family keeps rule order within the family; `order` merges them with the condition
+    // rules' alerts when one record matches both kinds.
+    for (const [order, rule] of all.entries()) {
+      if (isConditionRule(rule)) {
+        for (const type of rule.condition.events) {
+          const list = this.conditionByType.get(type) ?? [];
+          list.push({ rule, order });
+          this.conditionByType.set(type, list);
+        }
+        continue;
+      }
       if (!rule.enabled) continue;
       switch (rule.type) {
         case 'process':
           if (rule.process_names.length === 0 && rule.parent_names.length === 0) continue;
           this.processRules.push({
             rule,
+            order,
             process: compileNames(rule.process_names),
             parents: rule.parent_names.length === 0 ? null : new Set(rule.parent_names),
           });
           break;
         case 'file':
-          this.fileRules.push({ rule, operation: compileOperations(rule.operations), path: compilePathMatcher(rule.paths, rule.patterns) });
+          this.fileRules.push({ rule, order, operation: compileOperations(rule.operations), path: compilePathMatcher(rule.paths, rule.patterns) });
           break;
         case 'network': {
           const queryNames = rule.query_names ?? [];
@@ -125,6 +176,7 @@ export class RuleEngine {
           const anyPort = rule.ports.length === 0 && (queryNames.length > 0 || cidrs.length > 0);
           this.networkRules.push({
             rule,
+            order,
             direction: rule.direction,
             ports: anyPort ? null : new Set(rule.ports),
             process: compileNames(rule.process_names),
@@ -138,9 +190,36 @@ export class RuleEngine {
 
   /**
    * The alerts `record` triggers: zero or more, in rule order (built-ins, config rules, rules.d rules).
-   * Pure apart from `parentOf` (called at most once per record) and the random alert ids.
+   * Pure apart from `parentOf` (called at most once per record), the record view's lookups and the
+   * random alert ids.
    */
   evaluate(record: NormalizedRecord): AlertRecord[] {
+    const legacy = this.legacy(record);
+    const conditions = this.conditionByType.get(record.event_type);
+    if (conditions === undefined) return legacy.map((a) => a.alert);
+    const matched: OrderedAlert[] = [];
+    const view = this.viewOf(record)!;
+    for (const { rule, order } of conditions) {
+      if (rule.condition.matches(view)) matched.push({ order, alert: buildAlert(rule, matchOfRecord(record, view), this.agentId, undefined, view) });
+    }
+    return mergeByOrder(legacy, matched);
+  }
+
+  /**
+   * The record view of `record`, created on first use and shared by every rule and alert of that record
+   * (and by the caller, e.g. the sequence engine, for the record just evaluated): one view is kept, for
+   * the last record asked about. Undefined without options.createView.
+   */
+  viewOf(record: NormalizedRecord): RecordView | undefined {
+    if (this.createView === undefined) return undefined;
+    if (this.view === undefined || this.viewRecord !== record) {
+      this.view = this.createView(record);
+      this.viewRecord = record;
+    }
+    return this.view;
+  }
+
+  private legacy(record: NormalizedRecord): OrderedAlert[] {
     switch (record.event_type) {
       case 'process_start':
         return this.processStart(record);
@@ -164,8 +243,8 @@ export class RuleEngine {
     }
   }
 
-  private processStart(record: ProcessStartRecord): AlertRecord[] {
-    const alerts: AlertRecord[] = [];
+  private processStart(record: ProcessStartRecord): OrderedAlert[] {
+    const alerts: OrderedAlert[] = [];
     if (this.processRules.length === 0) return alerts;
     let parent: ProcessIdentity | undefined;
     let looked = false;
@@ -176,43 +255,63 @@ export class RuleEngine {
       }
       return parent;
     };
-    for (const { rule, process, parents } of this.processRules) {
+    for (const { rule, order, process, parents } of this.processRules) {
       if (!process(record)) continue;
       if (parents !== null) {
         const p = lookup();
         if (p === undefined || !nameMatches(parents, p)) continue;
       }
-      alerts.push(buildAlert(rule, { kind: 'process', record, parent: lookup() }, this.agentId));
+      alerts.push({ order, alert: buildAlert(rule, { kind: 'process', record, parent: lookup() }, this.agentId, undefined, this.viewOf(record)) });
     }
     return alerts;
   }
 
-  private file(record: FileRecord): AlertRecord[] {
-    const alerts: AlertRecord[] = [];
+  private file(record: FileRecord): OrderedAlert[] {
+    const alerts: OrderedAlert[] = [];
     if (this.fileRules.length === 0) return alerts;
     const op = fileOperation(record.event_type);
     const paths = candidatePaths(record);
-    for (const { rule, operation, path } of this.fileRules) {
+    for (const { rule, order, operation, path } of this.fileRules) {
       if (!operation(op)) continue;
       const matched = paths.find((candidate) => path(candidate));
-      if (matched !== undefined) alerts.push(buildAlert(rule, { kind: 'file', record, path: matched }, this.agentId));
+      if (matched !== undefined) alerts.push({ order, alert: buildAlert(rule, { kind: 'file', record, path: matched }, this.agentId, undefined, this.viewOf(record)) });
     }
     return alerts;
   }
 
   /** @param resultsOnly evaluate only the rules with a non-empty `results` (network_connect_result records) */
-  private network(record: NetworkRecord, resultsOnly = false): AlertRecord[] {
-    const alerts: AlertRecord[] = [];
+  private network(record: NetworkRecord, resultsOnly = false): OrderedAlert[] {
+    const alerts: OrderedAlert[] = [];
     if (this.networkRules.length === 0) return alerts;
     const facts = networkFacts(record);
-    for (const { rule, direction, ports, process, fields } of this.networkRules) {
+    for (const { rule, order, direction, ports, process, fields } of this.networkRules) {
       if (resultsOnly && (rule.results ?? []).length === 0) continue;
       if (direction !== undefined && direction !== facts.direction) continue;
       if (ports !== null && !ports.has(facts.port)) continue;
       if (process(record) && fields.every((holds) => holds(record))) {
-        alerts.push(buildAlert(rule, { kind: 'network', record }, this.agentId));
+        alerts.push({ order, alert: buildAlert(rule, { kind: 'network', record }, this.agentId, undefined, this.viewOf(record)) });
       }
     }
     return alerts;
   }
+}
+
+/** An alert and its rule's position in the engine's order. */
+interface OrderedAlert {
+  order: number;
+  alert: AlertRecord;
+}
+
+/** Merge two lists each sorted by order into the alerts in rule order. */
+function mergeByOrder(a: readonly OrderedAlert[], b: readonly OrderedAlert[]): AlertRecord[] {
+  if (a.length === 0) return b.map((x) => x.alert);
+  if (b.length === 0) return a.map((x) => x.alert);
+  const out: AlertRecord[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    if (j >= b.length || (i < a.length && a[i]!.order < b[j]!.order)) out.push(a[i++]!.alert);
+    else out.push(b[j++]!.alert);
+  }
+  return out;
 }
