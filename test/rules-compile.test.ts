@@ -109,6 +109,11 @@ test('glob: `*` stays within a segment, `**` crosses; case-insensitive unless ca
   assert.equal(matches({ s: { 'filename|glob|cased': '/HOME/**' } }, f), false);
   assert.equal(matches({ s: { 'path|glob': '/etc/cron.{d,daily}/*' } }, rename('/tmp/x', '/etc/cron.d/job')), true);
   assert.equal(matches({ s: { 'path|glob': '/etc/cron.[!d]*/*' } }, rename('/tmp/x', '/etc/cron.d/job')), false);
+  assert.equal(matches({ s: { 'filename|glob': '/ETC/[O-P]ASSWD' } }, open('/etc/passwd')), true);
+  assert.equal(matches({ s: { 'filename|glob|cased': '/etc/[O-P]asswd' } }, open('/etc/passwd')), false);
+  assert.equal(matches({ s: { 'filename|glob': '/etc/passwd' } }, open('/etc/PASSWD')), true); // literal glob
+  assert.equal(matches({ s: { 'filename|glob': '/etc/passwd' } }, open('/etc/passwd-')), false);
+  assert.equal(matches({ s: { 'filename|glob': '/etc/**' } }, open('/etc')), true); // `/**` includes the directory
 });
 
 test('cidr: IPv4, IPv6 and IPv4-mapped IPv6 (`::ffff:10.1.2.3` counts as IPv4)', () => {
@@ -298,6 +303,8 @@ test('validation errors name the file, rule id, field and reason', () => {
   rejects(() => cond({ s: { comm: 'x' } }, 's and missing'), null, /unknown selection or macro 'missing'/);
   rejects(() => cond({ root: { comm: 'x' } }), null, /selection 'root' shadows the macro/);
   rejects(() => cond({}), null, /empty detection/);
+  rejects(() => cond({ and: { comm: 'x' } }, 'and'), null, /selection name 'and' is a condition keyword/);
+  rejects(() => cond({ 'a b': { comm: 'x' } }), null, /selection name 'a b' may only contain/);
   rejects(() => cond({ s: {} }), null, /selection 's': is empty/);
   rejects(() => cond({ s: [] }), null, /empty list/);
   rejects(() => cond({ a: { comm: 'x' }, b: { uid: 1 } }), null, /condition is required/);
@@ -329,4 +336,7 @@ test('compileLibrary: builds lists and macros and rejects bad ones with the file
   assert.throws(() => compileLibrary({ bad: [{}] }, {}, '/c.toml'), /lists\.bad.*not a string/);
   assert.throws(() => compileLibrary({}, { m: { 'x|bogus': 1 } }, '/c.toml'), /rule 'macros\.m': field 'x': macro 'm': unknown modifier|rule 'macros\.m': field 'x'/);
   assert.throws(() => compileLibrary({}, { m: { 'exe_path|expand': '%none%' } }, '/c.toml'), /unknown list 'none'/);
+  assert.throws(() => compileLibrary({}, { them: { comm: 'x' } }, '/c.toml'), /macro name 'them' is a condition keyword/);
+  const fileOf = (kind: string, name: string): string => (name === 'b' ? '/rules.d/b.toml' : '/c.toml');
+  assert.throws(() => compileLibrary({ a: [1], b: 'x' }, {}, fileOf), /^RuleCompileError: rules file \/rules\.d\/b\.toml: rule 'lists\.b'|rules file \/rules\.d\/b\.toml: rule 'lists\.b'/);
 });

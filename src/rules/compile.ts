@@ -8,7 +8,7 @@ import {
   RuleCompileError, type CompiledCondition, type CompiledStep, type RawCondition, type RawException, type RawSelection,
   type RecordView, type RuleLibrary, type RuleOrigin,
 } from './compiled.js';
-import { ConditionError, namesMatching, parseCondition, type ConditionNode } from './condition-parser.js';
+import { badName, ConditionError, namesMatching, parseCondition, type ConditionNode } from './condition-parser.js';
 import { ALL_EVENTS, EVENT_FAMILIES, resolveEvents } from './events.js';
 import { ExceptionError, compileExceptions } from './exceptions.js';
 import { compileKey, type Lists, type ViewPredicate } from './field-test.js';
@@ -89,6 +89,8 @@ function compileExpression(scope: RuleScope, raw: RawCondition, allowEmpty: bool
   }
   const names = Object.keys(detection);
   for (const name of names) {
+    const bad = badName(name);
+    if (bad !== null) fail(scope, null, `selection name '${name}' ${bad}`);
     if (scope.library.macros.has(name)) fail(scope, null, `selection '${name}' shadows the macro of the same name (rename one)`);
   }
   let text = raw.condition;
@@ -236,14 +238,20 @@ export function compileStep(raw: RawCondition & { by: readonly string[] }, libra
  * Validates and builds the shared library from the config's / a rules file's `[lists]` and `[macros]`
  * tables. Macros are checked against every event type here (a field no record has is an error) and again
  * against each rule's event types where a rule uses them.
- * @param file the file the tables come from (errors name it, with rule id `lists.<name>` / `macros.<name>`)
+ * @param file the file the tables come from, or a function naming the file of each list / macro (when the
+ *   caller merged the tables of several files); errors name it, with rule id `lists.<name>` / `macros.<name>`
  * @throws RuleCompileError for a list that is not a list of strings / numbers / booleans, a macro that is
  *   not a selection, an unknown modifier, field or list in a macro
  */
-export function compileLibrary(lists: Readonly<Record<string, unknown>>, macros: Readonly<Record<string, unknown>>, file: string): RuleLibrary {
+export function compileLibrary(
+  lists: Readonly<Record<string, unknown>>,
+  macros: Readonly<Record<string, unknown>>,
+  file: string | ((kind: 'lists' | 'macros', name: string) => string),
+): RuleLibrary {
+  const fileOf = typeof file === 'string' ? () => file : file;
   const listMap = new Map<string, readonly (string | number | boolean)[]>();
   for (const [name, values] of Object.entries(lists)) {
-    const origin = { file, ruleId: `lists.${name}` };
+    const origin = { file: fileOf('lists', name), ruleId: `lists.${name}` };
     if (!Array.isArray(values)) throw new RuleCompileError(origin, null, `list must be an array, got ${describe(values)}`);
     for (const v of values) {
       if (!(typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean')) {
@@ -255,7 +263,9 @@ export function compileLibrary(lists: Readonly<Record<string, unknown>>, macros:
   const macroMap = new Map<string, RawSelection>(Object.entries(macros) as [string, RawSelection][]);
   const library: RuleLibrary = { lists: listMap, macros: macroMap };
   for (const [name, selection] of macroMap) {
-    const scope: RuleScope = { origin: { file, ruleId: `macros.${name}` }, events: new Set(ALL_EVENTS), library };
+    const scope: RuleScope = { origin: { file: fileOf('macros', name), ruleId: `macros.${name}` }, events: new Set(ALL_EVENTS), library };
+    const bad = badName(name);
+    if (bad !== null) fail(scope, null, `macro name '${name}' ${bad}`);
     compileSelection(scope, selection, `macro '${name}': `);
   }
   return library;

@@ -105,6 +105,17 @@ export function parseCondition(text: string): ConditionNode {
   return node;
 }
 
+/**
+ * Why `name` cannot be used as a selection or macro name in a condition, or null when it can: names are
+ * letters, digits, `_`, `.`, `-`, not only digits, and not a keyword.
+ */
+export function badName(name: string): string | null {
+  if (!/^[A-Za-z0-9_.-]+$/.test(name)) return 'may only contain letters, digits, _ . -';
+  if (/^\d+$/.test(name)) return 'cannot be a number';
+  if (KEYWORDS.has(name.toLowerCase())) return 'is a condition keyword';
+  return null;
+}
+
 /** Selection names a pattern covers: `them` = every name not starting with `_`; `x*` = names with that glob (only `*`). */
 export function namesMatching(pattern: string, names: readonly string[]): string[] {
   if (pattern === 'them') return names.filter((n) => !n.startsWith('_'));

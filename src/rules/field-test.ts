@@ -127,10 +127,11 @@ function regexTests(key: ParsedKey, values: RawScalar[]): ElementTest[] {
   });
 }
 
+/** Globs: without `cased` the pattern is lower-cased here and tested on the view's lower-cased values (see fold). */
 function globTests(key: ParsedKey, values: RawScalar[]): ElementTest[] {
   return stringValues(key, values).map((glob) => {
     try {
-      const test = compileGlob(glob, !key.cased);
+      const test = compileGlob(key.cased ? glob : glob.toLowerCase(), false);
       return (e) => test(textOf(e));
     } catch (err) {
       if (err instanceof GlobError) throw new KeyError(`bad glob ${describe(glob)}: ${err.message}`);
@@ -235,7 +236,9 @@ export function compileKey(key: string, raw: unknown, lists: Lists): CompiledKey
   if (nullOk && parsed.all) throw new KeyError(`null cannot be combined with 'all'`);
   const nonNull = values.filter((v) => v !== null);
   // Case folding: string comparisons without `cased` (base64 text is case-sensitive by nature).
-  const fold = STRING_COMPARISONS.has(comparison) && !parsed.cased && parsed.base64 === null;
+  const fold =
+    (STRING_COMPARISONS.has(comparison) || comparison === 'glob') && !parsed.cased && parsed.base64 === null &&
+    nonNull.some((v) => typeof v === 'string');
   let tests: ElementTest[];
   if (comparison === 'equals') tests = equalsTests(nonNull, fold, parsed.all);
   else if (comparison === 'contains' || comparison === 'startswith' || comparison === 'endswith') tests = substringTests(comparison, nonNull, fold);

@@ -128,5 +128,18 @@ function classEnd(glob: string, open: number): number {
  */
 export function compileGlob(glob: string, caseInsensitive: boolean): (s: string) => boolean {
   const re = RE2JS.compile(globToRe2(glob), caseInsensitive ? RE2JS.CASE_INSENSITIVE | RE2JS.DOTALL : RE2JS.DOTALL);
+  const prefix = caseInsensitive ? '' : literalPrefix(glob);
+  if (prefix === glob) return (s) => s === glob; // no special character: plain equality
+  // Most values fail on the literal prefix (`/etc/cron.d/` of `/etc/cron.d/*`): a startsWith rejects them
+  // without running the automaton.
+  if (prefix !== '') return (s) => s.startsWith(prefix) && re.matches(s);
   return (s) => re.matches(s);
+}
+
+/** The text before the first special character (`*?[{\\` and the rejected `()|`) of a glob. */
+export function literalPrefix(glob: string): string {
+  const k = glob.search(/[*?[{\\()|]/);
+  if (k < 0) return glob;
+  // `/a/**` also matches `/a`: the `/` before a `**` segment is optional
+  return glob.startsWith('**', k) && glob[k - 1] === '/' ? glob.slice(0, k - 1) : glob.slice(0, k);
 }

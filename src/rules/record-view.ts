@@ -66,7 +66,8 @@ export function lowerValue(v: FieldValue): FieldValue {
 }
 
 class View implements LowerCaseView {
-  private readonly derived = new Map<string, FieldValue>();
+  /** derived values computed so far (created on the first one: most records are tested on record keys only) */
+  private derived: Map<string, FieldValue> | undefined;
   private lowered: Map<string, FieldValue> | undefined;
   private imageMemo: ProcessImageInfo | null | typeof UNSET = UNSET;
   private parentMemo: ProcessImageInfo | null | typeof UNSET = UNSET;
@@ -80,9 +81,10 @@ class View implements LowerCaseView {
   value(field: string): FieldValue {
     const rec = this.record as unknown as Record<string, unknown>;
     if (hasOwn.call(rec, field)) return rec[field] as FieldValue;
-    if (this.derived.has(field)) return this.derived.get(field);
     const getter = DERIVED.get(field);
     if (getter !== undefined) {
+      if (this.derived === undefined) this.derived = new Map();
+      else if (this.derived.has(field)) return this.derived.get(field);
       const v = getter(this);
       this.derived.set(field, v);
       return v;
@@ -134,7 +136,9 @@ class View implements LowerCaseView {
     const out: ProcessImageInfo[] = [];
     let img = this.parent();
     while (img !== null && out.length < MAX_ANCESTORS) {
-      if (out.some((seen) => seen.exec_id === img!.exec_id)) break;
+      let seen = false;
+      for (const known of out) if (known.exec_id === img.exec_id) seen = true;
+      if (seen) break;
       out.push(img);
       img = this.ctx.parentOf(img);
     }
