@@ -10,7 +10,12 @@ import { buildHealthRecord } from '../src/health/health-record.js';
 import { PipelineCounters } from '../src/health/counters.js';
 import { replayNdjson } from '../src/detect/replay.js';
 import { toNdjsonLine } from '../src/output/serialize.js';
-import { exampleWith } from './config-fixtures.js';
+import { exampleText, exampleWith } from './config-fixtures.js';
+import { BIN, REPO_ROOT } from './helpers/agent-process.js';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { AGENT, connect, processStart, rule, unlinkat, write } from './detect-fixtures.js';
 
 const S = 1_000_000_000;
@@ -187,7 +192,7 @@ test('health: a flood of first steps is visible as evictions per bound; every pa
   assert.equal(h.sequence_partials_evicted_rule_limit, 800);
   assert.equal(h.sequence_partials_evicted_total_limit, 50);
   assert.equal(h.sequence_partials_unaccounted, 0);
-  for (const key of ['sequence_partials_expired', 'sequence_partials_cancelled', 'sequence_partials_restarted', 'sequence_records_untimed']) assert.equal(h[key], 0, key);
+  for (const key of ['sequence_partials_expired', 'sequence_partials_cancelled', 'sequence_partials_restarted', 'sequence_records_untimed', 'sequence_matches_unkeyed']) assert.equal(h[key], 0, key);
 });
 
 test('health without sequence rules: every sequence key is present and 0', () => {
@@ -198,7 +203,7 @@ test('health without sequence rules: every sequence key is present and 0', () =>
     bridge: { batches: 0, records: 0, bytes: 0, pollErrors: 0 }, table: { size: 0, pendingSize: 0, recordsEvicted: 0, pendingEvicted: 0 }, final: false,
   });
   const keys = Object.keys(h).filter((k) => k.startsWith('sequence_'));
-  assert.equal(keys.length, 11);
+  assert.equal(keys.length, 12);
   for (const k of keys) assert.equal(h[k], 0, k);
 });
 
@@ -218,4 +223,42 @@ test('rules test replay runs the same sequences on recorded NDJSON (numbers and 
   assert.equal(seq.length, 1);
   assert.deepEqual(seq[0]!.sequence.map((r) => [r.event_type, r.filename]), [['process_start', '/tmp/dropper'], ['file_unlinkat', '/tmp/dropper']]);
   assert.deepEqual([result.sequences.started, result.sequences.completed], [1, 1]);
+});
+
+test('rules test: the README\'s sequence rules (TOML, compiled by the loader) fire on recorded NDJSON, negatives do not', () => {
+  const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('### Sequence rules'));
+  const toml = /```toml\n([\s\S]*?)```/.exec(section)![1]!;
+  const dir = mkdtempSync(join(tmpdir(), 'rg-seq-replay-'));
+  mkdirSync(join(dir, 'rules.d'));
+  writeFileSync(join(dir, 'config.toml'), exampleText());
+  writeFileSync(join(dir, 'rules.d', 'sequences.toml'), toml);
+  const shell = { pid: 500, ppid: 1, comm: 'bash', exe_path: '/usr/bin/bash' };
+  const recs: object[] = [
+    // reverse shell: bash connects, then its child runs id (3 s later); a second shell connects and runs nothing
+    { ...processStart({ ...shell, timestamp_ns: T0 }), exec_id: 'E-bash' },
+    { ...connect(8443, { ...shell, timestamp_ns: T0 + S }), exec_id: 'E-bash' },
+    { ...connect(8443, { ...shell, pid: 600, timestamp_ns: T0 + S }), exec_id: 'E-quiet' },
+    { ...processStart({ pid: 501, ppid: 500, comm: 'id', exe_path: '/usr/bin/id', timestamp_ns: T0 + 4 * S }), exec_id: 'E-id', parent_exec_id: 'E-bash' },
+    // drop and execute: written then run; a file run without being written
+    { ...write('/tmp/d/payload', { pid: 700, comm: 'cp', exe_path: '/usr/bin/cp', timestamp_ns: T0 + 5 * S }), exec_id: 'E-cp' },
+    { ...processStart({ pid: 701, comm: 'payload', exe_path: '/tmp/d/payload', timestamp_ns: T0 + 6 * S }), exec_id: 'E-payload' },
+    { ...processStart({ pid: 702, comm: 'other', exe_path: '/tmp/d/other', timestamp_ns: T0 + 6 * S }), exec_id: 'E-other' },
+    // self delete: payload deletes itself; other deletes a different file
+    { ...unlinkat('/tmp/d/payload', { pid: 701, comm: 'payload', exe_path: '/tmp/d/payload', timestamp_ns: T0 + 7 * S }), exec_id: 'E-payload' },
+    { ...unlinkat('/tmp/d/victim', { pid: 702, comm: 'other', exe_path: '/tmp/d/other', timestamp_ns: T0 + 7 * S }), exec_id: 'E-other' },
+  ];
+  writeFileSync(join(dir, 'events.ndjson'), recs.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  const r = spawnSync(process.execPath, [BIN, 'rules', 'test', '--config', join(dir, 'config.toml'), '--events', join(dir, 'events.ndjson')], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const alerts = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as SequenceAlertRecord).filter((a) => a.rule_type === 'sequence');
+  assert.deepEqual(
+    alerts.map((a) => [a.rule_id, a.pid, a.sequence.map((s) => `${String(s.event_type)}:${String(s.pid)}`).join(' ')]),
+    [
+      ['RG-SEQ-REVERSE-SHELL', 501, 'network_connect:500 process_start:501'],
+      ['RG-SEQ-DROP-EXECUTE', 701, 'file_write:700 process_start:701'],
+      ['RG-SEQ-SELF-DELETE', 701, 'process_start:701 file_unlinkat:701'],
+    ],
+  );
+  assert.match(r.stderr, /sequences: 3 completed, \d+ partial at the end/);
 });

@@ -18,6 +18,7 @@ function expectStats(e: SequenceEngine, nonZero: Partial<SequenceStats>): void {
     cancelled: 0,
     restarted: 0,
     untimed_records: 0,
+    unkeyed_matches: 0,
     active: 0,
   };
   assert.deepEqual(e.stats, { ...zero, ...nonZero });
@@ -97,6 +98,7 @@ test('wrong order, a non-matching first step and a record without the key do not
   ]);
   assert.deepEqual(out, []);
   assert.equal(e.stats.started, 0);
+  assert.equal(e.stats.unkeyed_matches, 2, 'the two step matches without a join key are counted');
 });
 
 test('too far apart: no fire, the partial is counted as expired', () => {

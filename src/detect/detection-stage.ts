@@ -134,5 +134,6 @@ const EMPTY_STATS: Readonly<SequenceStats> = Object.freeze({
   cancelled: 0,
   restarted: 0,
   untimed_records: 0,
+  unkeyed_matches: 0,
   active: 0,
 });

@@ -73,6 +73,7 @@ export interface HealthInputs {
  *   stay within the per-rule / total bound), `sequence_partials_cancelled` (an `until` match),
  *   `sequence_partials_restarted` (a first step only, replaced by a later first step of the same key);
  *   `sequence_records_untimed` (records without a usable timestamp_ns, not evaluated by sequences);
+ *   `sequence_matches_unkeyed` (step or until matches without a join key: a `by` field missing or null);
  *   `sequence_partials_unaccounted` = started minus all of those minus active: 0 unless there is a bug.
  */
 export function buildHealthRecord(h: HealthInputs): Record<string, unknown> {
@@ -140,6 +141,7 @@ const NO_SEQUENCE_STATS: Readonly<SequenceStats> = {
   cancelled: 0,
   restarted: 0,
   untimed_records: 0,
+  unkeyed_matches: 0,
   active: 0,
 };
 
@@ -157,6 +159,7 @@ function sequenceKeys(sequences: HealthInputs['sequences']): Record<string, numb
     sequence_partials_cancelled: s.cancelled,
     sequence_partials_restarted: s.restarted,
     sequence_records_untimed: s.untimed_records,
+    sequence_matches_unkeyed: s.unkeyed_matches,
     sequence_partials_unaccounted: unaccountedPartials(s),
   };
 }

@@ -57,6 +57,11 @@ export interface SequenceStats {
   restarted: number;
   /** records ignored because their timestamp_ns is missing or not a non-negative integer */
   untimed_records: number;
+  /**
+   * step (or until) matches that could not take part because a `by` field was missing or null (e.g. exec_id
+   * of a process the table did not know): counted per rule and step match, so such a gap is visible
+   */
+  unkeyed_matches: number;
   /** partial sequences held now */
   active: number;
 }
@@ -96,11 +101,6 @@ export function timestampNs(record: NormalizedRecord): bigint | undefined {
   return undefined;
 }
 
-/** The step's join key for a record when the step applies to the record's event type and matches. */
-function stepKey(step: CompiledStep, view: RecordView, eventType: string): string | undefined {
-  if (!step.events.has(eventType) || !step.matches(view)) return undefined;
-  return step.key(view);
-}
 
 /**
  * Evaluates every sequence rule on each record, in pipeline order. Not thread-safe; one per pipeline.
@@ -117,6 +117,7 @@ export class SequenceEngine {
     cancelled: 0,
     restarted: 0,
     untimed_records: 0,
+    unkeyed_matches: 0,
     active: 0,
   };
   /**
@@ -125,6 +126,14 @@ export class SequenceEngine {
    */
   took = false;
   private readonly limits: SequenceLimits;
+
+  /** The step's join key for a record when the step applies to the record's event type and matches. */
+  private stepKey(step: CompiledStep, view: RecordView, eventType: string): string | undefined {
+    if (!step.events.has(eventType) || !step.matches(view)) return undefined;
+    const key = step.key(view);
+    if (key === undefined) this.stats.unkeyed_matches++;
+    return key;
+  }
   private readonly states: RuleState[];
   /** every partial over all rules, in creation order: the total limit evicts from the front */
   private readonly all = new Set<PartialSequence>();
@@ -161,7 +170,7 @@ export class SequenceEngine {
       this.expire(state, now);
       const { rule } = state;
       if (rule.until !== null) {
-        const key = stepKey(rule.until, view, eventType);
+        const key = this.stepKey(rule.until, view, eventType);
         const partial = key === undefined ? undefined : state.partials.get(key);
         if (partial !== undefined) {
           this.remove(partial);
@@ -188,7 +197,7 @@ export class SequenceEngine {
     let startKey: string | undefined;
     let startStep = 0;
     for (let i = 0; i < steps.length; i++) {
-      const key = stepKey(steps[i]!, view, eventType);
+      const key = this.stepKey(steps[i]!, view, eventType);
       if (key === undefined) continue;
       let partial = state.partials.get(key);
       // Records from different CPUs may arrive slightly out of order, so expire() (which stops at the first
