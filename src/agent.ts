@@ -33,6 +33,7 @@ import { Normalizer } from './normalize/normalizer.js';
 import type { NormalizedRecord } from './normalize/records.js';
 import { compileDetections } from './detect/detections.js';
 import { DetectionStage, type LoadedRules } from './detect/detection-stage.js';
+import { RuleSetError } from './detect/rule-errors.js';
 import { tableProcessContext } from './rules/process-context.js';
 import { createUserNameLookup } from './rules/user-names.js';
 import { WallClock } from './normalize/clock.js';
@@ -76,6 +77,11 @@ export interface AgentOptions {
   objectPath: string;
   /** Config `[[rules]]` followed by the rules directory's rules, compiled (src/detect/rule-set.ts loadRuleSet). */
   rules: LoadedRules;
+  /**
+   * Loads the rules again (the same loader as at start: config + rules.d, compiled) for a SIGHUP rule reload;
+   * throws when the new set is invalid. Absent: rules are not reloaded.
+   */
+  loadRules?: () => LoadedRules & { counts?: Record<string, number> };
   logger: Logger;
   /** Test-only fault injection (src/fault/fault-injection.ts); null or absent in production. */
   faultInjection?: FaultInjection | null;
@@ -121,7 +127,10 @@ export class Agent {
   private readonly recordErrorLog = new LogThrottle(PROBLEM_LOG_PERIOD_NS);
   private readonly outputErrorLog = new LogThrottle(PROBLEM_LOG_PERIOD_NS);
   private outputClosed = false;
-  private readonly detection: DetectionStage;
+  /** Replaced as a whole by a rule reload, between two batches (the event loop runs one thing at a time). */
+  private detection: DetectionStage;
+  /** SIGHUP rule reloads that swapped the rules in / that were refused. */
+  private readonly ruleReloads = { reloads: 0, failures: 0 };
   /** The current batch's lines, encoded in place; reused (sink writes are synchronous). */
   private readonly batchOut = new NdjsonBatch();
   private sink: NdjsonSink | null = null;
@@ -158,12 +167,44 @@ export class Agent {
       perProcess: perf.max_events_per_second_per_process ?? limits.perProcess,
       perUid: perf.max_events_per_second_per_uid ?? limits.perUid,
     });
-    this.detection = new DetectionStage(
-      config,
-      opts.rules,
+    this.detection = this.detectionStage(opts.rules);
+  }
+
+  /**
+   * A detection stage for `rules` over this agent's process table; `previous` (a reload) hands over its
+   * sequence counters and drops its partial sequences, counted.
+   */
+  private detectionStage(rules: LoadedRules, previous?: DetectionStage): DetectionStage {
+    return new DetectionStage(
+      this.opts.config,
+      rules,
       (record) => this.table.get(record.ppid),
       tableProcessContext(this.table, { userName: createUserNameLookup() }),
+      { previous },
     );
+  }
+
+  /**
+   * SIGHUP rule reload: run opts.loadRules and, when the new set is valid, replace the detection stage as a
+   * whole (atomic: it happens between batches, so every record is evaluated by exactly one rule set; the
+   * ring buffer keeps records meanwhile). An invalid set is refused: every error is logged, the old rules
+   * stay, `rule_reload_failures` counts it and the error is rethrown for the reload registry.
+   */
+  private reloadRules(): void {
+    const load = this.opts.loadRules;
+    if (load === undefined) return;
+    let rules: ReturnType<typeof load>;
+    try {
+      rules = load();
+    } catch (err) {
+      this.ruleReloads.failures++;
+      const errors = err instanceof RuleSetError ? err.errors.map((e) => e.message) : [err instanceof Error ? err.message : String(err)];
+      this.opts.logger.error({ errors }, 'rules reload refused: the new rules are invalid; keeping the previous rules');
+      throw err;
+    }
+    this.detection = this.detectionStage(rules, this.detection);
+    this.ruleReloads.reloads++;
+    this.opts.logger.info({ ...(rules.counts ?? {}), sequences: rules.sequences.length }, 'rules reloaded');
   }
 
   /**
@@ -177,6 +218,7 @@ export class Agent {
     const sink = openSink(config, logger);
     this.sink = sink;
     if (sink.reopen) this.reloads.onReload('output', () => sink.reopen?.());
+    if (this.opts.loadRules) this.reloads.onReload('rules', () => this.reloadRules());
 
     const programs = selectPrograms(config);
     const ringBytes = ringBufferBytes(config);
@@ -463,6 +505,7 @@ export class Agent {
       fatalError,
       faultInjection: !!this.opts.faultInjection,
       reloads: { reloads: this.reloads.reloads, failures: this.reloads.reload_failures },
+      rules: this.ruleReloads,
       sequences: this.detection.sequenceStats(),
     });
     if (!this.writeLines(toNdjsonLine(record), 1)) {

@@ -82,7 +82,9 @@ test('schema errors name the file and the key path', () => {
   assert.match(parseError(COND + '[[rules.exceptions]]\nfields = ["exe_path", "uid"]\nvalues = [["/usr/sbin/sshd"]]\n').message, /rules\[0\]\.exceptions\[0\]\.values\[0\]: tuple has 1 values, expected one per field \(2\)$/);
   assert.match(parseError(COND + '[[rules.exceptions]]\nrule = "C-1"\nfields = ["exe_path"]\nvalues = [["/x"]]\n').message, /rules\[0\]\.exceptions\[0\]\.rule: unknown key/);
   assert.match(parseError('[[exceptions]]\nfields = ["exe_path"]\nvalues = [["/x"]]\n').message, /exceptions\[0\]\.rule: missing required key$/);
-  assert.match(parseError('[[rules]]\nid = "L"\nname = "n"\ntype = "dns"\n').message, /rules\[0\]\.type: /);
+  assert.match(parseError('[[rules]]\nid = "L"\nname = "n"\ntype = "dns"\n').message, /rules\[0\]\.type: expected one of "process", "file", "network", "sequence", or a condition rule \(a table with a condition key\), got "dns"$/);
+  assert.match(parseError('[[rules]]\nid = "L"\nname = "n"\ntype = 0\n').message, /rules\[0\]\.type: expected one of .*, got integer$/);
+  assert.match(parseError('[[rules]]\nid = "L"\nname = "n"\n').message, /rules\[0\]\.type: expected one of .*, got no type and no condition key$/);
 });
 
 test('lists and macros share one namespace: a name defined twice names both places; unknown exception rules are refused', () => {

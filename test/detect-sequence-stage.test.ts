@@ -192,7 +192,21 @@ test('health: a flood of first steps is visible as evictions per bound; every pa
   assert.equal(h.sequence_partials_evicted_rule_limit, 800);
   assert.equal(h.sequence_partials_evicted_total_limit, 50);
   assert.equal(h.sequence_partials_unaccounted, 0);
-  for (const key of ['sequence_partials_expired', 'sequence_partials_cancelled', 'sequence_partials_restarted', 'sequence_records_untimed', 'sequence_matches_unkeyed']) assert.equal(h[key], 0, key);
+  for (const key of ['sequence_partials_expired', 'sequence_partials_cancelled', 'sequence_partials_restarted', 'sequence_records_untimed', 'sequence_matches_unkeyed', 'sequence_partials_dropped_reload']) assert.equal(h[key], 0, key);
+});
+
+test('a replacing stage (rule reload) drops the old partials, counted, and keeps the counters cumulative', () => {
+  const old = stage('monitor', [REVERSE]);
+  old.evaluate(shellConnect(T0));
+  old.evaluate(childStart(T0 + S));
+  old.evaluate(shellConnect(T0 + 2 * S, 'E-held'));
+  // reloaded without sequence rules, then again with them: nothing is lost from the counters
+  const none = new DetectionStage({ agent: { id: AGENT, mode: 'monitor' } as never }, { engineRules: [], sequences: [] }, () => undefined, undefined, { previous: old });
+  const again = new DetectionStage({ agent: { id: AGENT, mode: 'monitor' } as never }, { engineRules: [], sequences: [REVERSE] }, () => undefined, undefined, { previous: none });
+  assert.deepEqual(again.evaluate(childStart(T0 + 3 * S, 'E-held')).alerts, [], 'the held partial was dropped by the reload');
+  const s = again.sequenceStats();
+  assert.equal(s.rules, 1);
+  assert.deepEqual([s.stats.started, s.stats.completed, s.stats.reload_dropped, s.stats.active], [2, 1, 1, 0]);
 });
 
 test('health without sequence rules: every sequence key is present and 0', () => {
@@ -203,7 +217,7 @@ test('health without sequence rules: every sequence key is present and 0', () =>
     bridge: { batches: 0, records: 0, bytes: 0, pollErrors: 0 }, table: { size: 0, pendingSize: 0, recordsEvicted: 0, pendingEvicted: 0 }, final: false,
   });
   const keys = Object.keys(h).filter((k) => k.startsWith('sequence_'));
-  assert.equal(keys.length, 12);
+  assert.equal(keys.length, 13);
   for (const k of keys) assert.equal(h[k], 0, k);
 });
 

@@ -220,6 +220,9 @@ test('conditions: 1 of / any of / all of patterns and them', () => {
   assert.equal(matches(d, r, 'all of them'), false); // sel_b fails; _helper is not part of them
   assert.equal(matches({ a: { comm: 'curl' }, b: { uid: 1000 }, _x: { uid: 1 } }, r, 'all of them'), true);
   assert.equal(matches(d, r, 'all of sel_* or other'), true);
+  // `any` and `all` are names unless followed by `of`
+  assert.equal(matches({ any: { comm: 'curl' }, all: { uid: 0 } }, r, 'any and not all'), true);
+  assert.equal(matches({ any: { comm: 'curl' }, all: { uid: 0 } }, r, 'all of them'), false);
 });
 
 test('macros are usable by name; a single selection needs no condition', () => {

@@ -19,6 +19,7 @@ function expectStats(e: SequenceEngine, nonZero: Partial<SequenceStats>): void {
     restarted: 0,
     untimed_records: 0,
     unkeyed_matches: 0,
+    reload_dropped: 0,
     active: 0,
   };
   assert.deepEqual(e.stats, { ...zero, ...nonZero });
@@ -316,4 +317,15 @@ test('a flood of first steps from many keys: every partial is accounted for (evi
   assert.ok(e.stats.evicted_rule_limit > 0 && e.stats.active <= 50);
   assert.equal(e.stats.completed, completed);
   assert.equal(unaccountedPartials(e.stats), 0);
+});
+
+test('dropAll (rule reload) drops every partial, counted; a new engine continues the same counters', () => {
+  const e = new SequenceEngine([REVERSE]);
+  feed(e, [rec('network_connect', 1 * S, { comm: 'bash', exec_id: 'A' }), rec('network_connect', 1 * S, { comm: 'bash', exec_id: 'B' })]);
+  e.dropAll();
+  expectStats(e, { started: 2, reload_dropped: 2 });
+  const next = new SequenceEngine([REVERSE], {}, e.stats);
+  assert.deepEqual(feed(next, [rec('process_start', 2 * S, { exec_id: 'C', parent_exec_id: 'A' })]), [], 'the dropped partial is gone');
+  feed(next, [rec('network_connect', 3 * S, { comm: 'bash', exec_id: 'A' }), rec('process_start', 4 * S, { exec_id: 'D', parent_exec_id: 'A' })]);
+  expectStats(next, { started: 3, completed: 1, reload_dropped: 2 });
 });

@@ -77,6 +77,11 @@ async function run(opts: ConfigOpts): Promise<void> {
     objectPath: resolveObjectPath(process.env),
     logger,
     rules: ruleSet,
+    // SIGHUP: the same loader as above (config + rules.d, trust checks, compile); only the rules change
+    loadRules: () => {
+      const set = loadRuleSet(loadConfig(configPath, trust), configPath, trust);
+      return { ...set, counts: { rules: set.rules.length, ...ruleSetCounts(set), files: set.files.length } };
+    },
     faultInjection,
     onOutputClosed: () => shutdown({ reason: 'stdout closed' }),
   });

@@ -129,7 +129,8 @@ const tomlErrorMap: z.ZodErrorMap = (issue, ctx) => {
     case z.ZodIssueCode.invalid_union_discriminator: {
       // only [[rules]] is a discriminated union: say how each kind of rule is recognized
       const type = (ctx.data as { type?: unknown } | undefined)?.type;
-      const got = type === undefined ? 'no type and no condition key' : JSON.stringify(type);
+      // any TOML value can be here (an integer arrives as a bigint, which JSON.stringify refuses)
+      const got = type === undefined ? 'no type and no condition key' : typeof type === 'string' ? JSON.stringify(type) : tomlTypeName(typeof type);
       return { message: `expected one of "process", "file", "network", "sequence", or a condition rule (a table with a condition key), got ${got}` };
     }
     case z.ZodIssueCode.invalid_enum_value:

@@ -22,7 +22,7 @@ import type { NormalizedRecord } from '../normalize/records.js';
 import type { CompiledSequenceRule } from '../rules/compiled.js';
 import type { ProcessContextLookup } from '../rules/process-context.js';
 import { createRecordView, NO_PROCESS_CONTEXT } from '../rules/record-view.js';
-import { SequenceEngine, type SequenceLimits, type SequenceStats } from '../rules/sequence.js';
+import { emptySequenceStats, SequenceEngine, type SequenceLimits, type SequenceStats } from '../rules/sequence.js';
 import type { AlertRecord } from './alert.js';
 import { RuleEngine, type EngineRule, type ParentLookup } from './rule-engine.js';
 import { buildSequenceAlert } from './sequence-alert.js';
@@ -47,6 +47,11 @@ export interface LoadedRules {
 export interface DetectionStageOptions {
   /** bounds on partial sequences held (defaults: ../rules/sequence.ts DEFAULT_SEQUENCE_LIMITS) */
   sequenceLimits?: Partial<SequenceLimits>;
+  /**
+   * the stage this one replaces (SIGHUP rule reload): its partial sequences are dropped (counted in
+   * `reload_dropped`) and its sequence counters continue here, so health counters stay cumulative
+   */
+  previous?: DetectionStage;
 }
 
 /**
@@ -65,6 +70,8 @@ export class DetectionStage {
   /** The compiled sequence rules this stage was built with. */
   readonly sequenceRules: readonly CompiledSequenceRule[];
   private readonly sequences: SequenceEngine | null;
+  /** the sequence counters (shared with the engine; carried over from a replaced stage) */
+  private readonly seqStats: SequenceStats;
   private static readonly NONE: AlertRecord[] = [];
 
   /**
@@ -84,7 +91,8 @@ export class DetectionStage {
     this.context = context;
     this.engine = new RuleEngine(rules.engineRules, { agentId: config.agent.id, parentOf, createView: (record) => createRecordView(record, context) });
     this.sequenceRules = rules.sequences;
-    this.sequences = rules.sequences.length > 0 ? new SequenceEngine(rules.sequences, options.sequenceLimits) : null;
+    this.seqStats = options.previous?.retireSequences() ?? emptySequenceStats();
+    this.sequences = rules.sequences.length > 0 ? new SequenceEngine(rules.sequences, options.sequenceLimits, this.seqStats) : null;
     this.mode = config.agent.mode;
     this.agentId = config.agent.id;
   }
@@ -118,22 +126,14 @@ export class DetectionStage {
     if (this.sequences !== null && nowNs > SEQUENCE_SWEEP_LAG_NS) this.sequences.sweep(nowNs - SEQUENCE_SWEEP_LAG_NS);
   }
 
-  /** The sequence engine's counters (all 0 without sequence rules), and how many sequence rules run. */
+  /** The sequence counters (cumulative over replaced stages), and how many sequence rules run. */
   sequenceStats(): { rules: number; stats: Readonly<SequenceStats> } {
-    return { rules: this.sequences?.ruleCount ?? 0, stats: this.sequences?.stats ?? EMPTY_STATS };
+    return { rules: this.sequences?.ruleCount ?? 0, stats: this.seqStats };
+  }
+
+  /** Drops this stage's partial sequences (counted) and hands its counters to the stage replacing it. */
+  private retireSequences(): SequenceStats {
+    this.sequences?.dropAll();
+    return this.seqStats;
   }
 }
-
-const EMPTY_STATS: Readonly<SequenceStats> = Object.freeze({
-  started: 0,
-  completed: 0,
-  expired: 0,
-  evicted: 0,
-  evicted_rule_limit: 0,
-  evicted_total_limit: 0,
-  cancelled: 0,
-  restarted: 0,
-  untimed_records: 0,
-  unkeyed_matches: 0,
-  active: 0,
-});

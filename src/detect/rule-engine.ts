@@ -194,6 +194,9 @@ export class RuleEngine {
    * random alert ids.
    */
   evaluate(record: NormalizedRecord): AlertRecord[] {
+    // a fresh view per evaluation: a record object evaluated again may have changed (tests, replays)
+    this.view = undefined;
+    this.viewRecord = undefined;
     const legacy = this.legacy(record);
     const conditions = this.conditionByType.get(record.event_type);
     if (conditions === undefined) return legacy.map((a) => a.alert);

@@ -14,6 +14,8 @@ export interface BuiltLibrary {
   library: RuleLibrary;
   /** rule id -> its top-level `[[exceptions]]`, in source order (config first, then rules.d files by name) */
   exceptions: ReadonlyMap<string, RawException[]>;
+  /** list name / macro name -> the file that defines it (for messages) */
+  files: { lists: ReadonlyMap<string, string>; macros: ReadonlyMap<string, string> };
 }
 
 /**
@@ -29,7 +31,17 @@ export function buildLibrary(sources: readonly LibrarySource[], rules: readonly 
   const macros = new Map<string, RawSelection>();
   const listPlaces = new Map<string, string>();
   const macroPlaces = new Map<string, string>();
-  const define = <T>(kind: 'list' | 'macro', table: 'lists' | 'macros', into: Map<string, T>, places: Map<string, string>, file: string, entries: Record<string, T> | undefined): void => {
+  const listFiles = new Map<string, string>();
+  const macroFiles = new Map<string, string>();
+  const define = <T>(
+    kind: 'list' | 'macro',
+    table: 'lists' | 'macros',
+    into: Map<string, T>,
+    places: Map<string, string>,
+    files: Map<string, string>,
+    file: string,
+    entries: Record<string, T> | undefined,
+  ): void => {
     for (const [name, value] of Object.entries(entries ?? {})) {
       const keyPath = `${table}.${name}`;
       const place = `${keyPath} in ${file}`;
@@ -39,12 +51,13 @@ export function buildLibrary(sources: readonly LibrarySource[], rules: readonly 
         continue;
       }
       places.set(name, place);
+      files.set(name, file);
       into.set(name, value);
     }
   };
   for (const source of sources) {
-    define('list', 'lists', lists, listPlaces, source.file, source.lists);
-    define('macro', 'macros', macros, macroPlaces, source.file, source.macros);
+    define('list', 'lists', lists, listPlaces, listFiles, source.file, source.lists);
+    define('macro', 'macros', macros, macroPlaces, macroFiles, source.file, source.macros);
   }
 
   const byId = new Map<string, AnyRuleConfig>();
@@ -72,5 +85,5 @@ export function buildLibrary(sources: readonly LibrarySource[], rules: readonly 
       exceptions.set(rule.id, list);
     });
   }
-  return { library: { lists, macros }, exceptions };
+  return { library: { lists, macros }, exceptions, files: { lists: listFiles, macros: macroFiles } };
 }

@@ -20,7 +20,7 @@ import { RuleCompileError, type CompiledSequenceRule, type RawException, type Ru
 import { isConditionRule, type ConditionRule } from './condition-rule.js';
 import type { EngineRule } from './rule-engine.js';
 import { RuleSetError, throwCollected } from './rule-errors.js';
-import { buildLibrary } from './rule-library.js';
+import { buildLibrary, type BuiltLibrary } from './rule-library.js';
 import { checkDuplicateIds, loadRulesDir, type LibrarySource, type RulesDirResult } from './rules-dir.js';
 
 /** Rules of one config, in evaluation order (config rules, then rules.d files by name). */
@@ -72,7 +72,7 @@ export function loadRuleSet(config: Config, configPath: string, trust?: TrustPol
   const origins = [...config.rules.map(() => configPath), ...dir.origins];
   const sources: LibrarySource[] = [{ file: configPath, lists: config.lists, macros: config.macros, exceptions: config.exceptions }, ...dir.libraries];
   const built = buildLibrary(sources, rules, errors);
-  const library = checkLibrary(sources, built.library, errors);
+  const library = checkLibrary(built, errors);
 
   const engineRules: EngineRule[] = [];
   const sequences: CompiledSequenceRule[] = [];
@@ -88,7 +88,8 @@ export function loadRuleSet(config: Config, configPath: string, trust?: TrustPol
     if (!rule.enabled) return;
     const origin: RuleOrigin = { file, ruleId: rule.id };
     // Sigma rules are one per file: their key paths are the rule's own (no rules[i] prefix)
-    const keyPath = file.endsWith('.toml') ? `rules[${index}]` : undefined;
+    const sigma = file !== configPath && /\.ya?ml$/.test(file);
+    const keyPath = sigma ? undefined : `rules[${index}]`;
     try {
       if (rule.type === 'condition') engineRules.push(compileConditionRule(rule, library, origin, built.exceptions.get(rule.id) ?? []));
       else sequences.push(compileSequenceRule(rule, library, origin));
@@ -103,21 +104,19 @@ export function loadRuleSet(config: Config, configPath: string, trust?: TrustPol
 }
 
 /**
- * Validates every source's lists and macros with the compiler (list values, macro selections: modifiers,
- * fields, lists), macros against the merged lists, so a macro may use a list of another file. Errors are
- * appended; the merged library is returned unchanged.
+ * Validates the merged lists and macros with the compiler (list values; macro selections: modifiers, fields,
+ * lists of any file), naming the file that defines the faulty one. An error is appended; the library is
+ * returned unchanged.
  */
-function checkLibrary(sources: readonly LibrarySource[], merged: RuleLibrary, errors: ConfigError[]): RuleLibrary {
-  const allLists = Object.fromEntries(merged.lists);
-  for (const source of sources) {
-    try {
-      compileLibrary(allLists, source.macros ?? {}, source.file);
-    } catch (err) {
-      if (!(err instanceof RuleCompileError)) throw err;
-      errors.push(new ConfigError(err.message, { path: source.file, keyPath: err.origin.ruleId }, { cause: err }));
-    }
+function checkLibrary(built: BuiltLibrary, errors: ConfigError[]): RuleLibrary {
+  const { library, files } = built;
+  try {
+    compileLibrary(Object.fromEntries(library.lists), Object.fromEntries(library.macros), (kind, name) => files[kind].get(name) ?? '(unknown file)');
+  } catch (err) {
+    if (!(err instanceof RuleCompileError)) throw err;
+    errors.push(new ConfigError(err.message, { path: err.origin.file, keyPath: err.origin.ruleId }, { cause: err }));
   }
-  return merged;
+  return library;
 }
 
 /** A rule's metadata as its alerts carry it. */

@@ -1,7 +1,7 @@
 import type { PipelineCounters } from './counters.js';
 import type { KernelCounters } from '../sensor/kernel-counters.js';
 import { readRssKb } from './rss.js';
-import { unaccountedPartials, type SequenceStats } from '../rules/sequence.js';
+import { emptySequenceStats, unaccountedPartials, type SequenceStats } from '../rules/sequence.js';
 
 /** Counters of the native bridge (the ring-buffer worker thread). */
 export interface BridgeStats {
@@ -46,6 +46,8 @@ export interface HealthInputs {
   faultInjection?: boolean;
   /** SIGHUP reload rounds and failed reload actions (src/reload/reload-registry.ts); 0 when absent. */
   reloads?: { reloads: number; failures: number };
+  /** SIGHUP rule reloads that replaced the rules, and those refused (invalid rule set, old rules kept); 0 when absent. */
+  rules?: { reloads: number; failures: number };
   /** sequence rules evaluated and the sequence engine's counters (src/rules/sequence.ts); 0 when absent. */
   sequences?: { rules: number; stats: Readonly<SequenceStats> };
 }
@@ -59,7 +61,9 @@ export interface HealthInputs {
  * - `events_unaccounted` = raw_events_read minus every counted outcome (always 0
  *   unless there is a bug; a record whose handling threw is counted in userspace_record_errors);
  * - `fatal_error` (final record of an abort only): why the agent is exiting;
- * - `reloads` / `reload_failures`: SIGHUP reload rounds and reload actions that failed (output reopen);
+ * - `reloads` / `reload_failures`: SIGHUP reload rounds and reload actions that failed (output reopen, rules);
+ * - `rule_reloads` / `rule_reload_failures`: SIGHUP rule reloads that swapped in a new rule set / that were
+ *   refused because the new set was invalid (the previous rules stay in force);
  * - `fault_injection_active: true` only while test-only fault injection is on.
  * - `network_open_listeners` (gauge) = kernel_network_listeners_opened - kernel_network_listeners_closed:
  *   listening TCP sockets the agent reported (network_listen) that have not closed yet (network.lifecycle);
@@ -74,6 +78,7 @@ export interface HealthInputs {
  *   `sequence_partials_restarted` (a first step only, replaced by a later first step of the same key);
  *   `sequence_records_untimed` (records without a usable timestamp_ns, not evaluated by sequences);
  *   `sequence_matches_unkeyed` (step or until matches without a join key: a `by` field missing or null);
+ *   `sequence_partials_dropped_reload` (partials dropped when a SIGHUP rule reload replaced the rules);
  *   `sequence_partials_unaccounted` = started minus all of those minus active: 0 unless there is a bug.
  */
 export function buildHealthRecord(h: HealthInputs): Record<string, unknown> {
@@ -107,6 +112,8 @@ export function buildHealthRecord(h: HealthInputs): Record<string, unknown> {
     rate_limited_reports_output: c.rate_limited_reports_output,
     reloads: h.reloads?.reloads ?? 0,
     reload_failures: h.reloads?.failures ?? 0,
+    rule_reloads: h.rules?.reloads ?? 0,
+    rule_reload_failures: h.rules?.failures ?? 0,
     ...sequenceKeys(h.sequences),
     process_table_size: h.table.size,
     pending_exec_source_size: h.table.pendingSize,
@@ -131,23 +138,10 @@ export function buildHealthRecord(h: HealthInputs): Record<string, unknown> {
   };
 }
 
-const NO_SEQUENCE_STATS: Readonly<SequenceStats> = {
-  started: 0,
-  completed: 0,
-  expired: 0,
-  evicted: 0,
-  evicted_rule_limit: 0,
-  evicted_total_limit: 0,
-  cancelled: 0,
-  restarted: 0,
-  untimed_records: 0,
-  unkeyed_matches: 0,
-  active: 0,
-};
 
 /** The `sequence_*` keys of a health record (see buildHealthRecord). */
 function sequenceKeys(sequences: HealthInputs['sequences']): Record<string, number> {
-  const s = sequences?.stats ?? NO_SEQUENCE_STATS;
+  const s = sequences?.stats ?? emptySequenceStats();
   return {
     sequence_rules: sequences?.rules ?? 0,
     sequence_partials_active: s.active,
@@ -160,6 +154,7 @@ function sequenceKeys(sequences: HealthInputs['sequences']): Record<string, numb
     sequence_partials_restarted: s.restarted,
     sequence_records_untimed: s.untimed_records,
     sequence_matches_unkeyed: s.unkeyed_matches,
+    sequence_partials_dropped_reload: s.reload_dropped,
     sequence_partials_unaccounted: unaccountedPartials(s),
   };
 }

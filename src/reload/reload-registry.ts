@@ -1,6 +1,6 @@
 /**
  * What SIGHUP does: a list of named reload actions run in registration order (the output file
- * reopen today; the rules reload registers here when it lands). One failing action is counted and
+ * reopen, and the rules reload registered by the agent when the CLI gives it a loader). One failing action is counted and
  * logged and does not stop the others, nor the agent.
  */
 

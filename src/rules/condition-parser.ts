@@ -1,7 +1,8 @@
 /**
  * The condition expression of a rule (docs/rule-language.md "Conditions"): `and`, `or`, `not`,
  * parentheses, selection / macro names, `1 of x*`, `any of x*`, `all of x*`, `1 of them`, `all of them`.
- * Precedence `not` > `and` > `or`; keywords are case-insensitive. `x*` patterns and `them` range over the
+ * Precedence `not` > `and` > `or`; keywords are case-insensitive; `any` / `all` are quantifiers only
+ * before `of`, so they can also name a selection. `x*` patterns and `them` range over the
  * rule's own selections (`them` skips names starting with `_`, as in Sigma); macros are used by name.
  */
 
@@ -17,6 +18,8 @@ export class ConditionError extends Error {}
 
 const TOKEN = /\s*(?:(\()|(\))|([A-Za-z0-9_.*-]+)|(\S))/y;
 const KEYWORDS = new Set(['and', 'or', 'not', 'of', 'them', 'any', 'all', '1']);
+/** Keywords that cannot name a selection (`any` and `all` can: they are quantifiers only before `of`). */
+const RESERVED = new Set(['and', 'or', 'not', 'of', 'them']);
 
 interface Token {
   text: string;
@@ -81,7 +84,8 @@ export function parseCondition(text: string): ConditionNode {
       pos++;
       return inner;
     }
-    if (tok.keyword === '1' || tok.keyword === 'any' || tok.keyword === 'all') {
+    // `1`, `any`, `all` are quantifiers only before `of`; otherwise `any` / `all` are plain names
+    if ((tok.keyword === '1' || tok.keyword === 'any' || tok.keyword === 'all') && (tok.keyword === '1' || tokens[pos + 1]?.keyword === 'of')) {
       pos++;
       if (peek()?.keyword !== 'of') throw new ConditionError(`'of' expected after '${tok.text}' at ${where()}`);
       pos++;
@@ -92,7 +96,9 @@ export function parseCondition(text: string): ConditionNode {
       pos++;
       return { kind: 'of', quantifier: tok.keyword === 'all' ? 'all' : 'any', pattern: target.keyword === 'them' ? 'them' : target.text };
     }
-    if (tok.keyword !== null || tok.text === ')') throw new ConditionError(`unexpected ${where()}`);
+    if ((tok.keyword !== null && tok.keyword !== 'any' && tok.keyword !== 'all') || tok.text === ')') {
+      throw new ConditionError(`unexpected ${where()}`);
+    }
     if (tok.text.includes('*')) throw new ConditionError(`pattern '${tok.text}' is only allowed after '1 of', 'any of' or 'all of'`);
     if (/^\d+$/.test(tok.text)) throw new ConditionError(`'${tok.text} of' is not supported (only 1, any, all) at ${where()}`);
     pos++;
@@ -112,7 +118,7 @@ export function parseCondition(text: string): ConditionNode {
 export function badName(name: string): string | null {
   if (!/^[A-Za-z0-9_.-]+$/.test(name)) return 'may only contain letters, digits, _ . -';
   if (/^\d+$/.test(name)) return 'cannot be a number';
-  if (KEYWORDS.has(name.toLowerCase())) return 'is a condition keyword';
+  if (RESERVED.has(name.toLowerCase())) return 'is a condition keyword';
   return null;
 }
 

@@ -9,6 +9,8 @@
  * - `[abc]`, `[a-z]`, `[!abc]` / `[^abc]` one character of (not of) the set (never `/` when negated);
  * - `{a,b,c}` any of the alternatives (nested allowed, each one a glob);
  * - `\x` the character x literally; every other character is literal; leading dots are not special.
+ * Unlike picomatch, `*` may match an empty segment, a trailing `/` of the value is not ignored, and `.` / `..`
+ * segments are ordinary names (record paths are normalized, so these cases do not occur there).
  * Extglobs (`+(a|b)`, `@(...)`) and POSIX classes (`[[:alpha:]]`) are not supported: their characters are
  * literal except `(` / `)` / `|`, which are rejected so such a glob does not silently mean something else.
  */

@@ -62,13 +62,33 @@ export interface SequenceStats {
    * of a process the table did not know): counted per rule and step match, so such a gap is visible
    */
   unkeyed_matches: number;
+  /** partial sequences dropped because a SIGHUP rule reload replaced the rule set (see dropAll) */
+  reload_dropped: number;
   /** partial sequences held now */
   active: number;
 }
 
+/** A SequenceStats with every counter at 0. */
+export function emptySequenceStats(): SequenceStats {
+  return {
+    started: 0,
+    completed: 0,
+    expired: 0,
+    evicted: 0,
+    evicted_rule_limit: 0,
+    evicted_total_limit: 0,
+    cancelled: 0,
+    restarted: 0,
+    untimed_records: 0,
+    unkeyed_matches: 0,
+    reload_dropped: 0,
+    active: 0,
+  };
+}
+
 /** started minus every way a partial ends minus the ones held: 0 unless there is a bug. */
 export function unaccountedPartials(s: Readonly<SequenceStats>): number {
-  return s.started - s.completed - s.expired - s.evicted - s.cancelled - s.restarted - s.active;
+  return s.started - s.completed - s.expired - s.evicted - s.cancelled - s.restarted - s.reload_dropped - s.active;
 }
 
 /** One partial sequence of a rule for one join key. */
@@ -107,19 +127,8 @@ export function timestampNs(record: NormalizedRecord): bigint | undefined {
  * Rules are evaluated in the order given; a record may take part in sequences of several rules.
  */
 export class SequenceEngine {
-  readonly stats: SequenceStats = {
-    started: 0,
-    completed: 0,
-    expired: 0,
-    evicted: 0,
-    evicted_rule_limit: 0,
-    evicted_total_limit: 0,
-    cancelled: 0,
-    restarted: 0,
-    untimed_records: 0,
-    unkeyed_matches: 0,
-    active: 0,
-  };
+  /** Counters: cumulative across rule reloads when the previous engine's stats object is passed in. */
+  readonly stats: SequenceStats;
   /**
    * True when the last onRecord() call's record started, advanced or completed a partial of some rule:
    * the record is (or may become) a step of an alert's sequence (`detect` mode writes such records).
@@ -138,8 +147,12 @@ export class SequenceEngine {
   /** every partial over all rules, in creation order: the total limit evicts from the front */
   private readonly all = new Set<PartialSequence>();
 
-  /** @throws RangeError when a limit is not a positive integer */
-  constructor(rules: readonly CompiledSequenceRule[], limits: Partial<SequenceLimits> = {}) {
+  /**
+   * @param stats counters to continue (a reload's previous engine's, after its dropAll()); default new ones
+   * @throws RangeError when a limit is not a positive integer
+   */
+  constructor(rules: readonly CompiledSequenceRule[], limits: Partial<SequenceLimits> = {}, stats: SequenceStats = emptySequenceStats()) {
+    this.stats = stats;
     this.limits = { ...DEFAULT_SEQUENCE_LIMITS, ...limits };
     for (const [name, value] of Object.entries(this.limits)) {
       if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`sequence limit ${name}: expected a positive integer, got ${String(value)}`);
@@ -246,6 +259,17 @@ export class SequenceEngine {
    */
   sweep(nowNs: bigint): void {
     for (const state of this.states) this.expire(state, nowNs);
+  }
+
+  /**
+   * Drops every partial sequence, counted in `reload_dropped`: a rule reload replaces the engine, and the
+   * new rules may not have the steps these partials were waiting for.
+   */
+  dropAll(): void {
+    this.stats.reload_dropped += this.all.size;
+    for (const state of this.states) state.partials.clear();
+    this.all.clear();
+    this.stats.active = 0;
   }
 
   /** Creates (or restarts) the partial for key with the record as step i, enforcing both limits. */
