@@ -170,13 +170,17 @@ export class Agent {
     this.detection = this.detectionStage(opts.rules);
   }
 
-  /** A detection stage for `rules` over this agent's process table. */
-  private detectionStage(rules: LoadedRules): DetectionStage {
+  /**
+   * A detection stage for `rules` over this agent's process table; `previous` (a reload) hands over its
+   * sequence counters and drops its partial sequences, counted.
+   */
+  private detectionStage(rules: LoadedRules, previous?: DetectionStage): DetectionStage {
     return new DetectionStage(
       this.opts.config,
       rules,
       (record) => this.table.get(record.ppid),
       tableProcessContext(this.table, { userName: createUserNameLookup() }),
+      { previous },
     );
   }
 
@@ -198,7 +202,7 @@ export class Agent {
       this.opts.logger.error({ errors }, 'rules reload refused: the new rules are invalid; keeping the previous rules');
       throw err;
     }
-    this.detection = this.detectionStage(rules);
+    this.detection = this.detectionStage(rules, this.detection);
     this.ruleReloads.reloads++;
     this.opts.logger.info({ ...(rules.counts ?? {}), sequences: rules.sequences.length }, 'rules reloaded');
   }
@@ -243,6 +247,8 @@ export class Agent {
     this.running = true;
     this.healthTimer = setInterval(() => this.writeHealth(false), HEALTH_PERIOD_MS);
     this.flushTimer = setInterval(() => {
+      // partial sequences also expire (counted) when no record arrives to move time on
+      this.detection.sweep(process.hrtime.bigint());
       this.writeLimitReports(process.hrtime.bigint(), false);
       this.flushSink();
     }, FLUSH_PERIOD_MS);
@@ -500,6 +506,7 @@ export class Agent {
       faultInjection: !!this.opts.faultInjection,
       reloads: { reloads: this.reloads.reloads, failures: this.reloads.reload_failures },
       rules: this.ruleReloads,
+      sequences: this.detection.sequenceStats(),
     });
     if (!this.writeLines(toNdjsonLine(record), 1)) {
       // The record was built before this failed write, so it does not count itself as a failure.

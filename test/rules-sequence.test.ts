@@ -2,9 +2,29 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { NormalizedRecord } from '../src/normalize/records.js';
 import type { CompiledSequenceRule, CompiledStep, FieldValue, RecordView } from '../src/rules/compiled.js';
-import { SequenceEngine, timestampNs } from '../src/rules/sequence.js';
+import { SequenceEngine, timestampNs, unaccountedPartials, type SequenceStats } from '../src/rules/sequence.js';
 
 const S = 1_000_000_000;
+
+/** Every counter at 0 but the given ones; also checks that every started partial is accounted for. */
+function expectStats(e: SequenceEngine, nonZero: Partial<SequenceStats>): void {
+  const zero: SequenceStats = {
+    started: 0,
+    completed: 0,
+    expired: 0,
+    evicted: 0,
+    evicted_rule_limit: 0,
+    evicted_total_limit: 0,
+    cancelled: 0,
+    restarted: 0,
+    untimed_records: 0,
+    unkeyed_matches: 0,
+    reload_dropped: 0,
+    active: 0,
+  };
+  assert.deepEqual(e.stats, { ...zero, ...nonZero });
+  assert.equal(unaccountedPartials(e.stats), 0);
+}
 
 /** A hand-built record: only the fields the steps below read. */
 function rec(event_type: string, t: number | bigint | string, fields: Record<string, unknown> = {}): NormalizedRecord {
@@ -54,6 +74,8 @@ test('timestampNs: number, bigint and decimal string; garbage is undefined', () 
   assert.equal(timestampNs(rec('x', '12a')), undefined);
   assert.equal(timestampNs(rec('x', -1)), undefined);
   assert.equal(timestampNs(rec('x', 1.5)), undefined);
+  // a replayed u64 above 2^53 arrives as a rounded number: still placed in time
+  assert.equal(timestampNs(rec('x', 2 ** 60)), 2n ** 60n);
 });
 
 test('fires in order on the same key and names every record in step order', () => {
@@ -63,7 +85,7 @@ test('fires in order on the same key and names every record in step order', () =
     rec('process_start', 3 * S, { comm: 'id', exec_id: 'B', parent_exec_id: 'A' }),
   ]);
   assert.deepEqual(out, [['SEQ-REV', `network_connect@${1 * S}`, `process_start@${3 * S}`]]);
-  assert.deepEqual(e.stats, { started: 1, completed: 1, expired: 0, evicted: 0, cancelled: 0, active: 0 });
+  expectStats(e, { started: 1, completed: 1, expired: 0, evicted: 0, cancelled: 0, active: 0 });
 });
 
 test('wrong order, a non-matching first step and a record without the key do not fire', () => {
@@ -77,6 +99,7 @@ test('wrong order, a non-matching first step and a record without the key do not
   ]);
   assert.deepEqual(out, []);
   assert.equal(e.stats.started, 0);
+  assert.equal(e.stats.unkeyed_matches, 2, 'the two step matches without a join key are counted');
 });
 
 test('too far apart: no fire, the partial is counted as expired', () => {
@@ -86,7 +109,7 @@ test('too far apart: no fire, the partial is counted as expired', () => {
     rec('process_start', 1 * S + 5 * S + 1, { exec_id: 'B', parent_exec_id: 'A' }),
   ]);
   assert.deepEqual(out, []);
-  assert.deepEqual(e.stats, { started: 1, completed: 0, expired: 1, evicted: 0, cancelled: 0, active: 0 });
+  expectStats(e, { started: 1, completed: 0, expired: 1, evicted: 0, cancelled: 0, active: 0 });
 });
 
 test('exactly maxspan apart still fires', () => {
@@ -131,7 +154,7 @@ test('until with the same key cancels; with another key it does not', () => {
   ]);
   assert.deepEqual(out.map((m) => m[0]), ['SEQ-REV']);
   assert.equal(out[0]![2], `process_start@${3 * S}`);
-  assert.deepEqual(e.stats, { started: 2, completed: 1, expired: 0, evicted: 0, cancelled: 1, active: 0 });
+  expectStats(e, { started: 2, completed: 1, expired: 0, evicted: 0, cancelled: 1, active: 0 });
 });
 
 test('unordered: steps in either order fire, in arrival order; ordered rejects the reverse', () => {
@@ -172,7 +195,7 @@ test('advancing takes precedence over starting; a repeated first step restarts t
     rec('process_start', 12 * S, { exec_id: 'B', parent_exec_id: 'A' }),
   ]);
   assert.deepEqual(out, [['SEQ-REV', `network_connect@${8 * S}`, `process_start@${12 * S}`]]);
-  assert.deepEqual(e.stats, { started: 3, completed: 1, expired: 0, evicted: 0, cancelled: 0, active: 0 });
+  expectStats(e, { started: 3, completed: 1, restarted: 2 });
 });
 
 test('completion resets: the key starts fresh and needs every step again', () => {
@@ -191,7 +214,7 @@ test('completion resets: the key starts fresh and needs every step again', () =>
 test('per-rule limit: a flood of first steps evicts the oldest, counted; memory stays bounded', () => {
   const e = new SequenceEngine([REVERSE], { maxPartialPerRule: 3, maxPartialTotal: 100 });
   for (let i = 0; i < 1000; i++) e.onRecord(view(rec('network_connect', 1 * S + i, { comm: 'bash', exec_id: `K${i}` })));
-  assert.deepEqual(e.stats, { started: 1000, completed: 0, expired: 0, evicted: 997, cancelled: 0, active: 3 });
+  expectStats(e, { started: 1000, evicted: 997, evicted_rule_limit: 997, active: 3 });
   // the oldest were evicted: K0 no longer completes, the newest does
   const out = feed(e, [
     rec('process_start', 2 * S, { exec_id: 'B', parent_exec_id: 'K0' }),
@@ -208,7 +231,8 @@ test('total limit: evicts the oldest partial over all rules', () => {
     rec('file_write', 2 * S, { path: '/tmp/x' }),
     rec('file_write', 3 * S, { path: '/tmp/y' }),
   ]);
-  assert.deepEqual([e.stats.evicted, e.stats.active], [1, 2]);
+  assert.deepEqual([e.stats.evicted, e.stats.evicted_total_limit, e.stats.evicted_rule_limit, e.stats.active], [1, 1, 0, 2]);
+  assert.equal(unaccountedPartials(e.stats), 0);
   const out = feed(e, [
     rec('process_start', 4 * S, { exec_id: 'B', parent_exec_id: 'A', exe_path: '/tmp/x' }),
   ]);
@@ -248,4 +272,60 @@ test('a full per-rule limit does not evict the partial a record completes while 
   ]);
   assert.equal(out.length, 1);
   assert.deepEqual([e.stats.completed, e.stats.evicted, e.stats.active], [1, 0, 1]);
+});
+
+test('records without a usable timestamp are ignored and counted; took says whether a record joined a sequence', () => {
+  const e = new SequenceEngine([REVERSE]);
+  e.onRecord(view(rec('network_connect', 'soon', { comm: 'bash', exec_id: 'A' })));
+  assert.equal(e.took, false);
+  e.onRecord(view(rec('network_connect', 1 * S, { comm: 'curl', exec_id: 'A' })));
+  assert.equal(e.took, false, 'no step matched');
+  e.onRecord(view(rec('network_connect', 1 * S, { comm: 'bash', exec_id: 'A' })));
+  assert.equal(e.took, true, 'started a partial');
+  e.onRecord(view(rec('process_exit', 2 * S, { exec_id: 'Z' })));
+  assert.equal(e.took, false);
+  e.onRecord(view(rec('process_start', 2 * S, { exec_id: 'B', parent_exec_id: 'A' })));
+  assert.equal(e.took, true, 'completed a partial');
+  expectStats(e, { started: 1, completed: 1, untimed_records: 1 });
+});
+
+test('sweep expires idle partials of every rule without any further record, counted as expired', () => {
+  const OTHER = seqRule('SEQ-OTHER', [step('file_write', 'path'), step('process_start', 'exe_path')], { maxspanS: 60 });
+  const e = new SequenceEngine([REVERSE, OTHER]);
+  feed(e, [
+    rec('network_connect', 1 * S, { comm: 'bash', exec_id: 'A' }),
+    rec('file_write', 2 * S, { path: '/tmp/x' }),
+  ]);
+  e.sweep(BigInt(6 * S));
+  expectStats(e, { started: 2, active: 2 }); // exactly maxspan after the connect: still held
+  e.sweep(BigInt(6 * S + 1));
+  expectStats(e, { started: 2, expired: 1, active: 1 });
+  e.sweep(BigInt(62 * S + 1));
+  expectStats(e, { started: 2, expired: 2 });
+  // the swept partial no longer completes
+  assert.deepEqual(feed(e, [rec('process_start', 63 * S, { exec_id: 'B', parent_exec_id: 'A', exe_path: '/tmp/x' })]), []);
+});
+
+test('a flood of first steps from many keys: every partial is accounted for (evicted, expired, completed, held)', () => {
+  const e = new SequenceEngine([REVERSE], { maxPartialPerRule: 50, maxPartialTotal: 80 });
+  let completed = 0;
+  for (let i = 0; i < 10_000; i++) {
+    const t = BigInt(i) * 1_000_000n; // 1 ms apart: 10 s in all, so early partials also expire
+    completed += e.onRecord(view(rec('network_connect', t, { comm: 'bash', exec_id: `K${i % 3000}` }))).length;
+    if (i % 7 === 0) completed += e.onRecord(view(rec('process_start', t, { exec_id: `C${i}`, parent_exec_id: `K${(i + 2999) % 3000}` }))).length;
+  }
+  assert.ok(e.stats.evicted_rule_limit > 0 && e.stats.active <= 50);
+  assert.equal(e.stats.completed, completed);
+  assert.equal(unaccountedPartials(e.stats), 0);
+});
+
+test('dropAll (rule reload) drops every partial, counted; a new engine continues the same counters', () => {
+  const e = new SequenceEngine([REVERSE]);
+  feed(e, [rec('network_connect', 1 * S, { comm: 'bash', exec_id: 'A' }), rec('network_connect', 1 * S, { comm: 'bash', exec_id: 'B' })]);
+  e.dropAll();
+  expectStats(e, { started: 2, reload_dropped: 2 });
+  const next = new SequenceEngine([REVERSE], {}, e.stats);
+  assert.deepEqual(feed(next, [rec('process_start', 2 * S, { exec_id: 'C', parent_exec_id: 'A' })]), [], 'the dropped partial is gone');
+  feed(next, [rec('network_connect', 3 * S, { comm: 'bash', exec_id: 'A' }), rec('process_start', 4 * S, { exec_id: 'D', parent_exec_id: 'A' })]);
+  expectStats(next, { started: 3, completed: 1, reload_dropped: 2 });
 });

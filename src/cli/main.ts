@@ -153,12 +153,14 @@ function rulesTest(opts: ConfigOpts & { events: string }): void {
   } catch (err) {
     throw new Error(`failed to read events from ${opts.events}: ${(err as Error).message}`);
   }
-  const result = replayNdjson(text, config, ruleSet.engineRules);
+  const result = replayNdjson(text, config, ruleSet.engineRules, ruleSet.sequences);
   writeAllSync(1, result.alerts.map((alert) => toNdjsonLine(alert)).join(''));
   for (const error of result.errors) process.stderr.write(`${opts.events}: ${error}\n`);
   process.stderr.write(
     `replayed ${result.records} records from ${opts.events}: ${result.alerts.length} alerts, ` +
-      `${result.annotated} records with a built-in detection (${ruleSet.rules.length} config/rules.d rules + built-ins)\n`,
+      `${result.annotated} records with a built-in detection (${ruleSet.rules.length} config/rules.d rules + built-ins); ` +
+      `sequences: ${result.sequences.completed} completed, ${result.sequences.active} partial at the end, ` +
+      `${result.sequences.expired} expired, ${result.sequences.evicted} evicted, ${result.sequences.cancelled} cancelled\n`,
   );
   if (result.errors.length > 0) process.exitCode = 2;
 }

@@ -15,14 +15,16 @@ import type { NormalizedRecord } from '../normalize/records.js';
 import { applyAnnotation } from '../normalize/annotate.js';
 import type { AlertRecord } from './alert.js';
 import { compileDetections } from './detections.js';
-import { RuleEngine, type EngineRule } from './rule-engine.js';
+import type { EngineRule } from './rule-engine.js';
+import { DetectionStage, type DetectionStageOptions } from './detection-stage.js';
+import type { CompiledSequenceRule } from '../rules/compiled.js';
+import type { SequenceStats } from '../rules/sequence.js';
 import type { ProcessIdentity } from './process-names.js';
-import { createRecordView } from '../rules/record-view.js';
 import { replayProcessContext } from './replay-context.js';
 
 /** Result of a replay. */
 export interface ReplayResult {
-  /** Alerts in input order (each after its source record's position). */
+  /** Alerts in input order (each after its source record's position; a sequence's after its last record). */
   alerts: AlertRecord[];
   /** Event records evaluated (alert and health lines are skipped). */
   records: number;
@@ -30,6 +32,8 @@ export interface ReplayResult {
   annotated: number;
   /** "line N: reason" for lines that are not JSON objects with an event_type. */
   errors: string[];
+  /** The sequence engine's counters at the end (partials still held are in `active`). */
+  sequences: Readonly<SequenceStats>;
 }
 
 const FILE_OR_NETWORK = /^(file_|network_)/;
@@ -39,17 +43,21 @@ const FILE_OR_NETWORK = /^(file_|network_)/;
  * @param text NDJSON, one record per line (blank lines ignored).
  * @param rules config + rules.d rules, legacy and compiled condition rules (loadRuleSet's engineRules;
  *   built-ins are added by the engine).
+ * @param sequences compiled sequence rules (loadRuleSet's sequences): run on the records' own timestamp_ns,
+ *   exactly as live (the same DetectionStage).
  */
-export function replayNdjson(text: string, config: Config, rules: readonly EngineRule[]): ReplayResult {
+export function replayNdjson(
+  text: string,
+  config: Config,
+  rules: readonly EngineRule[],
+  sequences: readonly CompiledSequenceRule[] = [],
+  options: DetectionStageOptions = {},
+): ReplayResult {
   const identities = new Map<number, ProcessIdentity>();
   const context = replayProcessContext();
-  const engine = new RuleEngine(rules, {
-    agentId: config.agent.id,
-    parentOf: (r) => identities.get(r.ppid),
-    createView: (record) => createRecordView(record, context),
-  });
+  const stage = new DetectionStage(config, { engineRules: rules, sequences }, (r) => identities.get(r.ppid), context, options);
   const annotate = compileDetections(config.detections);
-  const result: ReplayResult = { alerts: [], records: 0, annotated: 0, errors: [] };
+  const result: ReplayResult = { alerts: [], records: 0, annotated: 0, errors: [], sequences: stage.sequenceStats().stats };
   const lines = text.split('\n');
   lines.forEach((line, index) => {
     if (line.trim() === '') return;
@@ -75,8 +83,7 @@ export function replayNdjson(text: string, config: Config, rules: readonly Engin
       applyAnnotation(annotatable, annotate);
       if (annotatable.alert) result.annotated++;
     }
-    context.observe?.(record);
-    result.alerts.push(...engine.evaluate(record));
+    result.alerts.push(...stage.evaluate(record).alerts);
     const r = record as { pid?: unknown; comm?: unknown; exe_path?: unknown };
     if (typeof r.pid === 'number' && typeof r.comm === 'string') {
       identities.set(r.pid, { comm: r.comm, exe_path: typeof r.exe_path === 'string' ? r.exe_path : '' });

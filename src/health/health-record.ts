@@ -1,6 +1,7 @@
 import type { PipelineCounters } from './counters.js';
 import type { KernelCounters } from '../sensor/kernel-counters.js';
 import { readRssKb } from './rss.js';
+import { emptySequenceStats, unaccountedPartials, type SequenceStats } from '../rules/sequence.js';
 
 /** Counters of the native bridge (the ring-buffer worker thread). */
 export interface BridgeStats {
@@ -47,6 +48,8 @@ export interface HealthInputs {
   reloads?: { reloads: number; failures: number };
   /** SIGHUP rule reloads that replaced the rules, and those refused (invalid rule set, old rules kept); 0 when absent. */
   rules?: { reloads: number; failures: number };
+  /** sequence rules evaluated and the sequence engine's counters (src/rules/sequence.ts); 0 when absent. */
+  sequences?: { rules: number; stats: Readonly<SequenceStats> };
 }
 
 /**
@@ -66,6 +69,17 @@ export interface HealthInputs {
  *   listening TCP sockets the agent reported (network_listen) that have not closed yet (network.lifecycle);
  * - `network_tracked_sockets` (gauge) = kernel_network_sockets_tracked - kernel_network_sockets_untracked:
  *   entries of the kernel's lifecycle socket table now (listeners included; at most 16384).
+ * - `sequence_*`: the sequence rules' state (src/rules/sequence.ts): `sequence_rules` evaluated,
+ *   `sequence_partials_active` (gauge: partial sequences held), `sequence_partials_started`,
+ *   `sequence_completed` (one alert each), and every way a partial ends without an alert:
+ *   `sequence_partials_expired` (maxspan passed: on a later record or the periodic sweep),
+ *   `sequence_partials_evicted_rule_limit` / `sequence_partials_evicted_total_limit` (oldest dropped to
+ *   stay within the per-rule / total bound), `sequence_partials_cancelled` (an `until` match),
+ *   `sequence_partials_restarted` (a first step only, replaced by a later first step of the same key);
+ *   `sequence_records_untimed` (records without a usable timestamp_ns, not evaluated by sequences);
+ *   `sequence_matches_unkeyed` (step or until matches without a join key: a `by` field missing or null);
+ *   `sequence_partials_dropped_reload` (partials dropped when a SIGHUP rule reload replaced the rules);
+ *   `sequence_partials_unaccounted` = started minus all of those minus active: 0 unless there is a bug.
  */
 export function buildHealthRecord(h: HealthInputs): Record<string, unknown> {
   const c = h.counters;
@@ -100,6 +114,7 @@ export function buildHealthRecord(h: HealthInputs): Record<string, unknown> {
     reload_failures: h.reloads?.failures ?? 0,
     rule_reloads: h.rules?.reloads ?? 0,
     rule_reload_failures: h.rules?.failures ?? 0,
+    ...sequenceKeys(h.sequences),
     process_table_size: h.table.size,
     pending_exec_source_size: h.table.pendingSize,
     process_records_evicted: h.table.recordsEvicted,
@@ -120,5 +135,26 @@ export function buildHealthRecord(h: HealthInputs): Record<string, unknown> {
     events_unaccounted: c.unaccounted(),
     ...(h.fatalError !== undefined ? { fatal_error: h.fatalError } : {}),
     ...(h.faultInjection ? { fault_injection_active: true } : {}),
+  };
+}
+
+
+/** The `sequence_*` keys of a health record (see buildHealthRecord). */
+function sequenceKeys(sequences: HealthInputs['sequences']): Record<string, number> {
+  const s = sequences?.stats ?? emptySequenceStats();
+  return {
+    sequence_rules: sequences?.rules ?? 0,
+    sequence_partials_active: s.active,
+    sequence_partials_started: s.started,
+    sequence_completed: s.completed,
+    sequence_partials_expired: s.expired,
+    sequence_partials_evicted_rule_limit: s.evicted_rule_limit,
+    sequence_partials_evicted_total_limit: s.evicted_total_limit,
+    sequence_partials_cancelled: s.cancelled,
+    sequence_partials_restarted: s.restarted,
+    sequence_records_untimed: s.untimed_records,
+    sequence_matches_unkeyed: s.unkeyed_matches,
+    sequence_partials_dropped_reload: s.reload_dropped,
+    sequence_partials_unaccounted: unaccountedPartials(s),
   };
 }

@@ -6,6 +6,10 @@
  * State is bounded: at most `maxPartialPerRule` partials per rule and `maxPartialTotal` in all; when a new
  * partial would exceed a bound the oldest partial (of that rule, or overall) is evicted and counted, so a
  * flood of first steps costs evictions (visible in health), never unbounded memory.
+ *
+ * Every partial ends in exactly one counted way (completed, expired, evicted per bound, cancelled,
+ * restarted) or is still held (`active`): `started` = the sum of those, which health checks
+ * (`sequence_partials_unaccounted`), so nothing an attacker floods makes a sequence vanish uncounted.
  */
 import type { NormalizedRecord } from '../normalize/records.js';
 import type { CompiledSequenceRule, CompiledStep, RecordView } from './compiled.js';
@@ -36,14 +40,55 @@ export interface SequenceStats {
   started: number;
   /** sequences whose every step matched (one alert each) */
   completed: number;
-  /** partial sequences dropped because maxspan passed before they completed */
+  /** partial sequences dropped because maxspan passed before they completed (on a later record or a sweep) */
   expired: number;
-  /** partial sequences dropped to keep within the per-rule or total limit (oldest first) */
+  /** partial sequences dropped to keep within the per-rule or total limit (oldest first): the sum of the two below */
   evicted: number;
+  /** of `evicted`: to keep the rule within maxPartialPerRule */
+  evicted_rule_limit: number;
+  /** of `evicted`: to keep all rules within maxPartialTotal */
+  evicted_total_limit: number;
   /** partial sequences dropped by an `until` match with the same key */
   cancelled: number;
+  /**
+   * partial sequences holding only their first step, replaced by a later first-step match for the same key
+   * (the later start leaves more of maxspan for the rest of the sequence)
+   */
+  restarted: number;
+  /** records ignored because their timestamp_ns is missing or not a non-negative integer */
+  untimed_records: number;
+  /**
+   * step (or until) matches that could not take part because a `by` field was missing or null (e.g. exec_id
+   * of a process the table did not know): counted per rule and step match, so such a gap is visible
+   */
+  unkeyed_matches: number;
+  /** partial sequences dropped because a SIGHUP rule reload replaced the rule set (see dropAll) */
+  reload_dropped: number;
   /** partial sequences held now */
   active: number;
+}
+
+/** A SequenceStats with every counter at 0. */
+export function emptySequenceStats(): SequenceStats {
+  return {
+    started: 0,
+    completed: 0,
+    expired: 0,
+    evicted: 0,
+    evicted_rule_limit: 0,
+    evicted_total_limit: 0,
+    cancelled: 0,
+    restarted: 0,
+    untimed_records: 0,
+    unkeyed_matches: 0,
+    reload_dropped: 0,
+    active: 0,
+  };
+}
+
+/** started minus every way a partial ends minus the ones held: 0 unless there is a bug. */
+export function unaccountedPartials(s: Readonly<SequenceStats>): number {
+  return s.started - s.completed - s.expired - s.evicted - s.cancelled - s.restarted - s.reload_dropped - s.active;
 }
 
 /** One partial sequence of a rule for one join key. */
@@ -69,35 +114,55 @@ interface RuleState {
 export function timestampNs(record: NormalizedRecord): bigint | undefined {
   const ts: unknown = record.timestamp_ns;
   if (typeof ts === 'bigint') return ts;
-  if (typeof ts === 'number') return Number.isSafeInteger(ts) && ts >= 0 ? BigInt(ts) : undefined;
+  // Above 2^53 a number (JSON.parse of a replayed record) is already rounded: still the right time to a
+  // fraction of a microsecond, far below any maxspan, so it is accepted rather than the record ignored.
+  if (typeof ts === 'number') return Number.isInteger(ts) && ts >= 0 ? BigInt(ts) : undefined;
   if (typeof ts === 'string' && /^[0-9]{1,20}$/.test(ts)) return BigInt(ts);
   return undefined;
 }
 
-/** The step's join key for a record when the step applies to the record's event type and matches. */
-function stepKey(step: CompiledStep, view: RecordView, eventType: string): string | undefined {
-  if (!step.events.has(eventType) || !step.matches(view)) return undefined;
-  return step.key(view);
-}
 
 /**
  * Evaluates every sequence rule on each record, in pipeline order. Not thread-safe; one per pipeline.
  * Rules are evaluated in the order given; a record may take part in sequences of several rules.
  */
 export class SequenceEngine {
-  readonly stats: SequenceStats = { started: 0, completed: 0, expired: 0, evicted: 0, cancelled: 0, active: 0 };
+  /** Counters: cumulative across rule reloads when the previous engine's stats object is passed in. */
+  readonly stats: SequenceStats;
+  /**
+   * True when the last onRecord() call's record started, advanced or completed a partial of some rule:
+   * the record is (or may become) a step of an alert's sequence (`detect` mode writes such records).
+   */
+  took = false;
   private readonly limits: SequenceLimits;
+
+  /** The step's join key for a record when the step applies to the record's event type and matches. */
+  private stepKey(step: CompiledStep, view: RecordView, eventType: string): string | undefined {
+    if (!step.events.has(eventType) || !step.matches(view)) return undefined;
+    const key = step.key(view);
+    if (key === undefined) this.stats.unkeyed_matches++;
+    return key;
+  }
   private readonly states: RuleState[];
   /** every partial over all rules, in creation order: the total limit evicts from the front */
   private readonly all = new Set<PartialSequence>();
 
-  /** @throws RangeError when a limit is not a positive integer */
-  constructor(rules: readonly CompiledSequenceRule[], limits: Partial<SequenceLimits> = {}) {
+  /**
+   * @param stats counters to continue (a reload's previous engine's, after its dropAll()); default new ones
+   * @throws RangeError when a limit is not a positive integer
+   */
+  constructor(rules: readonly CompiledSequenceRule[], limits: Partial<SequenceLimits> = {}, stats: SequenceStats = emptySequenceStats()) {
+    this.stats = stats;
     this.limits = { ...DEFAULT_SEQUENCE_LIMITS, ...limits };
     for (const [name, value] of Object.entries(this.limits)) {
       if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`sequence limit ${name}: expected a positive integer, got ${String(value)}`);
     }
     this.states = rules.map((rule) => ({ rule, maxspanNs: BigInt(Math.max(0, Math.trunc(rule.maxspanNs))), partials: new Map() }));
+  }
+
+  /** Number of sequence rules evaluated. */
+  get ruleCount(): number {
+    return this.states.length;
   }
 
   /**
@@ -106,15 +171,19 @@ export class SequenceEngine {
    */
   onRecord(view: RecordView): SequenceMatch[] {
     const record = view.record;
+    this.took = false;
     const now = timestampNs(record);
-    if (now === undefined) return [];
+    if (now === undefined) {
+      this.stats.untimed_records++;
+      return [];
+    }
     const eventType = record.event_type;
     const out: SequenceMatch[] = [];
     for (const state of this.states) {
       this.expire(state, now);
       const { rule } = state;
       if (rule.until !== null) {
-        const key = stepKey(rule.until, view, eventType);
+        const key = this.stepKey(rule.until, view, eventType);
         const partial = key === undefined ? undefined : state.partials.get(key);
         if (partial !== undefined) {
           this.remove(partial);
@@ -141,7 +210,7 @@ export class SequenceEngine {
     let startKey: string | undefined;
     let startStep = 0;
     for (let i = 0; i < steps.length; i++) {
-      const key = stepKey(steps[i]!, view, eventType);
+      const key = this.stepKey(steps[i]!, view, eventType);
       if (key === undefined) continue;
       let partial = state.partials.get(key);
       // Records from different CPUs may arrive slightly out of order, so expire() (which stops at the first
@@ -152,6 +221,7 @@ export class SequenceEngine {
         partial = undefined;
       }
       if (partial !== undefined && this.canTake(partial, i)) {
+        this.took = true;
         partial.byStep[i] = view.record;
         partial.arrival.push(view.record);
         let match: SequenceMatch | undefined;
@@ -182,13 +252,42 @@ export class SequenceEngine {
     return !partial.state.rule.ordered || partial.arrival.length === i;
   }
 
+  /**
+   * Drops, over all rules, the partials whose maxspan had passed at `nowNs` (CLOCK_MONOTONIC ns, the clock
+   * of timestamp_ns), counted as expired: the periodic sweep that expires partials also when no record
+   * arrives. The caller passes a time safely behind the records still in flight (see DetectionStage.sweep).
+   */
+  sweep(nowNs: bigint): void {
+    for (const state of this.states) this.expire(state, nowNs);
+  }
+
+  /**
+   * Drops every partial sequence, counted in `reload_dropped`: a rule reload replaces the engine, and the
+   * new rules may not have the steps these partials were waiting for.
+   */
+  dropAll(): void {
+    this.stats.reload_dropped += this.all.size;
+    for (const state of this.states) state.partials.clear();
+    this.all.clear();
+    this.stats.active = 0;
+  }
+
   /** Creates (or restarts) the partial for key with the record as step i, enforcing both limits. */
   private start(state: RuleState, key: string, i: number, record: NormalizedRecord, now: bigint): void {
+    this.took = true;
     const old = state.partials.get(key);
-    if (old !== undefined) this.remove(old);
-    else {
-      if (state.partials.size >= this.limits.maxPartialPerRule) this.evict(state.partials.values().next().value as PartialSequence);
-      if (this.all.size >= this.limits.maxPartialTotal) this.evict(this.all.values().next().value as PartialSequence);
+    if (old !== undefined) {
+      this.remove(old);
+      this.stats.restarted++;
+    } else {
+      if (state.partials.size >= this.limits.maxPartialPerRule) {
+        this.evict(state.partials.values().next().value as PartialSequence);
+        this.stats.evicted_rule_limit++;
+      }
+      if (this.all.size >= this.limits.maxPartialTotal) {
+        this.evict(this.all.values().next().value as PartialSequence);
+        this.stats.evicted_total_limit++;
+      }
     }
     const byStep: (NormalizedRecord | undefined)[] = new Array<NormalizedRecord | undefined>(state.rule.steps.length).fill(undefined);
     byStep[i] = record;
