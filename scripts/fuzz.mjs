@@ -1,7 +1,7 @@
 // Long fuzz run of the properties in test/fuzz/properties.ts (built to dist/ by `npm run build`).
 // FUZZ_RUNS runs per property (default 100000), FUZZ_SEED to replay a run; the seed is printed first.
 import fc from 'fast-check';
-import { PROPERTIES, stats } from '../dist/test/fuzz/properties.js';
+import { PROPERTIES, realStats, stats } from '../dist/test/fuzz/properties.js';
 
 const runs = Number(process.env.FUZZ_RUNS ?? 100_000);
 const seed = process.env.FUZZ_SEED !== undefined ? Number(process.env.FUZZ_SEED) : Date.now() ^ (Math.random() * 0x7fffffff);
@@ -17,7 +17,12 @@ for (const [name, property] of Object.entries(PROPERTIES)) {
     failed++;
     console.log(`fuzz ${name}: FAILED after ${result.numRuns} runs (${secs} s)\n${fc.defaultReportMessage(result)}`);
   } else {
-    const extra = name === 'normalizer' ? `; ${stats.records} records, ${stats.decoded} decoded, ${stats.events} output records` : '';
+    const extra =
+      name === 'normalizer'
+        ? `; ${stats.records} records, ${stats.decoded} decoded, ${stats.events} output records`
+        : name === 'realRecords'
+          ? `; ${realStats.batches} batches, ${realStats.records} records: ${realStats.refused} refused and counted, ${realStats.decoded} decoded, ${realStats.written} written`
+          : '';
     console.log(`fuzz ${name}: ${result.numRuns} runs, no failure (${secs} s)${extra}`);
   }
 }

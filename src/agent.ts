@@ -21,6 +21,7 @@ import type { Config } from './config/schema.js';
 import { ringBufferBytes } from './config/validate.js';
 import { checkPrivileges } from './sensor/privileges.js';
 import { ensureTracefs } from './sensor/tracefs.js';
+import { checkTracepoints } from './config/preflight.js';
 import { selectPrograms } from './sensor/programs.js';
 import { loadNative, type Sensor } from './sensor/native.js';
 import { readKernelCounters, type KernelCounters } from './sensor/kernel-counters.js';
@@ -215,6 +216,8 @@ export class Agent {
     const { config, logger } = this.opts;
     checkPrivileges();
     if (ensureTracefs() === 'mounted') logger.info('mounted tracefs at /sys/kernel/tracing');
+    // the CLI checked already when tracefs was readable; it may have been mounted just now
+    checkTracepoints(config, undefined, this.opts.configPath);
     const sink = openSink(config, logger);
     this.sink = sink;
     if (sink.reopen) this.reloads.onReload('output', () => sink.reopen?.());

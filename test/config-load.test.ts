@@ -317,3 +317,15 @@ test('ids and watch paths the agent could not use are refused by the schema, nam
     assert.match(parseError(text).message, expected);
   }
 });
+
+test('output.path and agent.rules_dir with control characters, or an empty rules_dir, are schema errors naming the key', () => {
+  const cases: Array<[[string, string], string]> = [
+    [['type = "stdout"', 'type = "file"\npath = "/var/log/a\\u0000b"'], 'output.path: must not contain control characters (NUL, newline, ...)'],
+    [['type = "stdout"', 'type = "file"\npath = "/var/log/a\\nb"'], 'output.path: must not contain control characters (NUL, newline, ...)'],
+    [['mode = "monitor"', 'mode = "monitor"\nrules_dir = "/etc/x\\u0000y"'], 'agent.rules_dir: must not contain control characters (NUL, newline, ...)'],
+    [['mode = "monitor"', 'mode = "monitor"\nrules_dir = ""'], 'agent.rules_dir: must not be empty'],
+  ];
+  for (const [replacement, line] of cases) {
+    assert.throws(() => parseConfigText(mutate(exampleText(), replacement), 'c.toml'), { message: `failed to parse config from c.toml: invalid TOML config: ${line}` });
+  }
+});

@@ -129,3 +129,22 @@ test('blinding values are accepted with a warning naming the key path', () => {
   assert.match(r.stderr, /^warning: .*: performance\.max_process_cache_entries: 0 keeps no process/m);
   assert.equal(validate(join(SHARED_CONFIGS, 'config.example.toml')).stderr, '', 'no warning for the example');
 });
+
+test('run refuses an untrusted config or rules file the same way, before anything is loaded', (t) => {
+  if (!isRoot) return t.skip('chown needs root');
+  const run = (config: string) => spawnSync(process.execPath, [BIN, 'run', '--config', config], { encoding: 'utf8', timeout: 30_000 });
+  const cases: Array<[string, (s: ReturnType<typeof setup>) => void, RegExp]> = [
+    ['world-writable config', (s) => chmodSync(s.config, 0o666), /^Error: config file .*config\.toml: refusing to use it: .*config\.toml \(owner uid 0, mode 0666\) is writable by group and others/],
+    ['rules file owned by another user', (s) => chownSync(s.rules, 65534, 65534), /^Error: rules file .*a\.toml: refusing to use it: .*a\.toml \(owner uid 65534, mode 0644\) is owned by uid 65534/],
+  ];
+  for (const [name, spoil, why] of cases) {
+    const s = setup();
+    spoil(s);
+    const r = run(s.config);
+    assert.equal(r.status, 1, `${name}: ${r.stderr}`);
+    assert.match(r.stderr, why, name);
+    // the error is the only output: no log line, so no program was loaded or attached
+    assert.equal(r.stderr.trimEnd().split('\n').length, 1, `${name}: ${r.stderr}`);
+    assert.equal(r.stdout, '', name);
+  }
+});

@@ -349,3 +349,15 @@ test('an enabled family with an empty hook list is an error naming the key', () 
   const err = rejects(exampleWith(['hooks = ["execve", "fork", "exit", "execveat"]', 'hooks = []']), 'process.hooks: empty but process collection is enabled: no program would be attached');
   assert.equal(err.keyPath, 'process.hooks');
 });
+
+test('detections that could never fire (an empty list matches nothing) are rejected naming the key', () => {
+  const CRON = 'name = "cron_modified"\npaths = ["/etc/cron.d/", "/etc/cron.daily/", "/etc/crontab"]\noperations = ["file_open", "file_write", "file_rename", "file_unlink"]';
+  const noOps = rejects(exampleWith([CRON, 'name = "cron_modified"\npaths = ["/etc/cron.d/", "/etc/cron.daily/", "/etc/crontab"]\noperations = []']), "detections.persistence[1].operations: detection 'cron_modified' has no operations: it could never fire");
+  assert.equal(noOps.keyPath, 'detections.persistence[1].operations');
+  rejects(exampleWith([CRON, 'name = "cron_modified"\npaths = []\noperations = ["*"]']), "detections.persistence[1].paths: detection 'cron_modified' has neither paths nor patterns: it could never fire");
+  // patterns alone are enough
+  validateRuntime(exampleWith([CRON, 'name = "cron_modified"\npaths = []\npatterns = ["*.timer"]\noperations = ["*"]']));
+  const NET = 'directions = ["outbound"]\nports = [4444, 1337, 31337]';
+  rejects(exampleWith([NET, 'directions = []\nports = [4444, 1337, 31337]']), "detections.network[0].directions: detection 'suspicious_outbound_port' has no directions: it could never fire");
+  rejects(exampleWith([NET, 'directions = ["outbound"]\nports = []']), "detections.network[0].ports: detection 'suspicious_outbound_port' has no ports: it could never fire");
+});

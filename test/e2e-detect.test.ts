@@ -158,7 +158,8 @@ test('nc to port 4444 gives suspicious_outbound_port and BUILTIN-NET-OUTBOUND-00
     // Replay what the agent wrote through `rules test`: the same alerts without BPF.
     const dir = mkdtempSync(join(tmpdir(), 'rg-replay-'));
     writeFileSync(join(dir, 'config.toml'), WITH_NETWORK);
-    writeFileSync(join(dir, 'events.ndjson'), agent.stdout);
+    // complete lines only: the agent is still running, and a pipe chunk may end mid-line
+    writeFileSync(join(dir, 'events.ndjson'), agent.stdout.slice(0, agent.stdout.lastIndexOf('\n') + 1));
     const replay = spawnSync(process.execPath, [BIN, 'rules', 'test', '--config', join(dir, 'config.toml'), '--events', join(dir, 'events.ndjson')], { encoding: 'utf8' });
     assert.equal(replay.status, 0, replay.stderr);
     const replayed = replay.stdout.trim().split('\n').map((l) => JSON.parse(l) as Rec);

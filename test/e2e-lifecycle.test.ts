@@ -119,6 +119,7 @@ test('an output file that cannot be opened fails before anything is attached, na
   writeFileSync(join(dir, 'config.toml'), makeConfig({ outputPath }));
   const r = spawnSync(process.execPath, [BIN, 'run', '--config', join(dir, 'config.toml')], { encoding: 'utf8' });
   assert.equal(r.status, 1);
-  assert.match(r.stderr, /output\.path: cannot open .*missing\/events\.ndjson for appending: ENOENT/);
+  // the host checks (src/config/preflight.ts) refuse it before the agent starts: one line, no log
+  assert.equal(r.stderr, `Error: ${join(dir, 'config.toml')}: output.path: directory ${join(dir, 'missing')} does not exist (create it, owned by the agent's user, before starting)\n`);
   assert.doesNotMatch(r.stderr, /tracepoint attached/);
 });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { chownSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { toNdjsonLine } from '../src/output/serialize.js';
@@ -128,4 +128,18 @@ test('rss parsing', () => {
   assert.equal(readRssKb('Name:\tx\nVmRSS:\t    8192 kB\n'), 8192);
   assert.equal(readRssKb('Name:\tx\n'), null);
   assert.ok((readRssKb() ?? 0) > 0);
+});
+
+test('FileSink itself refuses a symlink (O_NOFOLLOW) and another uid\'s file: the race after the host checks', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'rg-sink-trust-'));
+  const victim = join(dir, 'victim');
+  writeFileSync(victim, 'secret\n', { mode: 0o600 });
+  symlinkSync(victim, join(dir, 'link'));
+  assert.throws(() => new FileSink(join(dir, 'link')), { message: 'it is a symbolic link; refusing to follow it (write to the target path itself)' });
+  assert.equal(readFileSync(victim, 'utf8'), 'secret\n');
+  if (process.getuid?.() !== 0) return t.skip('chown needs root');
+  const foreign = join(dir, 'foreign');
+  writeFileSync(foreign, '');
+  chownSync(foreign, 65534, 65534);
+  assert.throws(() => new FileSink(foreign), { message: "owned by uid 65534, not the agent's uid 0; refusing to append to another user's file" });
 });

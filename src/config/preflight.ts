@@ -5,9 +5,10 @@
  * then fails"). `validate` runs them so that its OK means `run` gets past the config; `run` runs them
  * before it loads any BPF, so a bad value never leaves a half-started agent.
  *
- * Covered: the log filter (`agent.log_level`, or RUST_LOG when set) and `output.path` for a file
+ * Covered: the log filter (`agent.log_level`, or RUST_LOG when set); `output.path` for a file
  * output (its directory exists and is a directory we can write in; the file, when it exists, is a
- * regular file or character device of ours that we can write, not a symlink, directory or FIFO).
+ * regular file or character device of ours that we can write, not a symlink, directory or FIFO); and,
+ * when tracefs is readable (root), that every hook's tracepoint exists on this kernel.
  * The rules directory is checked by the rules loader (src/detect/rules-dir.ts), which both commands
  * run; kernel map capacities are pure and live in validateRuntime.
  */
@@ -16,6 +17,8 @@ import { dirname, resolve } from 'node:path';
 import { ConfigError } from './errors.js';
 import { resolveLogLevel } from './log-level.js';
 import type { Config } from './schema.js';
+import { probeTracefs, TRACEFS_PATH } from '../sensor/tracefs.js';
+import { describeMissing, missingTracepoints } from '../sensor/tracepoints.js';
 
 /** What the checks need to know about the process: its environment and effective uid. */
 export interface PreflightContext {
@@ -23,6 +26,11 @@ export interface PreflightContext {
   env: Readonly<Record<string, string | undefined>>;
   /** Effective uid the agent writes as; normally process.geteuid(). */
   euid: number;
+  /**
+   * tracefs to look for the hooks' tracepoints in (default TRACEFS_PATH); skipped when it is not
+   * readable (a non-root `validate`; `run` checks again once it has mounted tracefs), or null.
+   */
+  tracefs?: string | null;
 }
 
 /**
@@ -42,6 +50,18 @@ export function preflight(config: Config, ctx: PreflightContext, source?: string
   }
   const problem = outputPathProblem(config, ctx.euid);
   if (problem !== undefined) throw new ConfigError(`output.path: ${problem}`, { path: source, keyPath: 'output.path' });
+  const tracefs = ctx.tracefs === undefined ? TRACEFS_PATH : ctx.tracefs;
+  if (tracefs !== null && probeTracefs(tracefs) === 'ok') checkTracepoints(config, tracefs, source);
+}
+
+/**
+ * @throws ConfigError `<family>.hooks[i]: hook '<hook>' needs the tracepoint <category>/<name>, which
+ *   this kernel does not have (...)` for the first configured hook whose tracepoint is missing under
+ *   `<tracefs>/events` (tracefs must be readable: see missingTracepoints).
+ */
+export function checkTracepoints(config: Config, tracefs: string = TRACEFS_PATH, source?: string): void {
+  const missing = missingTracepoints(config, tracefs)[0];
+  if (missing !== undefined) throw new ConfigError(`${missing.keyPath}: ${describeMissing(missing, tracefs)}`, { path: source, keyPath: missing.keyPath });
 }
 
 /**

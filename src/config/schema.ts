@@ -81,7 +81,7 @@ const agentSchema = strictObject({
    * beside the config file; a missing directory means no extra rules. Relative paths are relative
    * to the config file's directory.
    */
-  rules_dir: z.string().optional(),
+  rules_dir: z.string().min(1, 'must not be empty').regex(NO_CONTROL, 'must not contain control characters (NUL, newline, ...)').optional(),
 });
 
 /** `[ebpf]`: kernel side switches. */
@@ -260,8 +260,11 @@ const outputSchema = strictObject({
   /** `stdout`, or `file` (then `path` is required; checked by validateRuntime). */
   type: z.enum(['stdout', 'file']),
   format: z.enum(['json']),
-  /** Output file path for `type = "file"`; ignored for stdout. */
-  path: z.string().optional(),
+  /**
+   * Output file path for `type = "file"`; ignored for stdout. No control characters (a NUL would cut the
+   * path the kernel sees). Relative paths resolve against the agent's working directory.
+   */
+  path: z.string().regex(NO_CONTROL, 'must not contain control characters (NUL, newline, ...)').optional(),
   /**
    * Optional (new): rotate the file when the next batch would take it past this many MiB (a
    * fraction is allowed, e.g. 0.5); absent = no size rotation (logrotate + SIGHUP instead).

@@ -204,6 +204,16 @@ export function validateRuntime(config: Config, source?: string): void {
         fail(`detection '${detection.name}' uses unrecognized operation '${op}'`, `detections.persistence[${i}].operations[${j}]`);
       }
     });
+    // New (issue 12, item 5): an empty list matches nothing (src/detect/detections.ts), so the
+    // detection could never fire while looking configured.
+    if (detection.operations.length === 0) fail(`detection '${detection.name}' has no operations: it could never fire`, `detections.persistence[${i}].operations`);
+    if (detection.paths.length === 0 && detection.patterns.length === 0) {
+      fail(`detection '${detection.name}' has neither paths nor patterns: it could never fire`, `detections.persistence[${i}].paths`);
+    }
+  });
+  config.detections.network.forEach((detection, i) => {
+    if (detection.directions.length === 0) fail(`detection '${detection.name}' has no directions: it could never fire`, `detections.network[${i}].directions`);
+    if (detection.ports.length === 0) fail(`detection '${detection.name}' has no ports: it could never fire`, `detections.network[${i}].ports`);
   });
 
   if (config.output.type === 'file' && (config.output.path === undefined || config.output.path === '')) {

@@ -6,6 +6,7 @@
  * - normalizer: every decoded record normalizes and serializes without throwing;
  * - config loader: mutated config.example.toml texts are accepted or rejected with a ConfigError
  *   (never another exception);
+ * - real records: mutated real kernel records through decode + normalize (./real-records.ts);
  * - DNS parser: random payloads never throw.
  */
 import fc from 'fast-check';
@@ -24,6 +25,9 @@ import { preflight } from '../../src/config/preflight.js';
 import { ConfigError } from '../../src/config/errors.js';
 import { parseDnsQuery } from '../../src/normalize/dns.js';
 import { SHARED_CONFIGS } from '../helpers/agent-process.js';
+import { realRecordsProperty } from './real-records.js';
+
+export { realStats } from './real-records.js';
 
 const KINDS = Object.values(RG_KIND) as RgKind[];
 const H = LAYOUT.rg_header.fields;
@@ -74,13 +78,16 @@ function newNormalizer(): Normalizer {
   });
 }
 
-/** Decoder: never throws; one result per length-prefixed record (plus at most one for a broken tail). */
+/**
+ * Decoder: never throws; a batch of random bytes gives at least one result, a batch of truthfully
+ * length-prefixed records exactly one result per record.
+ */
 export const decoderProperty = fc.property(
   fc.oneof(
-    fc.uint8Array({ maxLength: 2048 }).map((b) => Buffer.from(b)),
-    fc.array(fc.oneof(structuredRecord, fc.uint8Array({ maxLength: 400 })), { maxLength: 8 }).map(batchOf),
+    fc.uint8Array({ maxLength: 2048 }).map((b) => ({ batch: Buffer.from(b), records: undefined as number | undefined })),
+    fc.array(fc.oneof(structuredRecord, fc.uint8Array({ maxLength: 400 })), { maxLength: 8 }).map((rs) => ({ batch: batchOf(rs), records: rs.length as number | undefined })),
   ),
-  (batch) => {
+  ({ batch, records }) => {
     let results = 0;
     decodeBatch(batch, (r) => {
       results++;
@@ -88,13 +95,14 @@ export const decoderProperty = fc.property(
       if (!r.ok && r.reason !== 'invalid_schema' && r.reason !== 'unsupported_kind') throw new Error(`unknown reason ${String(r.reason)}`);
     });
     if (batch.length > 0 && results === 0) throw new Error('a non-empty batch gave no result');
+    if (records !== undefined && results !== records) throw new Error(`${records} framed records gave ${results} results`);
   },
 );
 
 /** Records seen by the normalizer property: how many decoded and how many gave an output record. */
 export const stats = { records: 0, decoded: 0, events: 0 };
 
-/** Normalizer: every decoded record of structured batches normalizes and serializes. */
+/** Normalizer: every decoded record of structured batches normalizes and serializes to one valid JSON line. */
 export const normalizerProperty = fc.property(fc.array(structuredRecord, { minLength: 1, maxLength: 16 }), (records) => {
   const n = newNormalizer();
   decodeBatch(batchOf(records), (r) => {
@@ -104,7 +112,10 @@ export const normalizerProperty = fc.property(fc.array(structuredRecord, { minLe
     const out = n.normalize(r.event);
     if (out.type === 'event') {
       stats.events++;
-      toJson(out.record);
+      // one valid JSON line, whatever bytes the fields came from
+      const line = toJson(out.record);
+      if (line.includes('\n')) throw new Error(`a record serialized with a newline: ${line}`);
+      JSON.parse(line);
     }
   });
 });
@@ -161,4 +172,4 @@ export const dnsProperty = fc.property(fc.uint8Array({ maxLength: 600 }), (paylo
 });
 
 /** Every property by name. */
-export const PROPERTIES = { decoder: decoderProperty, normalizer: normalizerProperty, config: configProperty, dns: dnsProperty } as const;
+export const PROPERTIES = { decoder: decoderProperty, normalizer: normalizerProperty, realRecords: realRecordsProperty, config: configProperty, dns: dnsProperty } as const;
