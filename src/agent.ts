@@ -132,6 +132,10 @@ export class Agent {
   private stopping: Promise<void> | null = null;
   /** True once records flow: only then is there a pipeline to drain and a health record to write. */
   private running = false;
+  /** Alerts raised per rule id since start (metrics: rand_guard_rule_alerts_total). */
+  private readonly alertsByRule = new Map<string, number>();
+  /** Size of the ring buffer in bytes; 0 before start(). */
+  ringBufferBytes = 0;
 
   constructor(private readonly opts: AgentOptions) {
     const { config } = opts;
@@ -173,6 +177,7 @@ export class Agent {
 
     const programs = selectPrograms(config);
     const ringBytes = ringBufferBytes(config);
+    this.ringBufferBytes = ringBytes;
     const native = loadNative();
     const sensor = new native.Sensor(this.opts.objectPath, { ringBufferBytes: ringBytes, programs });
     this.sensor = sensor;
@@ -335,7 +340,11 @@ export class Agent {
     }
     const out = this.batchOut;
     out.append(record);
-    for (let i = 0; i < alerts.length; i++) out.append(alerts[i]!);
+    for (let i = 0; i < alerts.length; i++) {
+      const alert = alerts[i]!;
+      out.append(alert);
+      this.alertsByRule.set(alert.rule_id, (this.alertsByRule.get(alert.rule_id) ?? 0) + 1);
+    }
     return 1;
   }
 
@@ -440,8 +449,30 @@ export class Agent {
    * stderr as a last resort, inside an error log line (`last_resort_health`).
    */
   private writeHealth(final: boolean, fatalError?: string): void {
+    const record = this.buildHealth(final, fatalError);
+    if (!this.writeLines(toNdjsonLine(record), 1)) {
+      // The record was built before this failed write, so it does not count itself as a failure.
+      this.opts.logger.error({ last_resort_health: record }, final ? 'failed to write final health record to the output: here it is' : 'failed to write health record to the output: here it is');
+    }
+  }
+
+  /**
+   * A health record built now and not written (the metrics endpoint, src/metrics/server.ts), or null
+   * while the agent is not reading the ring buffer (before start() finished, after stop() began).
+   */
+  healthSnapshot(): Record<string, unknown> | null {
+    if (!this.running || this.stopping !== null) return null;
+    return this.buildHealth(false);
+  }
+
+  /** Alerts raised per rule id since start (built-in and configured rules). */
+  ruleAlertCounts(): ReadonlyMap<string, number> {
+    return this.alertsByRule;
+  }
+
+  private buildHealth(final: boolean, fatalError?: string): Record<string, unknown> {
     const now = process.hrtime.bigint();
-    const record = buildHealthRecord({
+    return buildHealthRecord({
       agentId: this.opts.config.agent.id,
       time: this.clock.format(now),
       timestampNs: now,
@@ -455,10 +486,6 @@ export class Agent {
       faultInjection: !!this.opts.faultInjection,
       reloads: { reloads: this.reloads.reloads, failures: this.reloads.reload_failures },
     });
-    if (!this.writeLines(toNdjsonLine(record), 1)) {
-      // The record was built before this failed write, so it does not count itself as a failure.
-      this.opts.logger.error({ last_resort_health: record }, final ? 'failed to write final health record to the output: here it is' : 'failed to write health record to the output: here it is');
-    }
   }
 
   /**

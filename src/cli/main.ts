@@ -21,6 +21,8 @@ import type { Config } from '../config/schema.js';
 import { registerViewCommands } from './view-commands.js';
 import { registerSigmaCommands } from './sigma-command.js';
 import { FAULT_INJECTION_ENV, InjectedFault, readFaultInjection } from '../fault/fault-injection.js';
+import { metricsListen, parseListen } from '../metrics/listen.js';
+import { MetricsServer } from '../metrics/server.js';
 
 /** Print the blinding-value warnings of a config on stderr (`warning: <file>: <key path>: ...`). */
 function warnBlinding(config: Config, configPath: string): void {
@@ -61,12 +63,18 @@ async function run(opts: ConfigOpts): Promise<void> {
   if (opts.insecureConfig) logger.warn('--insecure-config: the config and rules are loaded even if others can change them; development only');
   if (faultInjection) logger.warn({ [FAULT_INJECTION_ENV]: faultInjection }, 'TEST-ONLY FAULT INJECTION IS ON: records will be dropped on purpose; never run like this in production');
   logger.info({ rules: ruleSet.rules.length, rules_dir: ruleSet.rulesDir, files: ruleSet.files }, 'rules loaded');
+  // Listen before anything is loaded: a port in use ends the run before BPF is touched.
+  const listen = metricsListen(config.metrics);
+  const parsedListen = listen === null ? null : parseListen(listen);
+  const metrics = parsedListen === null || typeof parsedListen === 'string' ? null : await MetricsServer.start(parsedListen, config.metrics.stall_secs * 1000);
   let shuttingDown = false;
   const shutdown = (reason: Record<string, unknown>): void => {
     if (shuttingDown) return;
     shuttingDown = true;
     logger.info(reason, 'shutting down');
     agent.stop().then(
+      () => metrics?.close(),
+    ).then(
       () => process.exit(0),
       (err: unknown) => fail(err),
     );
@@ -107,7 +115,13 @@ async function run(opts: ConfigOpts): Promise<void> {
     await agent.start();
   } catch (err) {
     await agent.stop().catch(() => undefined);
+    await metrics?.close();
     throw err;
+  }
+  if (metrics) {
+    metrics.attach(agent);
+    const { address, port, family } = metrics.address;
+    logger.info({ address, port, url: `http://${family === 'IPv6' ? `[${address}]` : address}:${port}/metrics` }, 'metrics endpoint listening (/metrics, /healthz)');
   }
   const after = faultInjection?.uncaughtAfterMs;
   if (after !== undefined) {

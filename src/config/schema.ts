@@ -258,6 +258,27 @@ const outputSchema = strictObject({
   max_files: boundedInteger(1n, 1000n, 'u32').optional(),
 });
 
+/** Default `metrics.listen`: loopback only, the port issue 14 names. */
+export const DEFAULT_METRICS_LISTEN = '127.0.0.1:9470';
+/** Default `metrics.stall_secs`: the window of the /healthz checks. */
+export const DEFAULT_METRICS_STALL_SECS = 30;
+
+/**
+ * `[metrics]` (new, optional section): Prometheus text on `/metrics` and a health probe on `/healthz` over
+ * HTTP (src/metrics/). Served when `enabled = true`, or when `listen` is set and `enabled` is absent; off
+ * by default. The address is checked by validateRuntime (src/metrics/listen.ts).
+ */
+const metricsSchema = strictObject({
+  /** Serve the endpoint; absent = served exactly when `listen` is given. */
+  enabled: z.boolean().optional(),
+  /** `HOST:PORT`: an IPv4 address, `[IPv6]` or `localhost`; port 0..65535 (0: the kernel picks one, logged). Default DEFAULT_METRICS_LISTEN. */
+  listen: z.string().optional(),
+  /** Allow a non-loopback `listen` address (the endpoint has no authentication and no TLS). Default false. */
+  allow_remote: z.boolean().default(false),
+  /** /healthz window in seconds, 1..3600: drops, output failures or a stalled reader within it answer 503. Default 30. */
+  stall_secs: boundedInteger(1n, 3600n, 'u32').default(BigInt(DEFAULT_METRICS_STALL_SECS)),
+});
+
 /** `[performance]`: rate limit and cache caps (§12). */
 const performanceSchema = strictObject({
   /**
@@ -290,6 +311,7 @@ export const configSchema = strictObject({
   detections: detectionsSchema.default({}),
   output: outputSchema,
   performance: performanceSchema,
+  metrics: metricsSchema.default({}),
 });
 
 /** A document holding only rules, such as `rules.d/sample-rules.toml`: `{ rules: RuleConfig[] }`, strict. */
@@ -331,6 +353,8 @@ export type NetworkDetection = z.output<typeof networkDetectionSchema>;
 export type OutputConfig = Config['output'];
 /** `stdout` | `file`. */
 export type OutputType = OutputConfig['type'];
+/** `[metrics]` with allow_remote and stall_secs defaulted. */
+export type MetricsConfig = Config['metrics'];
 /** `[performance]` with cache caps defaulted. */
 export type PerformanceConfig = Config['performance'];
 /** A rules-only document (`{ rules }`). */

@@ -11,6 +11,7 @@
  */
 import ipaddr from 'ipaddr.js';
 import { ConfigError } from './errors.js';
+import { metricsProblem } from '../metrics/listen.js';
 import { RG_ARGS_MAX, RG_ENV_NAME_MAX } from '../abi/layout.js';
 import type { Config, RuleConfig } from './schema.js';
 
@@ -184,6 +185,9 @@ export function validateRuntime(config: Config, source?: string): void {
   if (config.output.type === 'file' && (config.output.path === undefined || config.output.path === '')) {
     fail('output.path is required when output.type is "file"', 'output.path');
   }
+
+  const metrics = metricsProblem(config.metrics);
+  if (metrics !== null) fail(metrics.message, metrics.keyPath);
 }
 
 /**
