@@ -39,16 +39,24 @@ async function scrape(port: number): Promise<Map<string, number>> {
   return parseProm(await r.text());
 }
 
-test('metrics: counters move with real file activity and bracket the periodic health record; /healthz 200', async (t) => {
+test('metrics (from run --set): counters move with real file activity and bracket the periodic health record; /healthz 200', async (t) => {
   if (skipUnlessRoot(t)) return;
   const dir = mkdtempSync(join(tmpdir(), 'rg-metrics-'));
   const watched = join(dir, 'w');
   mkdirSync(watched);
   const outputPath = join(dir, 'events.ndjson');
-  const configText = makeConfig({ watchPaths: [watched], outputPath, extra: '\n[metrics]\nlisten = "127.0.0.1:0"\nstall_secs = 5\n' });
+  // the config has no [metrics] table: the endpoint comes from `run --set`, the debug logs from $RAND_GUARD_LOG
+  const configText = makeConfig({ watchPaths: [watched], outputPath });
+  assert.doesNotMatch(configText, /\[metrics\]/);
   try {
-    const agent = await AgentProcess.start({ configText, outputPath });
+    const agent = await AgentProcess.start({
+      configText,
+      outputPath,
+      args: ['--set', 'metrics.listen=127.0.0.1:0', '--set', 'metrics.stall_secs=5'],
+      env: { RAND_GUARD_LOG: 'debug', RUST_LOG: 'error' },
+    });
     const port = await metricsPort(agent);
+    assert.match(agent.stderr, /"level":20,.*process table seeded from \/proc/, 'debug logs on ($RAND_GUARD_LOG wins over $RUST_LOG)');
     const healthz = await fetch(`http://127.0.0.1:${port}/healthz`);
     assert.equal(healthz.status, 200, await healthz.clone().text());
     assert.equal(await healthz.text(), 'ok\n');

@@ -23,6 +23,7 @@ import { registerSigmaCommands } from './sigma-command.js';
 import { FAULT_INJECTION_ENV, InjectedFault, readFaultInjection } from '../fault/fault-injection.js';
 import { metricsListen, parseListen } from '../metrics/listen.js';
 import { MetricsServer } from '../metrics/server.js';
+import { parseOverride, type ConfigOverride } from '../config/overrides.js';
 
 /** Print the blinding-value warnings of a config on stderr (`warning: <file>: <key path>: ...`). */
 function warnBlinding(config: Config, configPath: string): void {
@@ -47,17 +48,37 @@ interface ConfigOpts {
   config?: string;
   /** `--insecure-config`: load an untrusted config / rules (development only; warned loudly). */
   insecureConfig?: boolean;
+  /** `--set key.path=value` overrides, in command-line order (src/config/overrides.ts). */
+  set?: string[];
 }
+
+/** The parsed `--set` options. @throws ConfigError naming the bad one. */
+function overridesOf(opts: ConfigOpts): ConfigOverride[] {
+  return (opts.set ?? []).map(parseOverride);
+}
+
+/** true when a `--set` names agent.log_level (it then wins over $RAND_GUARD_LOG / $RUST_LOG). */
+function logLevelSetOnCommandLine(overrides: readonly ConfigOverride[]): boolean {
+  return overrides.some((o) => o.keyPath === 'agent.log_level' || o.keyPath === 'agent');
+}
+
+/** Collects a repeatable option's values in order. */
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+const SET_HELP = 'override one config key with a TOML value, e.g. --set agent.mode=detect --set ebpf.buffer_size=16384 (repeatable; a later one wins; validated like the file)';
 
 async function run(opts: ConfigOpts): Promise<void> {
   const configPath = resolveConfigPath(opts.config, process.env);
   const faultInjection = readFaultInjection(process.env);
   const trust = processTrustPolicy(!!opts.insecureConfig);
-  const config = loadConfig(configPath, trust);
+  const overrides = overridesOf(opts);
+  const config = loadConfig(configPath, trust, overrides);
   const ruleSet = loadRuleSet(config, configPath, trust);
   warnBlinding(config, configPath);
   const logger = pino(
-    { level: resolveLogLevel(config, process.env), base: undefined },
+    { level: resolveLogLevel(config, process.env, logLevelSetOnCommandLine(overrides)), base: undefined },
     destination({ fd: 2, sync: true }),
   );
   if (opts.insecureConfig) logger.warn('--insecure-config: the config and rules are loaded even if others can change them; development only');
@@ -134,7 +155,9 @@ async function run(opts: ConfigOpts): Promise<void> {
 function validate(opts: ConfigOpts): void {
   const configPath = resolveConfigPath(opts.config, process.env);
   const trust = processTrustPolicy(!!opts.insecureConfig);
-  const config = loadConfig(configPath, trust);
+  const overrides = overridesOf(opts);
+  const config = loadConfig(configPath, trust, overrides);
+  resolveLogLevel(config, process.env, logLevelSetOnCommandLine(overrides));
   const ruleSet = loadRuleSet(config, configPath, trust);
   warnBlinding(config, configPath);
   process.stdout.write(`config ${configPath} is valid (${ruleSet.rules.length} rules, ${ruleSet.files.length} files from ${ruleSet.rulesDir})\n`);
@@ -171,12 +194,14 @@ program
   .description('start the agent: NDJSON on stdout (or [output] path), logs on stderr; SIGTERM/SIGINT stop it cleanly')
   .option('-c, --config <file>', 'config file (default: $EDR_CONFIG, ./config.toml, then the bundled config)')
   .option('--insecure-config', 'load the config and rules even when others can write them (development only; logged loudly)')
+  .option('--set <key=value>', SET_HELP, collect, [])
   .action((opts: ConfigOpts) => run(opts).catch(fail));
 program
   .command('validate')
   .description('check a config file and exit 0 if valid; loads nothing into the kernel')
   .option('-c, --config <file>', 'config file (default: $EDR_CONFIG, ./config.toml, then the bundled config)')
   .option('--insecure-config', 'load the config and rules even when others can write them (development only; logged loudly)')
+  .option('--set <key=value>', SET_HELP, collect, [])
   .action((opts: ConfigOpts) => {
     try {
       validate(opts);

@@ -77,7 +77,7 @@ const agentSchema = strictObject({
    * other records are counted in health (`userspace_mode_suppressed`), not written.
    */
   mode: z.enum(['monitor', 'detect']),
-  /** tracing EnvFilter directive(s), used when RUST_LOG is unset or blank (see resolveLogLevel). */
+  /** tracing EnvFilter directive(s), used when RAND_GUARD_LOG and RUST_LOG are unset or blank and no --set names it (see resolveLogLevel). */
   log_level: z.string(),
   /**
    * Optional (new): directory of extra `*.toml` rule files (`[[rules]]` only). Default: `rules.d`
