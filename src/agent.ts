@@ -49,6 +49,7 @@ import { NdjsonBatch } from './output/ndjson-batch.js';
 import type { NdjsonSink } from './output/sink.js';
 import { StdoutSink } from './output/stdout-sink.js';
 import { FileSink } from './output/file-sink.js';
+import { CompactSink } from './output/compact-sink.js';
 import { ReloadRegistry } from './reload/reload-registry.js';
 
 /** How often a health record is written (the original's period). */
@@ -82,15 +83,20 @@ export interface AgentOptions {
    * the CLI stops the agent and exits 0, as Unix filters do.
    */
   onOutputClosed?: () => void;
+  /**
+   * `run --format compact` (src/output/compact-sink.ts): stdout shows one human line per record
+   * instead of NDJSON; `color` adds ANSI colours. Only with `[output] type = "stdout"`; absent = NDJSON.
+   */
+  compactView?: { color: boolean } | null;
 }
 
 /** Rotated files kept when `[output] max_size_mb` is set without `max_files`. */
 const DEFAULT_MAX_FILES = 5;
 
 /** @throws Error naming `output.path` when the file cannot be opened for appending. */
-function openSink(config: Config, logger: Logger): NdjsonSink {
+function openSink(config: Config, logger: Logger, compactView?: { color: boolean } | null): NdjsonSink {
   const path = config.output.path;
-  if (config.output.type !== 'file' || !path) return new StdoutSink();
+  if (config.output.type !== 'file' || !path) return compactView ? new CompactSink(new StdoutSink(), compactView.color) : new StdoutSink();
   try {
     const mb = config.output.max_size_mb;
     const rotation = mb === undefined ? null : { maxBytes: Math.floor(mb * 1024 * 1024), maxFiles: config.output.max_files ?? DEFAULT_MAX_FILES };
@@ -171,7 +177,7 @@ export class Agent {
     const { config, logger } = this.opts;
     checkPrivileges();
     if (ensureTracefs() === 'mounted') logger.info('mounted tracefs at /sys/kernel/tracing');
-    const sink = openSink(config, logger);
+    const sink = openSink(config, logger, this.opts.compactView);
     this.sink = sink;
     if (sink.reopen) this.reloads.onReload('output', () => sink.reopen?.());
 
@@ -396,7 +402,7 @@ export class Agent {
       return true;
     } catch (err) {
       this.counters.userspace_output_failures += lineCount;
-      if ((err as NodeJS.ErrnoException).code === 'EPIPE' && this.sink instanceof StdoutSink) {
+      if ((err as NodeJS.ErrnoException).code === 'EPIPE' && (this.sink instanceof StdoutSink || this.sink instanceof CompactSink)) {
         this.outputClosed = true;
         this.opts.logger.info('stdout was closed by its reader (EPIPE): stopping');
         this.opts.onOutputClosed?.();

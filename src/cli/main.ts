@@ -24,6 +24,7 @@ import { FAULT_INJECTION_ENV, InjectedFault, readFaultInjection } from '../fault
 import { metricsListen, parseListen } from '../metrics/listen.js';
 import { MetricsServer } from '../metrics/server.js';
 import { parseOverride, type ConfigOverride } from '../config/overrides.js';
+import { compactViewOf } from './run-format.js';
 
 /** Print the blinding-value warnings of a config on stderr (`warning: <file>: <key path>: ...`). */
 function warnBlinding(config: Config, configPath: string): void {
@@ -69,12 +70,16 @@ function collect(value: string, previous: string[]): string[] {
 
 const SET_HELP = 'override one config key with a TOML value, e.g. --set agent.mode=detect --set ebpf.buffer_size=16384 (repeatable; a later one wins; validated like the file)';
 
-async function run(opts: ConfigOpts): Promise<void> {
+/** `run --format`: `ndjson`, `compact` (one line per record for people), or absent = auto. */
+type RunOpts = ConfigOpts & { format?: string };
+
+async function run(opts: RunOpts): Promise<void> {
   const configPath = resolveConfigPath(opts.config, process.env);
   const faultInjection = readFaultInjection(process.env);
   const trust = processTrustPolicy(!!opts.insecureConfig);
   const overrides = overridesOf(opts);
   const config = loadConfig(configPath, trust, overrides);
+  const compactView = compactViewOf(opts.format, config, process.stdout.isTTY === true, process.env);
   const ruleSet = loadRuleSet(config, configPath, trust);
   warnBlinding(config, configPath);
   const logger = pino(
@@ -107,6 +112,7 @@ async function run(opts: ConfigOpts): Promise<void> {
     logger,
     rules: ruleSet.rules,
     faultInjection,
+    compactView,
     onOutputClosed: () => shutdown({ reason: 'stdout closed' }),
   });
   // Anything that escapes record handling (which has its own guard in the agent) ends the agent:
@@ -195,7 +201,8 @@ program
   .option('-c, --config <file>', 'config file (default: $EDR_CONFIG, ./config.toml, then the bundled config)')
   .option('--insecure-config', 'load the config and rules even when others can write them (development only; logged loudly)')
   .option('--set <key=value>', SET_HELP, collect, [])
-  .action((opts: ConfigOpts) => run(opts).catch(fail));
+  .option('--format <format>', 'stdout view: ndjson, or compact (one line per record for people); default: compact on a terminal, else ndjson')
+  .action((opts: RunOpts) => run(opts).catch(fail));
 program
   .command('validate')
   .description('check a config file and exit 0 if valid; loads nothing into the kernel')
