@@ -94,17 +94,26 @@ export interface AgentOptions {
 const DEFAULT_MAX_FILES = 5;
 
 /** @throws Error naming `output.path` when the file cannot be opened for appending. */
-function openSink(config: Config, logger: Logger, compactView?: { color: boolean } | null): NdjsonSink {
+function openSink(config: Config, logger: Logger, counters: PipelineCounters, compactView?: { color: boolean } | null): NdjsonSink {
   const path = config.output.path;
   if (config.output.type !== 'file' || !path) return compactView ? new CompactSink(new StdoutSink(), compactView.color) : new StdoutSink();
   try {
     const mb = config.output.max_size_mb;
-    const rotation = mb === undefined ? null : { maxBytes: Math.floor(mb * 1024 * 1024), maxFiles: config.output.max_files ?? DEFAULT_MAX_FILES };
+    const rotation =
+      mb === undefined ? null : { maxBytes: Math.floor(mb * 1024 * 1024), maxFiles: config.output.max_files ?? DEFAULT_MAX_FILES, compress: config.output.compress === true };
     return new FileSink(
       path,
       (err) => logger.warn({ err: err.message }, 'failed to flush output'),
       rotation,
       (err) => logger.error({ err: err.message, path }, 'failed to rotate the output file; writing on to the active file'),
+      (err, file) => {
+        if (err === null) {
+          counters.output_files_compressed++;
+          return;
+        }
+        counters.output_compress_failures++;
+        logger.error({ err: err.message, file }, 'failed to gzip a rotated output file; it stays uncompressed');
+      },
     );
   } catch (err) {
     throw new Error(`output.path: cannot open ${path} for appending: ${(err as Error).message}`);
@@ -177,7 +186,7 @@ export class Agent {
     const { config, logger } = this.opts;
     checkPrivileges();
     if (ensureTracefs() === 'mounted') logger.info('mounted tracefs at /sys/kernel/tracing');
-    const sink = openSink(config, logger, this.opts.compactView);
+    const sink = openSink(config, logger, this.counters, this.opts.compactView);
     this.sink = sink;
     if (sink.reopen) this.reloads.onReload('output', () => sink.reopen?.());
 
@@ -530,6 +539,8 @@ export class Agent {
     this.sink?.limitBlocking?.(Date.now() + SHUTDOWN_OUTPUT_BUDGET_MS);
     const sensor = this.sensor;
     if (sensor) await sensor.stop();
+    // gzip of rotated files still running: counted in the final health record
+    await this.sink?.settle?.();
     if (this.running) {
       this.writeLimitReports(process.hrtime.bigint(), true);
       this.writeHealth(true);
@@ -539,6 +550,8 @@ export class Agent {
     } catch (err) {
       this.opts.logger.error({ err: (err as Error).message }, 'failed to close output');
     }
+    // a rotation by the last writes may have started one more gzip: finish it rather than leave a .tmp
+    await this.sink?.settle?.();
     sensor?.close();
   }
 }

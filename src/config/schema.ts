@@ -256,6 +256,11 @@ const outputSchema = strictObject({
     .optional(),
   /** Optional (new): rotated files kept (`path.1` .. `path.N`), 1..1000; default 5. Used with max_size_mb. */
   max_files: boundedInteger(1n, 1000n, 'u32').optional(),
+  /**
+   * Optional (new): gzip each rotated file in the background to `path.N.gz` (needs max_size_mb; with
+   * logrotate use its `compress`). Default false.
+   */
+  compress: z.boolean().optional(),
 });
 
 /** Default `metrics.listen`: loopback only, the port issue 14 names. */

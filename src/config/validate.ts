@@ -186,6 +186,10 @@ export function validateRuntime(config: Config, source?: string): void {
     fail('output.path is required when output.type is "file"', 'output.path');
   }
 
+  if (config.output.compress === true && config.output.max_size_mb === undefined) {
+    fail('output.compress needs output.max_size_mb: it compresses the files the built-in size rotation makes (with logrotate, use its compress)', 'output.compress');
+  }
+
   const metrics = metricsProblem(config.metrics);
   if (metrics !== null) fail(metrics.message, metrics.keyPath);
 }
