@@ -1,12 +1,13 @@
 // End-to-end: `run --format compact` prints one human line per real record on stdout (the `view`
-// renderer), and on a terminal (a pty from script(1)) that is the default view, in colour.
+// renderer); on a terminal (a pty from script(1)) `npm start` (scripts/start.mjs: --format auto) shows
+// that view in colour, while `run` without --format keeps NDJSON.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AgentProcess, BIN, makeConfig, skipUnlessRoot, sleep } from './helpers/agent-process.js';
+import { AgentProcess, BIN, REPO_ROOT, makeConfig, skipUnlessRoot, sleep } from './helpers/agent-process.js';
 
 /** makeConfig with the records on stdout, argv capture on, and `dir/w` watched. */
 function stdoutConfig(watched: string): string {
@@ -59,7 +60,7 @@ test('run --format compact: one readable line per real record, no NDJSON on stdo
   }
 });
 
-test('run on a terminal (pty) shows the compact view in colour by default; --format ndjson keeps NDJSON', async (t) => {
+test('on a terminal (pty) npm start shows the compact view in colour; run without --format keeps NDJSON', async (t) => {
   if (skipUnlessRoot(t)) return;
   if (spawnSync('script', ['--version']).status !== 0) {
     if (process.env.CI === 'true') throw new Error('script(1) (util-linux) is needed for the pty test');
@@ -74,15 +75,19 @@ test('run on a terminal (pty) shows the compact view in colour by default; --for
   writeFileSync(configPath, stdoutConfig(watched));
   const typescript = join(dir, 'typescript');
   try {
-    for (const format of [[], ['--format', 'ndjson']]) {
+    const launchers = [
+      { compact: true, argv: [process.execPath, join(REPO_ROOT, 'scripts', 'start.mjs'), '--config', configPath] },
+      { compact: false, argv: [process.execPath, BIN, 'run', '--config', configPath] },
+    ];
+    for (const { compact, argv } of launchers) {
       // script(1) gives the agent a pty as stdout; `exec` makes the agent script's direct child
-      const command = ['exec', process.execPath, BIN, 'run', '--config', configPath, ...format].map((a) => `'${a}'`).join(' ').replace("'exec'", 'exec');
+      const command = `exec ${argv.map((a) => `'${a}'`).join(' ')}`;
       const script = spawn('script', ['-qfec', command, typescript], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '' } });
       let out = '';
       script.stdout.on('data', (d: Buffer) => (out += d.toString()));
       const exited = new Promise((res) => script.on('exit', res));
       await until(() => out.includes('EDR started and listening'), 'the start log', () => out, 60_000);
-      const target = join(watched, `tty-${format.length}.txt`);
+      const target = join(watched, `tty-${compact ? 'compact' : 'ndjson'}.txt`);
       writeFileSync(target, 'x');
       await until(() => out.includes(target), 'the open', () => out);
       const agentPid = Number(spawnSync('pgrep', ['-P', String(script.pid)], { encoding: 'utf8' }).stdout.trim().split('\n')[0]);
@@ -90,7 +95,7 @@ test('run on a terminal (pty) shows the compact view in colour by default; --for
       process.kill(agentPid, 'SIGTERM');
       await exited;
       const line = out.split(/\r?\n/).find((l) => l.includes(target))!;
-      if (format.length === 0) {
+      if (compact) {
         // health lines are dim (and alerts red) on a terminal
         assert.match(out, /\u001b\[2m\S+ health  final read/, 'coloured on a terminal');
         assert.match(line, new RegExp(`open +${process.pid} \\S+: opened ${target.replace(/[.]/g, '\\.')}`));

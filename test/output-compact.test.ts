@@ -10,15 +10,16 @@ import type { NdjsonSink } from '../src/output/sink.js';
 const STDOUT = { output: { type: 'stdout' as const, format: 'json' as const } };
 const FILE = { output: { type: 'file' as const, format: 'json' as const, path: '/tmp/x' } };
 
-test('compactViewOf: compact on a terminal by default, NDJSON for pipes and files; explicit --format wins', () => {
-  assert.deepEqual(compactViewOf(undefined, STDOUT, true, {}), { color: true });
-  assert.deepEqual(compactViewOf(undefined, STDOUT, true, { NO_COLOR: '1' }), { color: false });
-  assert.equal(compactViewOf(undefined, STDOUT, false, {}), null, 'a pipe gets NDJSON');
-  assert.equal(compactViewOf(undefined, FILE, true, {}), null, 'a file output stays NDJSON on a terminal');
+test('compactViewOf: NDJSON by default; auto is compact on a terminal only, never for files; compact forces it', () => {
+  assert.equal(compactViewOf(undefined, STDOUT, true, {}), null, 'run without --format: NDJSON even on a terminal');
+  assert.deepEqual(compactViewOf('auto', STDOUT, true, {}), { color: true });
+  assert.deepEqual(compactViewOf('auto', STDOUT, true, { NO_COLOR: '1' }), { color: false });
+  assert.equal(compactViewOf('auto', STDOUT, false, {}), null, 'a pipe gets NDJSON');
+  assert.equal(compactViewOf('auto', FILE, true, {}), null, 'a file output stays NDJSON on a terminal');
   assert.equal(compactViewOf('ndjson', STDOUT, true, {}), null);
   assert.deepEqual(compactViewOf('compact', STDOUT, false, {}), { color: false }, 'compact into a pipe, without colour');
   assert.throws(() => compactViewOf('compact', FILE, true, {}), /--format compact shows records on stdout; with \[output\] type = "file" the file stays NDJSON/);
-  assert.throws(() => compactViewOf('json', STDOUT, true, {}), /--format must be ndjson or compact, got 'json'/);
+  assert.throws(() => compactViewOf('json', STDOUT, true, {}), /--format must be ndjson, compact or auto, got 'json'/);
 });
 
 /** A sink that keeps what it was given. */

@@ -201,7 +201,7 @@ program
   .option('-c, --config <file>', 'config file (default: $EDR_CONFIG, ./config.toml, then the bundled config)')
   .option('--insecure-config', 'load the config and rules even when others can write them (development only; logged loudly)')
   .option('--set <key=value>', SET_HELP, collect, [])
-  .option('--format <format>', 'stdout view: ndjson, or compact (one line per record for people); default: compact on a terminal, else ndjson')
+  .option('--format <format>', 'stdout view: ndjson (default), compact (one line per record for people), or auto (compact when stdout is a terminal: npm start)')
   .action((opts: RunOpts) => run(opts).catch(fail));
 program
   .command('validate')
