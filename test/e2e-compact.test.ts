@@ -100,6 +100,9 @@ test('on a terminal (pty) npm start shows the compact view in colour; run withou
         assert.match(out, /\u001b\[2m\S+ health  final read/, 'coloured on a terminal');
         assert.match(line, new RegExp(`open +${process.pid} \\S+: opened ${target.replace(/[.]/g, '\\.')}`));
         assert.doesNotMatch(out, /"event_type"/);
+        // the logs share the terminal: pino-pretty lines, not JSON
+        assert.match(out, /\] \S*INFO\S*: \S*EDR started and listening for lifecycle events/);
+        assert.doesNotMatch(out, /"level":30/);
       } else {
         assert.equal((JSON.parse(line.slice(line.indexOf('{'))) as { filename: string }).filename, target);
       }

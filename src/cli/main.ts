@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command } from 'commander';
-import { pino, destination } from 'pino';
+import { createLogger } from './logger.js';
 import { loadConfig } from '../config/load.js';
 import { resolveLogLevel } from '../config/validate.js';
 import { Agent } from '../agent.js';
@@ -82,10 +82,7 @@ async function run(opts: RunOpts): Promise<void> {
   const compactView = compactViewOf(opts.format, config, process.stdout.isTTY === true, process.env);
   const ruleSet = loadRuleSet(config, configPath, trust);
   warnBlinding(config, configPath);
-  const logger = pino(
-    { level: resolveLogLevel(config, process.env, logLevelSetOnCommandLine(overrides)), base: undefined },
-    destination({ fd: 2, sync: true }),
-  );
+  const logger = createLogger(resolveLogLevel(config, process.env, logLevelSetOnCommandLine(overrides)), process.stderr.isTTY === true, process.env);
   if (opts.insecureConfig) logger.warn('--insecure-config: the config and rules are loaded even if others can change them; development only');
   if (faultInjection) logger.warn({ [FAULT_INJECTION_ENV]: faultInjection }, 'TEST-ONLY FAULT INJECTION IS ON: records will be dropped on purpose; never run like this in production');
   logger.info({ rules: ruleSet.rules.length, rules_dir: ruleSet.rulesDir, files: ruleSet.files }, 'rules loaded');
