@@ -9,7 +9,7 @@ import { REPO_ROOT } from './helpers/agent-process.js';
 /** Runs createLogger in a child process (its stderr is what we read) and logs one line at info and one at debug. */
 function logOnce(stderrIsTTY: boolean, env: Record<string, string>): string {
   const url = pathToFileURL(join(REPO_ROOT, 'dist', 'src', 'cli', 'logger.js')).href;
-  const code = `import(${JSON.stringify(url)}).then(({ createLogger }) => { const l = createLogger('info', ${stderrIsTTY}, ${JSON.stringify(env)}); l.info({ program: 'sched_process_exec' }, 'tracepoint attached'); l.debug('hidden'); process.exit(0); });`;
+  const code = `import(${JSON.stringify(url)}).then(({ createLogger }) => createLogger('info', ${stderrIsTTY}, ${JSON.stringify(env)})).then((l) => { l.info({ program: 'sched_process_exec' }, 'tracepoint attached'); l.debug('hidden'); process.exit(0); });`;
   const r = spawnSync(process.execPath, ['-e', code], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   return r.stderr;

@@ -22,7 +22,7 @@ import { registerViewCommands } from './view-commands.js';
 import { registerSigmaCommands } from './sigma-command.js';
 import { FAULT_INJECTION_ENV, InjectedFault, readFaultInjection } from '../fault/fault-injection.js';
 import { metricsListen, parseListen } from '../metrics/listen.js';
-import { MetricsServer } from '../metrics/server.js';
+import type { MetricsServer } from '../metrics/server.js';
 import { parseOverride, type ConfigOverride } from '../config/overrides.js';
 import { compactViewOf } from './run-format.js';
 
@@ -82,14 +82,19 @@ async function run(opts: RunOpts): Promise<void> {
   const compactView = compactViewOf(opts.format, config, process.stdout.isTTY === true, process.env);
   const ruleSet = loadRuleSet(config, configPath, trust);
   warnBlinding(config, configPath);
-  const logger = createLogger(resolveLogLevel(config, process.env, logLevelSetOnCommandLine(overrides)), process.stderr.isTTY === true, process.env);
+  const logger = await createLogger(resolveLogLevel(config, process.env, logLevelSetOnCommandLine(overrides)), process.stderr.isTTY === true, process.env);
   if (opts.insecureConfig) logger.warn('--insecure-config: the config and rules are loaded even if others can change them; development only');
   if (faultInjection) logger.warn({ [FAULT_INJECTION_ENV]: faultInjection }, 'TEST-ONLY FAULT INJECTION IS ON: records will be dropped on purpose; never run like this in production');
   logger.info({ rules: ruleSet.rules.length, rules_dir: ruleSet.rulesDir, files: ruleSet.files }, 'rules loaded');
   // Listen before anything is loaded: a port in use ends the run before BPF is touched.
   const listen = metricsListen(config.metrics);
   const parsedListen = listen === null ? null : parseListen(listen);
-  const metrics = parsedListen === null || typeof parsedListen === 'string' ? null : await MetricsServer.start(parsedListen, config.metrics.stall_secs * 1000);
+  // prom-client is imported only when the endpoint is on: loading it costs a noticeable part of the start time
+  let metrics: MetricsServer | null = null;
+  if (parsedListen !== null && typeof parsedListen !== 'string') {
+    const { MetricsServer } = await import('../metrics/server.js');
+    metrics = await MetricsServer.start(parsedListen, config.metrics.stall_secs * 1000);
+  }
   let shuttingDown = false;
   const shutdown = (reason: Record<string, unknown>): void => {
     if (shuttingDown) return;
