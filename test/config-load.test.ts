@@ -288,7 +288,7 @@ test('loadConfig runs runtime validation after parsing (e2e: eBPF disabled); rea
     writeFileSync(path, mutate(exampleText(), ['[ebpf]\nenabled = true', '[ebpf]\nenabled = false']));
     assert.throws(() => loadConfig(path), (err: unknown) => {
       assert.ok(err instanceof ConfigError);
-      assert.equal(err.message, 'eBPF is disabled by config (ebpf.enabled = false)');
+      assert.equal(err.message, 'ebpf.enabled: eBPF is disabled by config (set it to true: rand-guard collects only through eBPF)');
       assert.equal(err.path, path);
       assert.equal(err.keyPath, 'ebpf.enabled');
       return true;

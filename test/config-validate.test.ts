@@ -13,6 +13,8 @@ function rejects(config: Config, message: string): ConfigError {
     assert.ok(err instanceof ConfigError, `expected ConfigError, got ${String(err)}`);
     assert.equal(err.message, message);
     assert.equal(err.path, 'cfg.toml');
+    // every runtime validation message leads with the key path it is about (issue 12, item 5)
+    assert.ok(err.keyPath !== undefined && err.message.startsWith(`${err.keyPath}: `), `message does not lead with its key path ${String(err.keyPath)}: ${err.message}`);
     return err;
   }
   assert.fail(`expected validation to fail with: ${message}`);
@@ -41,23 +43,23 @@ test('events.network and network.enabled both true validates', () => {
 
 test('eBPF disabled is the first failure', () => {
   // Also break something later in the order: the first check must win.
-  const err = rejects(exampleWith(['[ebpf]\nenabled = true', '[ebpf]\nenabled = false'], ['collect_dns = false', 'collect_dns = true']), 'eBPF is disabled by config (ebpf.enabled = false)');
+  const err = rejects(exampleWith(['[ebpf]\nenabled = true', '[ebpf]\nenabled = false'], ['collect_dns = false', 'collect_dns = true']), 'ebpf.enabled: eBPF is disabled by config (set it to true: rand-guard collects only through eBPF)');
   assert.equal(err.keyPath, 'ebpf.enabled');
 });
 
 test('process collection must be enabled', () => {
-  rejects(exampleWith(['[events]\nprocess = true', '[events]\nprocess = false']), 'process event collection must be enabled for the current runtime');
-  rejects(exampleWith(['[process]\nenabled = true', '[process]\nenabled = false']), 'process event collection must be enabled for the current runtime');
+  rejects(exampleWith(['[events]\nprocess = true', '[events]\nprocess = false']), 'events.process: process event collection must be enabled for the current runtime');
+  rejects(exampleWith(['[process]\nenabled = true', '[process]\nenabled = false']), 'process.enabled: process event collection must be enabled for the current runtime');
 });
 
 test('unsupported process hooks: clone, and openat in the process section', () => {
-  const clone = rejects(exampleWith(['hooks = ["execve", "fork", "exit", "execveat"]', 'hooks = ["execve", "fork", "exit", "execveat", "clone"]']), "process hook 'clone' is not supported by the current runtime (process.hooks[4]; supported: execve, fork, exit, execveat)");
+  const clone = rejects(exampleWith(['hooks = ["execve", "fork", "exit", "execveat"]', 'hooks = ["execve", "fork", "exit", "execveat", "clone"]']), "process.hooks[4]: process hook 'clone' is not supported by the current runtime (supported: execve, fork, exit, execveat)");
   assert.equal(clone.keyPath, 'process.hooks[4]');
-  rejects(exampleWith(['hooks = ["execve", "fork", "exit", "execveat"]', 'hooks = ["openat"]']), "process hook 'openat' is not supported by the current runtime (process.hooks[0]; supported: execve, fork, exit, execveat)");
+  rejects(exampleWith(['hooks = ["execve", "fork", "exit", "execveat"]', 'hooks = ["openat"]']), "process.hooks[0]: process hook 'openat' is not supported by the current runtime (supported: execve, fork, exit, execveat)");
 });
 
 test('execve in the file section is an unsupported file hook', () => {
-  const err = rejects(exampleWith(['hooks = ["openat", "openat2"', 'hooks = ["execve", "openat", "openat2"']), "file hook 'execve' is not supported by the current runtime (file.hooks[0]; supported: openat, openat2, write, writev, pwrite64, rename, renameat, renameat2, unlink, unlinkat)");
+  const err = rejects(exampleWith(['hooks = ["openat", "openat2"', 'hooks = ["execve", "openat", "openat2"']), "file.hooks[0]: file hook 'execve' is not supported by the current runtime (supported: openat, openat2, write, writev, pwrite64, rename, renameat, renameat2, unlink, unlinkat)");
   assert.equal(err.keyPath, 'file.hooks[0]');
 });
 
@@ -80,9 +82,9 @@ test('process.max_args_bytes: default 32768, range 1..262144 naming the key', ()
   validateRuntime(processWith('max_args_bytes = 1'));
   validateRuntime(processWith('max_args_bytes = 262144'));
   validateRuntime(processWith('max_args_bytes = 131072'));
-  const zero = rejects(processWith('max_args_bytes = 0'), 'process.max_args_bytes must be between 1 and 262144 (bytes of the argument area captured per exec), got 0');
+  const zero = rejects(processWith('max_args_bytes = 0'), 'process.max_args_bytes: must be between 1 and 262144 (bytes of the argument area captured per exec), got 0');
   assert.equal(zero.keyPath, 'process.max_args_bytes');
-  rejects(processWith('max_args_bytes = 262145'), 'process.max_args_bytes must be between 1 and 262144 (bytes of the argument area captured per exec), got 262145');
+  rejects(processWith('max_args_bytes = 262145'), 'process.max_args_bytes: must be between 1 and 262144 (bytes of the argument area captured per exec), got 262145');
 });
 
 test('process.env_allow: default list; names are shell variable names of at most 62 bytes', () => {
@@ -92,17 +94,17 @@ test('process.env_allow: default list; names are shell variable names of at most
   validateRuntime(custom);
   validateRuntime(processWith(`env_allow = ["${'N'.repeat(62)}"]`, true));
 
-  const invalid = (name: string) => `process.env_allow[1] must be an environment variable name (letters, digits and '_', not starting with a digit), got ${JSON.stringify(name)}`;
+  const invalid = (name: string) => `process.env_allow[1]: must be an environment variable name (letters, digits and '_', not starting with a digit), got ${JSON.stringify(name)}`;
   for (const name of ['FOO-BAR', '1ABC', '', 'A=B', 'PATH ', 'ÄRGER']) {
     const err = rejects(processWith(`env_allow = ["HOME", ${JSON.stringify(name)}]`), invalid(name));
     assert.equal(err.keyPath, 'process.env_allow[1]');
   }
-  const long = rejects(processWith(`env_allow = ["${'N'.repeat(63)}"]`), 'process.env_allow[0] must be at most 62 bytes (the kernel matches "NAME=" in 63 bytes), got 63 bytes');
+  const long = rejects(processWith(`env_allow = ["${'N'.repeat(63)}"]`), 'process.env_allow[0]: must be at most 62 bytes (the kernel matches "NAME=" in 63 bytes), got 63 bytes');
   assert.equal(long.keyPath, 'process.env_allow[0]');
 });
 
 test('process.env_allow: duplicates are rejected naming both places; names are checked with collect_env off too', () => {
-  const dup = rejects(processWith('env_allow = ["LD_PRELOAD", "HOME", "LD_PRELOAD"]'), "process.env_allow[2] repeats 'LD_PRELOAD' (already process.env_allow[0])");
+  const dup = rejects(processWith('env_allow = ["LD_PRELOAD", "HOME", "LD_PRELOAD"]'), "process.env_allow[2]: repeats 'LD_PRELOAD' (already process.env_allow[0])");
   assert.equal(dup.keyPath, 'process.env_allow[2]');
   // case-sensitive: these are two variables
   validateRuntime(processWith('env_allow = ["home", "HOME"]'));
@@ -111,19 +113,19 @@ test('process.env_allow: duplicates are rejected naming both places; names are c
 test('process.env_allow longer than the kernel map holds is an error naming the key', () => {
   validateRuntime(processWith(`env_allow = [${Array.from({ length: 256 }, (_, i) => `"V${i}"`).join(', ')}]`, true));
   const names = Array.from({ length: 257 }, (_, i) => `"V${i}"`).join(', ');
-  const err = rejects(processWith(`env_allow = [${names}]`, true), "process.env_allow has 257 names, at most 256 fit the kernel's allow-list map");
+  const err = rejects(processWith(`env_allow = [${names}]`, true), "process.env_allow: 257 names, at most 256 fit the kernel's allow-list map");
   assert.equal(err.keyPath, 'process.env_allow');
 });
 
 test('collect_env with an empty env_allow is an error; without collect_env an empty list is fine', () => {
-  const err = rejects(processWith('env_allow = []', true), 'process.env_allow is empty but process.collect_env is true: no environment variable could be collected');
+  const err = rejects(processWith('env_allow = []', true), 'process.env_allow: empty but process.collect_env is true: no environment variable could be collected');
   assert.equal(err.keyPath, 'process.env_allow');
   validateRuntime(processWith('env_allow = []'));
 });
 
 test('file events and file collection must agree', () => {
-  rejects(exampleWith(['[file]\nenabled = true', '[file]\nenabled = false']), 'file events are enabled but file collection is disabled');
-  rejects(exampleWith(['process = true\nfile = true', 'process = true\nfile = false']), 'file collection is enabled but file events are disabled');
+  rejects(exampleWith(['[file]\nenabled = true', '[file]\nenabled = false']), 'file.enabled: file events are enabled but file collection is disabled');
+  rejects(exampleWith(['process = true\nfile = true', 'process = true\nfile = false']), 'events.file: file collection is enabled but file events are disabled');
 });
 
 test('network hooks accept and accept4 are supported', () => {
@@ -135,13 +137,13 @@ test('network hooks accept and accept4 are supported', () => {
 });
 
 test('an unknown network hook is unsupported even while network collection is disabled', () => {
-  const err = rejects(exampleWith(['hooks = ["connect", "bind", "listen"]', 'hooks = ["connect", "bind", "listen", "recvfrom"]']), "network hook 'recvfrom' is not supported by the current runtime (network.hooks[3]; supported: connect, bind, listen, accept, accept4, sendto, sendmsg, sendmmsg)");
+  const err = rejects(exampleWith(['hooks = ["connect", "bind", "listen"]', 'hooks = ["connect", "bind", "listen", "recvfrom"]']), "network.hooks[3]: network hook 'recvfrom' is not supported by the current runtime (supported: connect, bind, listen, accept, accept4, sendto, sendmsg, sendmmsg)");
   assert.equal(err.keyPath, 'network.hooks[3]');
 });
 
 test('network events and network collection must agree', () => {
-  rejects(exampleWith(NETWORK_ON[0]!), 'network events are enabled but network collection is disabled');
-  rejects(exampleWith(NETWORK_ON[1]!), 'network collection is enabled but network events are disabled');
+  rejects(exampleWith(NETWORK_ON[0]!), 'network.enabled: network events are enabled but network collection is disabled');
+  rejects(exampleWith(NETWORK_ON[1]!), 'events.network: network collection is enabled but network events are disabled');
 });
 
 test('send hooks are supported; DNS collection needs one; payload collection is rejected', () => {
@@ -149,36 +151,36 @@ test('send hooks are supported; DNS collection needs one; payload collection is 
   validateRuntime(sends);
   validateRuntime({ ...sends, network: { ...sends.network, collect_dns: true } });
   validateRuntime({ ...sends, network: { ...sends.network, hooks: ['sendmmsg'], collect_dns: true } });
-  const err = rejects(exampleWith(['collect_dns = false', 'collect_dns = true']), 'DNS collection needs a send hook: add "sendto", "sendmsg" or "sendmmsg" to network.hooks');
+  const err = rejects(exampleWith(['collect_dns = false', 'collect_dns = true']), 'network.collect_dns: DNS collection needs a send hook: add "sendto", "sendmsg" or "sendmmsg" to network.hooks');
   assert.equal(err.keyPath, 'network.collect_dns');
   const payload = rejects(
     exampleWith(['collect_payload = false', 'collect_payload = true']),
-    'network payload collection is not supported: rand-guard does not capture packet contents (network.collect_payload)',
+    'network.collect_payload: network payload collection is not supported: rand-guard does not capture packet contents',
   );
   assert.equal(payload.keyPath, 'network.collect_payload');
 });
 
 test('process rule needs process_names or parent_names, unless disabled', () => {
   const empty: [string, string] = [PROC_001_NAMES, 'parent_names = []\nprocess_names = []'];
-  const err = rejects(exampleWith(empty), "process rule 'PROC-001' must define process_names or parent_names");
+  const err = rejects(exampleWith(empty), "rules[0]: process rule 'PROC-001' must define process_names or parent_names");
   assert.match(err.message, /process_names or parent_names/);
   assert.equal(err.keyPath, 'rules[0]');
   validateRuntime(exampleWith(empty, ['name = "Shell spawned by web server"\nenabled = true', 'name = "Shell spawned by web server"\nenabled = false']));
 });
 
 test('rules must not mix match fields of other types', () => {
-  rejects(exampleWith([PROC_001_NAMES, `${PROC_001_NAMES}\nports = [22]`]), "process rule 'PROC-001' contains non-process match fields");
-  rejects(exampleWith(FILE_001_ENABLED, [FILE_001_OPS, `${FILE_001_OPS}\nprocess_names = ["tee"]`]), "file rule 'FILE-001' contains non-file match fields");
-  rejects(exampleWith(NET_001_ENABLED, ['direction = "outbound"\nports = [4444, 1337, 31337]', 'direction = "outbound"\nports = [4444, 1337, 31337]\npaths = ["/etc"]']), "network rule 'NET-001' contains non-network match fields");
+  rejects(exampleWith([PROC_001_NAMES, `${PROC_001_NAMES}\nports = [22]`]), "rules[0].ports: process rule 'PROC-001' contains non-process match field 'ports'");
+  rejects(exampleWith(FILE_001_ENABLED, [FILE_001_OPS, `${FILE_001_OPS}\nprocess_names = ["tee"]`]), "rules[1].process_names: file rule 'FILE-001' contains non-file match field 'process_names'");
+  rejects(exampleWith(NET_001_ENABLED, ['direction = "outbound"\nports = [4444, 1337, 31337]', 'direction = "outbound"\nports = [4444, 1337, 31337]\npaths = ["/etc"]']), "rules[2].paths: network rule 'NET-001' contains non-network match field 'paths'");
   // process_names is allowed on network rules.
   validateRuntime(exampleWith(NET_001_ENABLED, ['direction = "outbound"\nports = [4444, 1337, 31337]', 'direction = "outbound"\nports = [4444, 1337, 31337]\nprocess_names = ["nc"]']));
 });
 
 test('file rule requirements: paths or patterns, operations, recognized operations', () => {
-  rejects(exampleWith(FILE_001_ENABLED, ['paths = ["/etc/passwd", "/etc/shadow", "/etc/sudoers"]\n', '']), "file rule 'FILE-001' must define paths or patterns");
-  const noOps = rejects(exampleWith(FILE_001_ENABLED, [FILE_001_OPS, 'operations = []']), "file rule 'FILE-001' must define operations");
+  rejects(exampleWith(FILE_001_ENABLED, ['paths = ["/etc/passwd", "/etc/shadow", "/etc/sudoers"]\n', '']), "rules[1]: file rule 'FILE-001' must define paths or patterns");
+  const noOps = rejects(exampleWith(FILE_001_ENABLED, [FILE_001_OPS, 'operations = []']), "rules[1].operations: file rule 'FILE-001' must define operations");
   assert.match(noOps.message, /must define operations/);
-  const typo = rejects(exampleWith(FILE_001_ENABLED, [FILE_001_OPS, 'operations = ["file_open", "file_opne"]']), "file rule 'FILE-001' uses unrecognized operation 'file_opne'");
+  const typo = rejects(exampleWith(FILE_001_ENABLED, [FILE_001_OPS, 'operations = ["file_open", "file_opne"]']), "rules[1].operations[1]: file rule 'FILE-001' uses unrecognized operation 'file_opne'");
   assert.equal(typo.keyPath, 'rules[1].operations[1]');
   validateRuntime(exampleWith(FILE_001_ENABLED, [FILE_001_OPS, 'operations = ["open", "write", "rename", "unlink"]']));
   validateRuntime(exampleWith(FILE_001_ENABLED, [FILE_001_OPS, 'operations = ["*"]']));
@@ -187,36 +189,36 @@ test('file rule requirements: paths or patterns, operations, recognized operatio
 });
 
 test('network rule requirements: direction, ports', () => {
-  const err = rejects(exampleWith(NET_001_ENABLED, ['direction = "outbound"\n', '']), "network rule 'NET-001' must define direction");
+  const err = rejects(exampleWith(NET_001_ENABLED, ['direction = "outbound"\n', '']), "rules[2].direction: network rule 'NET-001' must define direction");
   assert.match(err.message, /must define direction/);
-  rejects(exampleWith(NET_001_ENABLED, ['direction = "outbound"\nports = [4444, 1337, 31337]', 'direction = "outbound"\nports = []']), "network rule 'NET-001' must define ports");
+  rejects(exampleWith(NET_001_ENABLED, ['direction = "outbound"\nports = [4444, 1337, 31337]', 'direction = "outbound"\nports = []']), "rules[2].ports: network rule 'NET-001' must define ports");
 });
 
 test('reserved BUILTIN- prefix, even on a disabled rule; case-sensitive', () => {
-  const err = rejects(exampleWith(['id = "NET-001"', 'id = "BUILTIN-USER-001"']), "rule id 'BUILTIN-USER-001' uses reserved 'BUILTIN-' prefix");
+  const err = rejects(exampleWith(['id = "NET-001"', 'id = "BUILTIN-USER-001"']), "rules[2].id: rule id 'BUILTIN-USER-001' uses reserved 'BUILTIN-' prefix");
   assert.match(err.message, /reserved 'BUILTIN-' prefix/);
   assert.equal(err.keyPath, 'rules[2].id');
   validateRuntime(exampleWith(['id = "NET-001"', 'id = "builtin-user-001"']));
 });
 
 test('duplicate rule ids across enabled and disabled rules', () => {
-  rejects(exampleWith(['id = "PROC-001"', 'id = "DUPLICATE"'], FILE_001_ENABLED, ['id = "FILE-001"', 'id = "DUPLICATE"']), "duplicate rule id 'DUPLICATE'");
-  const err = rejects(exampleWith(['id = "NET-001"', 'id = "PROC-001"']), "duplicate rule id 'PROC-001'");
+  rejects(exampleWith(['id = "PROC-001"', 'id = "DUPLICATE"'], FILE_001_ENABLED, ['id = "FILE-001"', 'id = "DUPLICATE"']), "rules[1].id: duplicate rule id 'DUPLICATE' (already rules[0].id)");
+  const err = rejects(exampleWith(['id = "NET-001"', 'id = "PROC-001"']), "rules[2].id: duplicate rule id 'PROC-001' (already rules[0].id)");
   assert.equal(err.keyPath, 'rules[2].id');
 });
 
 test('rule checks come before the duplicate check, which comes before output', () => {
   rejects(
     exampleWith(FILE_001_ENABLED, ['id = "FILE-001"', 'id = "PROC-001"'], [FILE_001_OPS, 'operations = []'], ['type = "stdout"', 'type = "file"']),
-    "file rule 'PROC-001' must define operations",
+    "rules[1].operations: file rule 'PROC-001' must define operations",
   );
-  rejects(exampleWith(['id = "FILE-001"', 'id = "PROC-001"'], ['type = "stdout"', 'type = "file"']), "duplicate rule id 'PROC-001'");
+  rejects(exampleWith(['id = "FILE-001"', 'id = "PROC-001"'], ['type = "stdout"', 'type = "file"']), "rules[1].id: duplicate rule id 'PROC-001' (already rules[0].id)");
 });
 
 test('output.type file requires output.path; stdout does not', () => {
-  const err = rejects(exampleWith(['type = "stdout"', 'type = "file"']), 'output.path is required when output.type is "file"');
+  const err = rejects(exampleWith(['type = "stdout"', 'type = "file"']), 'output.path: required when output.type is "file"');
   assert.equal(err.keyPath, 'output.path');
-  rejects(exampleWith(['type = "stdout"', 'type = "file"\npath = ""']), 'output.path is required when output.type is "file"');
+  rejects(exampleWith(['type = "stdout"', 'type = "file"\npath = ""']), 'output.path: required when output.type is "file"');
   const config = exampleWith(['type = "stdout"', 'type = "file"\npath = "/var/log/rand-guard/events.ndjson"']);
   validateRuntime(config);
   assert.equal(config.output.path, '/var/log/rand-guard/events.ndjson');
@@ -225,10 +227,10 @@ test('output.type file requires output.path; stdout does not', () => {
 
 test('ebpf.buffer_size is KiB in 64..1048576', () => {
   const bufferSize = (n: number) => exampleWith(['buffer_size = 8192', `buffer_size = ${n}`]);
-  const err = rejects(bufferSize(63), 'ebpf.buffer_size must be between 64 and 1048576 (KiB of ring buffer), got 63');
+  const err = rejects(bufferSize(63), 'ebpf.buffer_size: must be between 64 and 1048576 (KiB of ring buffer), got 63');
   assert.equal(err.keyPath, 'ebpf.buffer_size');
-  rejects(bufferSize(0), 'ebpf.buffer_size must be between 64 and 1048576 (KiB of ring buffer), got 0');
-  rejects(bufferSize(1048577), 'ebpf.buffer_size must be between 64 and 1048576 (KiB of ring buffer), got 1048577');
+  rejects(bufferSize(0), 'ebpf.buffer_size: must be between 64 and 1048576 (KiB of ring buffer), got 0');
+  rejects(bufferSize(1048577), 'ebpf.buffer_size: must be between 64 and 1048576 (KiB of ring buffer), got 1048577');
   validateRuntime(bufferSize(64));
   validateRuntime(bufferSize(1048576));
 });
@@ -241,7 +243,7 @@ test('ringBufferBytes rounds KiB up to a power of two in bytes', () => {
   assert.equal(bytes(100), 131072);
   assert.equal(bytes(1048576), 1024 * 1024 * 1024);
   assert.equal(bytes(1000000), 1024 * 1024 * 1024);
-  assert.throws(() => bytes(32), /ebpf\.buffer_size must be between 64 and 1048576 \(KiB of ring buffer\), got 32/);
+  assert.throws(() => bytes(32), /ebpf\.buffer_size: must be between 64 and 1048576 \(KiB of ring buffer\), got 32/);
 });
 
 test('log level: RUST_LOG wins unless absent, empty or blank', () => {
@@ -273,21 +275,21 @@ test('log level: invalid RUST_LOG or default directive is an error', () => {
   const config = exampleWith();
   assert.throws(() => resolveLogLevel(config, { RUST_LOG: 'edr_user=notalevel' }), (err: unknown) => {
     assert.ok(err instanceof ConfigError);
-    assert.equal(err.message, 'failed to parse log filter: edr_user=notalevel');
+    assert.equal(err.message, 'RUST_LOG: failed to parse log filter: edr_user=notalevel');
     assert.equal(err.keyPath, undefined);
     return true;
   });
   const bad = exampleWith(['log_level = "info"', 'log_level = "info,edr_user=notalevel"']);
   assert.throws(() => resolveLogLevel(bad, {}), (err: unknown) => {
     assert.ok(err instanceof ConfigError);
-    assert.equal(err.message, 'failed to parse log filter: edr_user=notalevel');
+    assert.equal(err.message, 'agent.log_level: failed to parse log filter: edr_user=notalevel');
     assert.equal(err.keyPath, 'agent.log_level');
     return true;
   });
   // A valid RUST_LOG overrides an invalid default, as the default is never parsed then.
   assert.equal(resolveLogLevel(bad, { RUST_LOG: 'info' }), 'info');
-  assert.throws(() => resolveLogLevel(config, { RUST_LOG: '=debug' }), /failed to parse log filter: =debug/);
-  assert.throws(() => resolveLogLevel(config, { RUST_LOG: 'info=' + 'x' }), /failed to parse log filter: info=x/);
+  assert.throws(() => resolveLogLevel(config, { RUST_LOG: '=debug' }), { message: 'RUST_LOG: failed to parse log filter: =debug' });
+  assert.throws(() => resolveLogLevel(config, { RUST_LOG: 'info=' + 'x' }), { message: 'RUST_LOG: failed to parse log filter: info=x' });
 });
 
 test('a detection with an unrecognized operation is rejected naming the key (new: the original ignored it)', () => {
@@ -295,7 +297,7 @@ test('a detection with an unrecognized operation is rejected naming the key (new
     'name = "cron_modified"\npaths = ["/etc/cron.d/", "/etc/cron.daily/", "/etc/crontab"]\noperations = ["file_open", "file_write", "file_rename", "file_unlink"]',
     'name = "cron_modified"\npaths = ["/etc/cron.d/", "/etc/cron.daily/", "/etc/crontab"]\noperations = ["file_open", "file_wrte"]',
   ]);
-  const err = rejects(config, "detection 'cron_modified' uses unrecognized operation 'file_wrte'");
+  const err = rejects(config, "detections.persistence[1].operations[1]: detection 'cron_modified' uses unrecognized operation 'file_wrte'");
   assert.equal(err.keyPath, 'detections.persistence[1].operations[1]');
   validateRuntime(exampleWith(['operations = ["file_open", "file_write", "file_rename", "file_unlink"]\n\n[[detections.persistence]]\nname = "cron_modified"', 'operations = ["open", "*"]\n\n[[detections.persistence]]\nname = "cron_modified"']));
 });
@@ -313,37 +315,37 @@ test('network rule protocols, remote_cidrs, results, query_names: valid values p
 });
 
 test('network rule field values are checked, naming the key', () => {
-  const proto = rejects(net001('protocols = ["tcp", "quic"]'), "network rule 'NET-001' uses unrecognized protocol 'quic'");
+  const proto = rejects(net001('protocols = ["tcp", "quic"]'), "rules[2].protocols[1]: network rule 'NET-001' uses unrecognized protocol 'quic'");
   assert.equal(proto.keyPath, 'rules[2].protocols[1]');
-  const cidr = rejects(net001('remote_cidrs = ["10.0.0.0/33"]'), "network rule 'NET-001' uses invalid CIDR '10.0.0.0/33' in remote_cidrs");
+  const cidr = rejects(net001('remote_cidrs = ["10.0.0.0/33"]'), "rules[2].remote_cidrs[0]: network rule 'NET-001' uses invalid CIDR '10.0.0.0/33' in remote_cidrs");
   assert.equal(cidr.keyPath, 'rules[2].remote_cidrs[0]');
-  rejects(net001('remote_cidrs = ["example.com"]'), "network rule 'NET-001' uses invalid CIDR 'example.com' in remote_cidrs");
-  rejects(net001('remote_cidrs = ["127.1/8"]'), "network rule 'NET-001' uses invalid CIDR '127.1/8' in remote_cidrs");
-  const result = rejects(net001('results = ["connected"]'), "network rule 'NET-001' uses unrecognized result 'connected'");
+  rejects(net001('remote_cidrs = ["example.com"]'), "rules[2].remote_cidrs[0]: network rule 'NET-001' uses invalid CIDR 'example.com' in remote_cidrs");
+  rejects(net001('remote_cidrs = ["127.1/8"]'), "rules[2].remote_cidrs[0]: network rule 'NET-001' uses invalid CIDR '127.1/8' in remote_cidrs");
+  const result = rejects(net001('results = ["connected"]'), "rules[2].results[0]: network rule 'NET-001' uses unrecognized result 'connected'");
   assert.equal(result.keyPath, 'rules[2].results[0]');
-  const empty = rejects(net001('query_names = ["a.test", ""]', ''), "network rule 'NET-001' uses an empty query name");
+  const empty = rejects(net001('query_names = ["a.test", ""]', ''), "rules[2].query_names[1]: network rule 'NET-001' uses an empty query name");
   assert.equal(empty.keyPath, 'rules[2].query_names[1]');
   rejects(
     net001('query_names = ["*.test"]\nresults = ["failed"]', ''),
-    "network rule 'NET-001' combines query_names with results (network_dns records have no result)",
+    "rules[2].results: network rule 'NET-001' combines query_names with results (network_dns records have no result)",
   );
   rejects(
     net001('query_names = ["*.test"]', 'direction = "inbound"'),
-    "network rule 'NET-001' combines query_names with direction 'inbound' (DNS queries are outbound)",
+    "rules[2].direction: network rule 'NET-001' combines query_names with direction 'inbound' (DNS queries are outbound)",
   );
   // without query_names or remote_cidrs the original requirements stand
-  rejects(net001('protocols = ["udp"]', 'direction = "outbound"'), "network rule 'NET-001' must define ports");
-  rejects(net001('remote_cidrs = ["127.0.0.0/8"]', 'ports = [1]'), "network rule 'NET-001' must define direction");
+  rejects(net001('protocols = ["udp"]', 'direction = "outbound"'), "rules[2].ports: network rule 'NET-001' must define ports");
+  rejects(net001('remote_cidrs = ["127.0.0.0/8"]', 'ports = [1]'), "rules[2].direction: network rule 'NET-001' must define direction");
 });
 
 test('network-only rule fields make process and file rules invalid', () => {
-  rejects(exampleWith([PROC_001_NAMES, `${PROC_001_NAMES}\nquery_names = ["*.test"]`]), "process rule 'PROC-001' contains non-process match fields");
-  rejects(exampleWith(FILE_001_ENABLED, [FILE_001_OPS, `${FILE_001_OPS}\nremote_cidrs = ["10.0.0.0/8"]`]), "file rule 'FILE-001' contains non-file match fields");
+  rejects(exampleWith([PROC_001_NAMES, `${PROC_001_NAMES}\nquery_names = ["*.test"]`]), "rules[0].query_names: process rule 'PROC-001' contains non-process match field 'query_names'");
+  rejects(exampleWith(FILE_001_ENABLED, [FILE_001_OPS, `${FILE_001_OPS}\nremote_cidrs = ["10.0.0.0/8"]`]), "rules[1].remote_cidrs: file rule 'FILE-001' contains non-file match field 'remote_cidrs'");
   // an empty list is the same as absent
   validateRuntime(exampleWith([PROC_001_NAMES, `${PROC_001_NAMES}\nprotocols = []`]));
 });
 
 test('an enabled family with an empty hook list is an error naming the key', () => {
-  const err = rejects(exampleWith(['hooks = ["execve", "fork", "exit", "execveat"]', 'hooks = []']), 'process.hooks is empty but process collection is enabled: no program would be attached');
+  const err = rejects(exampleWith(['hooks = ["execve", "fork", "exit", "execveat"]', 'hooks = []']), 'process.hooks: empty but process collection is enabled: no program would be attached');
   assert.equal(err.keyPath, 'process.hooks');
 });

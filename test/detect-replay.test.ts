@@ -58,7 +58,7 @@ test('a bad rules.d file is rejected by validate and rules test, naming the file
   writeFileSync(join(dir, 'rules.d', 'bad.toml'), '[[rules]]\nid = "X-1"\nname = "x"\nenabled = true\ntype = "file"\nseverity = "low"\naction = "alert"\npaths = ["/etc"]\n');
   for (const r of [run(), spawnSync(process.execPath, [BIN, 'validate', '--config', join(dir, 'config.toml')], { encoding: 'utf8' })]) {
     assert.notEqual(r.status, 0);
-    assert.match(String(r.stderr), /rules file .*rules\.d\/bad\.toml: file rule 'X-1' must define operations/);
+    assert.match(String(r.stderr), /rules file .*rules\.d\/bad\.toml: rules\[\d+\]\.operations: file rule 'X-1' must define operations/);
   }
 });
 

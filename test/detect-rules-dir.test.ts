@@ -58,7 +58,7 @@ test('bad rule: the message names the file and the rule', (t) => {
   const file = join(dir, 'x.toml');
   writeFileSync(file, fileRule('OK-1') + fileRule('X').replace('operations = ["write"]\n', ''));
   const err = configError(() => loadRulesDir(dir));
-  assert.equal(err.message, `rules file ${file}: file rule 'X' must define operations`);
+  assert.equal(err.message, `rules file ${file}: rules[1].operations: file rule 'X' must define operations`);
   assert.equal(err.path, file);
   assert.equal(err.keyPath, 'rules[1].operations');
 });
@@ -66,9 +66,9 @@ test('bad rule: the message names the file and the rule', (t) => {
 test('every validateRule message comes through with the file named', () => {
   const f = '/etc/rand-guard/rules.d/x.toml';
   const cases: Array<[string, string]> = [
-    ['type = "process"\n', `process rule 'R' must define process_names or parent_names`],
-    ['type = "network"\nports = [1]\n', `network rule 'R' must define direction`],
-    ['type = "file"\npaths = ["/x"]\noperations = ["file_opne"]\n', `file rule 'R' uses unrecognized operation 'file_opne'`],
+    ['type = "process"\n', `rules[0]: process rule 'R' must define process_names or parent_names`],
+    ['type = "network"\nports = [1]\n', `rules[0].direction: network rule 'R' must define direction`],
+    ['type = "file"\npaths = ["/x"]\noperations = ["file_opne"]\n', `rules[0].operations[0]: file rule 'R' uses unrecognized operation 'file_opne'`],
   ];
   for (const [body, message] of cases) {
     const text = `[[rules]]\nid = "R"\nname = "n"\nenabled = true\nseverity = "low"\naction = "alert"\n${body}`;
@@ -84,7 +84,7 @@ test('BUILTIN- prefix in a rules.d file is rejected, even when disabled', (t) =>
   const file = join(dir, 'builtin.toml');
   writeFileSync(file, fileRule('BUILTIN-USER-001').replace('enabled = true', 'enabled = false'));
   const err = configError(() => loadRulesDir(dir));
-  assert.equal(err.message, `rules file ${file}: rule id 'BUILTIN-USER-001' uses reserved 'BUILTIN-' prefix`);
+  assert.equal(err.message, `rules file ${file}: rules[0].id: rule id 'BUILTIN-USER-001' uses reserved 'BUILTIN-' prefix`);
   assert.equal(err.keyPath, 'rules[0].id');
 });
 

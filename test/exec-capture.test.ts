@@ -20,7 +20,7 @@ test('execCaptureConfig rejects max_args_bytes outside 1..262144 with the config
   for (const bad of [0, 262145, 1.5]) {
     assert.throws(() => capture(true, false, false, bad), (err: unknown) => {
       assert.ok(err instanceof ConfigError);
-      assert.equal(err.message, `process.max_args_bytes must be between 1 and 262144 (bytes of the argument area captured per exec), got ${bad}`);
+      assert.equal(err.message, `process.max_args_bytes: must be between 1 and 262144 (bytes of the argument area captured per exec), got ${bad}`);
       assert.equal(err.keyPath, 'process.max_args_bytes');
       return true;
     });

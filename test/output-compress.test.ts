@@ -112,7 +112,7 @@ test('config: output.compress needs output.max_size_mb', () => {
   const base = referenceText('config.example.toml').replace('[output]\n', '[output]\ncompress = true\n');
   assert.match(base, /compress = true/);
   assert.throws(() => validateRuntime(parseConfigText(base, 'c.toml')), (err: Error & { keyPath?: string }) => {
-    assert.match(err.message, /^output\.compress needs output\.max_size_mb/);
+    assert.match(err.message, /^output\.compress: needs output\.max_size_mb/);
     assert.equal(err.keyPath, 'output.compress');
     return true;
   });

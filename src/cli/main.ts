@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { createLogger } from './logger.js';
 import { loadConfig } from '../config/load.js';
+import { ConfigError, describeConfigError } from '../config/errors.js';
 import { resolveLogLevel } from '../config/validate.js';
 import { Agent } from '../agent.js';
 import { loadRuleSet } from '../detect/rule-set.js';
@@ -17,6 +18,7 @@ import { writeAllSync } from '../output/stdout-sink.js';
 import { PACKAGE_ROOT, resolveConfigPath, resolveObjectPath } from './paths.js';
 import { processTrustPolicy } from '../config/trust.js';
 import { blindingValues } from '../config/warnings.js';
+import { preflight } from '../config/preflight.js';
 import type { Config } from '../config/schema.js';
 import { registerViewCommands } from './view-commands.js';
 import { registerSigmaCommands } from './sigma-command.js';
@@ -40,8 +42,14 @@ function version(): string {
 }
 
 function fail(err: unknown): never {
-  process.stderr.write(`Error: ${err instanceof Error ? err.message : String(err)}\n`);
+  const text = err instanceof ConfigError ? describeConfigError(err) : err instanceof Error ? err.message : String(err);
+  process.stderr.write(`Error: ${text}\n`);
   process.exit(1);
+}
+
+/** The environment and effective uid the host checks of src/config/preflight.ts run against. */
+function preflightContext(overrides: readonly ConfigOverride[]): { env: NodeJS.ProcessEnv; euid: number; logLevelSetOnCommandLine: boolean } {
+  return { env: process.env, euid: process.geteuid?.() ?? 0, logLevelSetOnCommandLine: logLevelSetOnCommandLine(overrides) };
 }
 
 /** Options every command that reads a config takes. */
@@ -81,6 +89,8 @@ async function run(opts: RunOpts): Promise<void> {
   const config = loadConfig(configPath, trust, overrides);
   const compactView = compactViewOf(opts.format, config, process.stdout.isTTY === true, process.env);
   const ruleSet = loadRuleSet(config, configPath, trust);
+  // host checks (log filter, output path) before anything is loaded: the same ones `validate` runs
+  preflight(config, preflightContext(overrides), configPath);
   warnBlinding(config, configPath);
   const logger = await createLogger(resolveLogLevel(config, process.env, logLevelSetOnCommandLine(overrides)), process.stderr.isTTY === true, process.env);
   if (opts.insecureConfig) logger.warn('--insecure-config: the config and rules are loaded even if others can change them; development only');
@@ -165,8 +175,8 @@ function validate(opts: ConfigOpts): void {
   const trust = processTrustPolicy(!!opts.insecureConfig);
   const overrides = overridesOf(opts);
   const config = loadConfig(configPath, trust, overrides);
-  resolveLogLevel(config, process.env, logLevelSetOnCommandLine(overrides));
   const ruleSet = loadRuleSet(config, configPath, trust);
+  preflight(config, preflightContext(overrides), configPath);
   warnBlinding(config, configPath);
   process.stdout.write(`config ${configPath} is valid (${ruleSet.rules.length} rules, ${ruleSet.files.length} files from ${ruleSet.rulesDir})\n`);
 }

@@ -51,3 +51,12 @@ export function formatKeyPath(segments: ReadonlyArray<string | number>): string 
   }
   return out;
 }
+
+/**
+ * The text the CLI prints for `err` (after `Error: `): the message, led by the config file when the
+ * error names one that the message does not mention yet, as runtime validation messages
+ * (`<file>: rules[2].ports: ...`), so every bad-config message names both the file and the key path.
+ */
+export function describeConfigError(err: ConfigError): string {
+  return err.path !== undefined && err.path !== '' && !err.message.includes(err.path) ? `${err.path}: ${err.message}` : err.message;
+}

@@ -44,9 +44,9 @@ export const LOG_ENV_VARS = ['RAND_GUARD_LOG', 'RUST_LOG'] as const;
  * are unset or blank/whitespace are skipped.
  * Examples: `info` -> info; `warn,edr_user=debug` -> debug; `edr_user` (target only) -> trace;
  * `off` -> silent; no level named at all (e.g. `,`) -> error, EnvFilter's default.
- * @throws ConfigError `failed to parse log filter: <directive>` for the first invalid directive
- *   (e.g. `edr_user=notalevel`), followed by ` ($RAND_GUARD_LOG)` / ` ($RUST_LOG)` when it came from the
- *   environment; `keyPath` is `agent.log_level` when the config value was used.
+ * @throws ConfigError `<RAND_GUARD_LOG|RUST_LOG|agent.log_level>: failed to parse log filter: <directive>` for
+ *   the first invalid directive (e.g. `edr_user=notalevel`), naming where it came from; `keyPath` is
+ *   `agent.log_level` when the config value (or `--set agent.log_level`) was used.
  */
 export function resolveLogLevel(
   config: Pick<Config, 'agent'>,
@@ -63,7 +63,8 @@ export function resolveLogLevel(
     if (directive === '') continue;
     const rank = directiveRank(directive);
     if (rank === undefined) {
-      throw new ConfigError(`failed to parse log filter: ${directive}${useEnv && envVar !== 'RUST_LOG' ? ` ($${envVar})` : ''}`, { keyPath: useEnv ? undefined : 'agent.log_level' });
+      // the variables are not config keys, but naming them tells the user where the directive came from
+      throw new ConfigError(`${useEnv ? envVar : 'agent.log_level'}: failed to parse log filter: ${directive}`, { keyPath: useEnv ? undefined : 'agent.log_level' });
     }
     best = best === undefined ? rank : Math.max(best, rank);
   }

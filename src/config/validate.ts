@@ -14,6 +14,7 @@ import { ConfigError } from './errors.js';
 import { metricsProblem } from '../metrics/listen.js';
 import { RG_ARGS_MAX, RG_ENV_NAME_MAX } from '../abi/layout.js';
 import type { Config, RuleConfig } from './schema.js';
+import { compileKernelFilter } from '../filter/kernel-filter.js';
 
 export { resolveLogLevel, type LogLevel } from './log-level.js';
 
@@ -100,6 +101,12 @@ export const MAX_MAX_ARGS_BYTES = RG_ARGS_MAX;
 /** Entries of the kernel's rg_env_allow LPM trie (max_entries in bpf/lib/maps.h). */
 export const ENV_ALLOW_MAX_ENTRIES = 256;
 
+/**
+ * Entries of each kernel file-filter LPM trie, `file_prefixes` (watch + exclude paths) and
+ * `file_suffixes` ("*.ext" watch patterns): max_entries in bpf/lib/maps.h.
+ */
+export const FILE_FILTER_MAX_ENTRIES = 4096;
+
 /** What a `process.env_allow` name may look like: a POSIX shell variable name. */
 export const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /**
@@ -112,14 +119,16 @@ export const ENV_NAME_MAX_BYTES = RG_ENV_NAME_MAX - 2;
 /**
  * Checks a parsed config against what the runtime supports; returns normally when it is usable.
  * `source` (the config file) is only attached to the error as `path`; it never changes the message.
- * @throws ConfigError with the first failing check's message (§2.3 order), `keyPath` set to the key at fault.
+ * @throws ConfigError with the first failing check's message (§2.3 order), `<key path>: <reason>` (e.g.
+ *   `rules[2].ports: network rule 'X' must define ports`), `keyPath` set to that key path: the key is in
+ *   the text so a user reading only stderr can find the entry (issue 12, item 5).
  */
 export function validateRuntime(config: Config, source?: string): void {
-  const fail = (message: string, keyPath?: string): never => {
-    throw new ConfigError(message, { path: source, keyPath });
+  const fail = (message: string, keyPath: string): never => {
+    throw new ConfigError(`${keyPath}: ${message}`, { path: source, keyPath });
   };
 
-  if (!config.ebpf.enabled) fail('eBPF is disabled by config (ebpf.enabled = false)', 'ebpf.enabled');
+  if (!config.ebpf.enabled) fail('eBPF is disabled by config (set it to true: rand-guard collects only through eBPF)', 'ebpf.enabled');
   checkBufferSize(config.ebpf.buffer_size, source);
 
   if (!config.events.process || !config.process.enabled) {
@@ -127,7 +136,7 @@ export function validateRuntime(config: Config, source?: string): void {
   }
   for (const family of ['process', 'file', 'network'] as const) {
     if (config.events[family] && config[family].enabled && config[family].hooks.length === 0) {
-      fail(`${family}.hooks is empty but ${family} collection is enabled: no program would be attached`, `${family}.hooks`);
+      fail(`empty but ${family} collection is enabled: no program would be attached`, `${family}.hooks`);
     }
   }
   checkHooks('process', config.process.hooks, SUPPORTED_PROCESS_HOOKS, source);
@@ -136,16 +145,30 @@ export function validateRuntime(config: Config, source?: string): void {
   const envSeen = new Map<string, number>();
   config.process.env_allow.forEach((name, i) => {
     const problem = envNameProblem(name);
-    if (problem !== undefined) fail(`process.env_allow[${i}] ${problem}`, `process.env_allow[${i}]`);
+    if (problem !== undefined) fail(problem, `process.env_allow[${i}]`);
     const first = envSeen.get(name);
-    if (first !== undefined) fail(`process.env_allow[${i}] repeats '${name}' (already process.env_allow[${first}])`, `process.env_allow[${i}]`);
+    if (first !== undefined) fail(`repeats '${name}' (already process.env_allow[${first}])`, `process.env_allow[${i}]`);
     envSeen.set(name, i);
   });
   if (config.process.env_allow.length > ENV_ALLOW_MAX_ENTRIES) {
-    fail(`process.env_allow has ${config.process.env_allow.length} names, at most ${ENV_ALLOW_MAX_ENTRIES} fit the kernel's allow-list map`, 'process.env_allow');
+    fail(`${config.process.env_allow.length} names, at most ${ENV_ALLOW_MAX_ENTRIES} fit the kernel's allow-list map`, 'process.env_allow');
   }
   if (config.process.collect_env && config.process.env_allow.length === 0) {
-    fail('process.env_allow is empty but process.collect_env is true: no environment variable could be collected', 'process.env_allow');
+    fail('empty but process.collect_env is true: no environment variable could be collected', 'process.env_allow');
+  }
+
+  // The agent writes these maps whatever file.enabled says; past max_entries the map update fails
+  // after the BPF object is loaded, so count the entries as the agent will write them.
+  const kernelFilter = compileKernelFilter(config.file);
+  if (kernelFilter.prefixes.length > FILE_FILTER_MAX_ENTRIES) {
+    const key = config.file.watch_paths.length >= config.file.exclude_paths.length ? 'file.watch_paths' : 'file.exclude_paths';
+    fail(
+      `${kernelFilter.prefixes.length} distinct watch and exclude paths (file.watch_paths has ${config.file.watch_paths.length}, file.exclude_paths ${config.file.exclude_paths.length}), at most ${FILE_FILTER_MAX_ENTRIES} fit the kernel's file_prefixes map`,
+      key,
+    );
+  }
+  if (kernelFilter.suffixes.length > FILE_FILTER_MAX_ENTRIES) {
+    fail(`${kernelFilter.suffixes.length} distinct "*.ext" patterns, at most ${FILE_FILTER_MAX_ENTRIES} fit the kernel's file_suffixes map`, 'file.watch_patterns');
   }
 
   if (config.events.file && !config.file.enabled) fail('file events are enabled but file collection is disabled', 'file.enabled');
@@ -158,7 +181,7 @@ export function validateRuntime(config: Config, source?: string): void {
     fail('DNS collection needs a send hook: add "sendto", "sendmsg" or "sendmmsg" to network.hooks', 'network.collect_dns');
   }
   if (config.network.collect_payload) {
-    fail('network payload collection is not supported: rand-guard does not capture packet contents (network.collect_payload)', 'network.collect_payload');
+    fail('network payload collection is not supported: rand-guard does not capture packet contents', 'network.collect_payload');
   }
 
   config.rules.forEach((rule, i) => {
@@ -166,10 +189,11 @@ export function validateRuntime(config: Config, source?: string): void {
     if (rule.id.startsWith(BUILTIN_RULE_PREFIX)) fail(`rule id '${rule.id}' uses reserved 'BUILTIN-' prefix`, `rules[${i}].id`);
     if (rule.enabled) validateRule(rule, `rules[${i}]`, source);
   });
-  const seen = new Set<string>();
+  const seen = new Map<string, number>();
   config.rules.forEach((rule, i) => {
-    if (seen.has(rule.id)) fail(`duplicate rule id '${rule.id}'`, `rules[${i}].id`);
-    seen.add(rule.id);
+    const first = seen.get(rule.id);
+    if (first !== undefined) fail(`duplicate rule id '${rule.id}' (already rules[${first}].id)`, `rules[${i}].id`);
+    seen.set(rule.id, i);
   });
 
   // New: the original accepted any operation string in detections, so a typo silently disabled
@@ -183,11 +207,11 @@ export function validateRuntime(config: Config, source?: string): void {
   });
 
   if (config.output.type === 'file' && (config.output.path === undefined || config.output.path === '')) {
-    fail('output.path is required when output.type is "file"', 'output.path');
+    fail('required when output.type is "file"', 'output.path');
   }
 
   if (config.output.compress === true && config.output.max_size_mb === undefined) {
-    fail('output.compress needs output.max_size_mb: it compresses the files the built-in size rotation makes (with logrotate, use its compress)', 'output.compress');
+    fail('needs output.max_size_mb: it compresses the files the built-in size rotation makes (with logrotate, use its compress)', 'output.compress');
   }
 
   const metrics = metricsProblem(config.metrics);
@@ -196,27 +220,30 @@ export function validateRuntime(config: Config, source?: string): void {
 
 /**
  * Checks every name in `<family>.hooks` against the hooks the runtime can attach.
- * @throws ConfigError `<family> hook '<name>' is not supported by the current runtime (<family>.hooks[i];
- *   supported: a, b, ...)`, `keyPath` `<family>.hooks[i]`: the key path and the valid names are in the
+ * @throws ConfigError `<family>.hooks[i]: <family> hook '<name>' is not supported by the current runtime
+ *   (supported: a, b, ...)`, `keyPath` `<family>.hooks[i]`: the key path and the valid names are in the
  *   text itself so a user reading only stderr can fix the entry (issue 12, item 5).
  */
 function checkHooks(family: 'process' | 'file' | 'network', hooks: readonly string[], supported: ReadonlySet<string>, source?: string): void {
   hooks.forEach((hook, i) => {
     if (supported.has(hook)) return;
     const keyPath = `${family}.hooks[${i}]`;
-    throw new ConfigError(`${family} hook '${hook}' is not supported by the current runtime (${keyPath}; supported: ${[...supported].join(', ')})`, { path: source, keyPath });
+    throw new ConfigError(`${keyPath}: ${family} hook '${hook}' is not supported by the current runtime (supported: ${[...supported].join(', ')})`, { path: source, keyPath });
   });
 }
 
 /**
  * Checks one rule's match fields against its type (§9.2). Callers run it on enabled rules only;
  * the built-in rules must pass it too.
- * `keyPath` (e.g. `rules[2]`) and `source` are attached to the error, never changing the message.
- * @throws ConfigError e.g. `process rule '<id>' must define process_names or parent_names`.
+ * `keyPath` (the rule's place, e.g. `rules[2]`) leads the message with the field at fault appended
+ * (`rules[2].ports: network rule 'X' must define ports`) and is the error's `keyPath`; without it the
+ * message is the reason alone. `source` is only attached as `path`.
+ * @throws ConfigError e.g. `rules[0]: process rule '<id>' must define process_names or parent_names`.
  */
 export function validateRule(rule: RuleConfig, keyPath?: string, source?: string): void {
   const fail = (message: string, field?: string): never => {
-    throw new ConfigError(message, { path: source, keyPath: keyPath === undefined ? undefined : field === undefined ? keyPath : `${keyPath}.${field}` });
+    const at = keyPath === undefined ? undefined : field === undefined ? keyPath : `${keyPath}.${field}`;
+    throw new ConfigError(at === undefined ? message : `${at}: ${message}`, { path: source, keyPath: at });
   };
   const id = rule.id;
   // Unreachable while the schema only parses `alert`; kept so a new action cannot slip through silently.
@@ -227,9 +254,7 @@ export function validateRule(rule: RuleConfig, keyPath?: string, source?: string
       if (rule.process_names.length === 0 && rule.parent_names.length === 0) {
         fail(`process rule '${id}' must define process_names or parent_names`);
       }
-      if (rule.paths.length > 0 || rule.patterns.length > 0 || rule.operations.length > 0 || rule.direction !== undefined || rule.ports.length > 0 || hasNetworkOnlyFields(rule)) {
-        fail(`process rule '${id}' contains non-process match fields`);
-      }
+      checkForeignFields(rule, ['paths', 'patterns', 'operations', 'direction', 'ports', ...NETWORK_ONLY_FIELDS], fail);
       return;
     case 'file':
       if (rule.paths.length === 0 && rule.patterns.length === 0) fail(`file rule '${id}' must define paths or patterns`);
@@ -237,9 +262,7 @@ export function validateRule(rule: RuleConfig, keyPath?: string, source?: string
       rule.operations.forEach((op, i) => {
         if (!RULE_OPERATIONS.has(op)) fail(`file rule '${id}' uses unrecognized operation '${op}'`, `operations[${i}]`);
       });
-      if (rule.parent_names.length > 0 || rule.process_names.length > 0 || rule.direction !== undefined || rule.ports.length > 0 || hasNetworkOnlyFields(rule)) {
-        fail(`file rule '${id}' contains non-file match fields`);
-      }
+      checkForeignFields(rule, ['parent_names', 'process_names', 'direction', 'ports', ...NETWORK_ONLY_FIELDS], fail);
       return;
     case 'network': {
       const queryNames = rule.query_names ?? [];
@@ -248,9 +271,7 @@ export function validateRule(rule: RuleConfig, keyPath?: string, source?: string
       if (rule.direction === undefined && queryNames.length === 0) fail(`network rule '${id}' must define direction`, 'direction');
       if (rule.ports.length === 0 && queryNames.length === 0 && cidrs.length === 0) fail(`network rule '${id}' must define ports`, 'ports');
       // process_names is allowed: it narrows the rule to given comms.
-      if (rule.parent_names.length > 0 || rule.paths.length > 0 || rule.patterns.length > 0 || rule.operations.length > 0) {
-        fail(`network rule '${id}' contains non-network match fields`);
-      }
+      checkForeignFields(rule, ['parent_names', 'paths', 'patterns', 'operations'], fail);
       (rule.protocols ?? []).forEach((p, i) => {
         if (!RULE_PROTOCOLS.has(p)) fail(`network rule '${id}' uses unrecognized protocol '${p}'`, `protocols[${i}]`);
       });
@@ -274,9 +295,19 @@ export function validateRule(rule: RuleConfig, keyPath?: string, source?: string
   }
 }
 
-/** True when a rule sets any of the network-only fields added after the original. */
-function hasNetworkOnlyFields(rule: RuleConfig): boolean {
-  return [rule.protocols, rule.remote_cidrs, rule.results, rule.query_names].some((list) => list !== undefined && list.length > 0);
+/** Match fields only network rules may set (added after the original). */
+const NETWORK_ONLY_FIELDS = ['protocols', 'remote_cidrs', 'results', 'query_names'] as const;
+
+/**
+ * Fails on the first of `fields` that `rule` sets (a non-empty list, or a defined scalar): a match field
+ * of another rule type, which the engine would ignore. The message names the field.
+ */
+function checkForeignFields(rule: RuleConfig, fields: ReadonlyArray<keyof RuleConfig>, fail: (message: string, field?: string) => never): void {
+  for (const field of fields) {
+    const value = rule[field];
+    if (value === undefined || (Array.isArray(value) && value.length === 0)) continue;
+    fail(`${rule.type} rule '${rule.id}' contains non-${rule.type} match field '${field}'`, field);
+  }
 }
 
 /**
@@ -311,13 +342,13 @@ export function envNameProblem(name: string): string | undefined {
 }
 
 /**
- * @throws ConfigError `process.max_args_bytes must be between 1 and 262144 (bytes of the argument area
+ * @throws ConfigError `process.max_args_bytes: must be between 1 and 262144 (bytes of the argument area
  *   captured per exec), got N` when `bytes` is outside MIN_MAX_ARGS_BYTES..MAX_MAX_ARGS_BYTES.
  */
 export function checkMaxArgsBytes(bytes: number, source?: string): void {
   if (!Number.isInteger(bytes) || bytes < MIN_MAX_ARGS_BYTES || bytes > MAX_MAX_ARGS_BYTES) {
     throw new ConfigError(
-      `process.max_args_bytes must be between ${MIN_MAX_ARGS_BYTES} and ${MAX_MAX_ARGS_BYTES} (bytes of the argument area captured per exec), got ${bytes}`,
+      `process.max_args_bytes: must be between ${MIN_MAX_ARGS_BYTES} and ${MAX_MAX_ARGS_BYTES} (bytes of the argument area captured per exec), got ${bytes}`,
       { path: source, keyPath: 'process.max_args_bytes' },
     );
   }
@@ -326,7 +357,7 @@ export function checkMaxArgsBytes(bytes: number, source?: string): void {
 function checkBufferSize(kib: number, source?: string): void {
   if (kib < MIN_BUFFER_SIZE_KIB || kib > MAX_BUFFER_SIZE_KIB) {
     throw new ConfigError(
-      `ebpf.buffer_size must be between ${MIN_BUFFER_SIZE_KIB} and ${MAX_BUFFER_SIZE_KIB} (KiB of ring buffer), got ${kib}`,
+      `ebpf.buffer_size: must be between ${MIN_BUFFER_SIZE_KIB} and ${MAX_BUFFER_SIZE_KIB} (KiB of ring buffer), got ${kib}`,
       { path: source, keyPath: 'ebpf.buffer_size' },
     );
   }

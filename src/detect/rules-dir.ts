@@ -6,7 +6,7 @@
  *
  * Each rule gets the same checks as a config rule (reserved `BUILTIN-` prefix on every rule,
  * validateRule on enabled ones), with the file named in the message:
- * `rules file /etc/rand-guard/rules.d/x.toml: file rule 'X' must define operations`.
+ * `rules file /etc/rand-guard/rules.d/x.toml: rules[0].operations: file rule 'X' must define operations`.
  */
 import { readdirSync, statSync } from 'node:fs';
 import { readTextInput } from '../config/read-input.js';
@@ -79,7 +79,7 @@ export function loadRulesText(text: string, file: string): RuleConfig[] {
   rules.forEach((rule, i) => {
     const keyPath = `rules[${i}]`;
     if (rule.id.startsWith(BUILTIN_RULE_PREFIX)) {
-      throw new ConfigError(`rules file ${file}: rule id '${rule.id}' uses reserved 'BUILTIN-' prefix`, { path: file, keyPath: `${keyPath}.id` });
+      throw new ConfigError(`rules file ${file}: ${keyPath}.id: rule id '${rule.id}' uses reserved 'BUILTIN-' prefix`, { path: file, keyPath: `${keyPath}.id` });
     }
     if (!rule.enabled) return;
     try {

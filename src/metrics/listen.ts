@@ -49,18 +49,19 @@ export function metricsListen(metrics: MetricsConfig): string | null {
 }
 
 /**
- * Why `[metrics]` cannot be used, as `{ keyPath, message }`, or null when it can (or is off).
+ * Why `[metrics]` cannot be used, as `{ keyPath, message }` (message without the key path, which the
+ * caller puts first), or null when it can (or is off).
  * A non-loopback address needs `allow_remote = true`.
  */
 export function metricsProblem(metrics: MetricsConfig): { keyPath: string; message: string } | null {
   const listen = metricsListen(metrics);
   if (listen === null) return null;
   const parsed = parseListen(listen);
-  if (typeof parsed === 'string') return { keyPath: 'metrics.listen', message: `metrics.listen: ${parsed}` };
+  if (typeof parsed === 'string') return { keyPath: 'metrics.listen', message: parsed };
   if (!parsed.loopback && !metrics.allow_remote) {
     return {
       keyPath: 'metrics.listen',
-      message: `metrics.listen: ${listen} is not a loopback address; the endpoint has no authentication or TLS: set metrics.allow_remote = true to serve it there anyway`,
+      message: `${listen} is not a loopback address; the endpoint has no authentication or TLS: set metrics.allow_remote = true to serve it there anyway`,
     };
   }
   return null;

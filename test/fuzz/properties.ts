@@ -20,6 +20,7 @@ import { WallClock } from '../../src/normalize/clock.js';
 import { toJson } from '../../src/output/serialize.js';
 import { parseConfigText } from '../../src/config/load.js';
 import { validateRuntime } from '../../src/config/validate.js';
+import { preflight } from '../../src/config/preflight.js';
 import { ConfigError } from '../../src/config/errors.js';
 import { parseDnsQuery } from '../../src/normalize/dns.js';
 import { SHARED_CONFIGS } from '../helpers/agent-process.js';
@@ -135,14 +136,21 @@ const mutatedConfig = fc
     return lines.join('\n');
   });
 
-/** Config loader: accepted, or rejected with a ConfigError that names a key path or a line. */
+/** Config loader: accepted, or rejected with a ConfigError whose message names a key path (`<key path>: `) or a line. */
 export const configProperty = fc.property(mutatedConfig, (text) => {
   try {
-    validateRuntime(parseConfigText(text, 'fuzz.toml'), 'fuzz.toml');
+    const config = parseConfigText(text, 'fuzz.toml');
+    validateRuntime(config, 'fuzz.toml');
+    // what validate also checks on the host: an accepted config must pass it too, or name the key
+    preflight(config, { env: {}, euid: process.geteuid?.() ?? 0 }, 'fuzz.toml');
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     if (err.keyPath === undefined && !/line \d+, column \d+/.test(err.message)) {
       throw new Error(`rejection without a key path or line: ${err.message}`);
+    }
+    // the key path must be in the text a user reads, not only on the error object
+    if (err.keyPath !== undefined && !err.message.includes(`${err.keyPath}: `)) {
+      throw new Error(`rejection whose message does not name its key path ${err.keyPath}: ${err.message}`);
     }
   }
 });
