@@ -5,7 +5,7 @@
 # The top folder rand-guard-<version>-<arch>/ keeps the repository layout the agent resolves its
 # files by: package.json, bin/rand-guard, dist/src (compiled JavaScript, no tests), production
 # node_modules, native/build/Release/rand_guard_native.node, build/bpf/rand-guard.bpf.o,
-# config/rand-guard.toml, config/rules.d/ (empty when the repository has none),
+# config/rand-guard.toml, config/rand-guard.example.toml (every key annotated), config/rules.d/ (empty when the repository has none),
 # packaging/systemd/rand-guard.service and scripts/install.sh. The target needs Node 20 and the
 # runtime libraries libbpf1, libelf1 and zlib1g (the addon links libbpf.so.1, libelf.so.1, libz.so.1);
 # no compiler. Build output goes to stderr; stdout gets the `package:` and `checksum:` lines.
@@ -29,7 +29,7 @@ cp package.json package-lock.json README.md "$stage/"
 install -m 0755 bin/rand-guard "$stage/bin/"
 install -m 0755 native/build/Release/rand_guard_native.node "$stage/native/build/Release/"
 install -m 0644 build/bpf/rand-guard.bpf.o "$stage/build/bpf/"
-install -m 0644 config/rand-guard.toml "$stage/config/"
+install -m 0644 config/rand-guard.toml config/rand-guard.example.toml "$stage/config/"
 if [ -d config/rules.d ]; then cp -R config/rules.d "$stage/config/"; else mkdir "$stage/config/rules.d"; fi
 install -m 0644 packaging/systemd/rand-guard.service "$stage/packaging/systemd/"
 install -m 0755 scripts/install.sh "$stage/scripts/"

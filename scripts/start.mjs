@@ -53,6 +53,8 @@ if (isMain) {
       process.exit(setup.status || 1);
     }
   }
-  process.argv = [process.argv[0], join(ROOT, 'bin', 'rand-guard'), 'run', ...process.argv.slice(2)];
+  // `--format auto`: the compact view when stdout is a terminal, NDJSON for pipes and files; a
+  // `--format` of the user's comes later and wins
+  process.argv = [process.argv[0], join(ROOT, 'bin', 'rand-guard'), 'run', '--format', 'auto', ...process.argv.slice(2)];
   await import(pathToFileURL(join(ROOT, 'dist', 'src', 'cli', 'main.js')).href);
 }

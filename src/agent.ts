@@ -53,6 +53,7 @@ import { NdjsonBatch } from './output/ndjson-batch.js';
 import type { NdjsonSink } from './output/sink.js';
 import { StdoutSink } from './output/stdout-sink.js';
 import { FileSink } from './output/file-sink.js';
+import { CompactSink } from './output/compact-sink.js';
 import { ReloadRegistry } from './reload/reload-registry.js';
 
 /** How often a health record is written (the original's period). */
@@ -91,23 +92,37 @@ export interface AgentOptions {
    * the CLI stops the agent and exits 0, as Unix filters do.
    */
   onOutputClosed?: () => void;
+  /**
+   * `run --format compact` (src/output/compact-sink.ts): stdout shows one human line per record
+   * instead of NDJSON; `color` adds ANSI colours. Only with `[output] type = "stdout"`; absent = NDJSON.
+   */
+  compactView?: { color: boolean } | null;
 }
 
 /** Rotated files kept when `[output] max_size_mb` is set without `max_files`. */
 const DEFAULT_MAX_FILES = 5;
 
 /** @throws Error naming `output.path` when the file cannot be opened for appending. */
-function openSink(config: Config, logger: Logger): NdjsonSink {
+function openSink(config: Config, logger: Logger, counters: PipelineCounters, compactView?: { color: boolean } | null): NdjsonSink {
   const path = config.output.path;
-  if (config.output.type !== 'file' || !path) return new StdoutSink();
+  if (config.output.type !== 'file' || !path) return compactView ? new CompactSink(new StdoutSink(), compactView.color) : new StdoutSink();
   try {
     const mb = config.output.max_size_mb;
-    const rotation = mb === undefined ? null : { maxBytes: Math.floor(mb * 1024 * 1024), maxFiles: config.output.max_files ?? DEFAULT_MAX_FILES };
+    const rotation =
+      mb === undefined ? null : { maxBytes: Math.floor(mb * 1024 * 1024), maxFiles: config.output.max_files ?? DEFAULT_MAX_FILES, compress: config.output.compress === true };
     return new FileSink(
       path,
       (err) => logger.warn({ err: err.message }, 'failed to flush output'),
       rotation,
       (err) => logger.error({ err: err.message, path }, 'failed to rotate the output file; writing on to the active file'),
+      (err, file) => {
+        if (err === null) {
+          counters.output_files_compressed++;
+          return;
+        }
+        counters.output_compress_failures++;
+        logger.error({ err: err.message, file }, 'failed to gzip a rotated output file; it stays uncompressed');
+      },
     );
   } catch (err) {
     throw new Error(`output.path: cannot open ${path} for appending: ${(err as Error).message}`);
@@ -144,6 +159,10 @@ export class Agent {
   private stopping: Promise<void> | null = null;
   /** True once records flow: only then is there a pipeline to drain and a health record to write. */
   private running = false;
+  /** Alerts raised per rule id since start (metrics: rand_guard_rule_alerts_total). */
+  private readonly alertsByRule = new Map<string, number>();
+  /** Size of the ring buffer in bytes; 0 before start(). */
+  ringBufferBytes = 0;
 
   constructor(private readonly opts: AgentOptions) {
     const { config } = opts;
@@ -218,13 +237,14 @@ export class Agent {
     if (ensureTracefs() === 'mounted') logger.info('mounted tracefs at /sys/kernel/tracing');
     // the CLI checked already when tracefs was readable; it may have been mounted just now
     checkTracepoints(config, undefined, this.opts.configPath);
-    const sink = openSink(config, logger);
+    const sink = openSink(config, logger, this.counters, this.opts.compactView);
     this.sink = sink;
     if (sink.reopen) this.reloads.onReload('output', () => sink.reopen?.());
     if (this.opts.loadRules) this.reloads.onReload('rules', () => this.reloadRules());
 
     const programs = selectPrograms(config);
     const ringBytes = ringBufferBytes(config);
+    this.ringBufferBytes = ringBytes;
     const native = loadNative();
     const sensor = new native.Sensor(this.opts.objectPath, { ringBufferBytes: ringBytes, programs });
     this.sensor = sensor;
@@ -389,7 +409,11 @@ export class Agent {
     }
     const out = this.batchOut;
     out.append(record);
-    for (let i = 0; i < alerts.length; i++) out.append(alerts[i]!);
+    for (let i = 0; i < alerts.length; i++) {
+      const alert = alerts[i]!;
+      out.append(alert);
+      this.alertsByRule.set(alert.rule_id, (this.alertsByRule.get(alert.rule_id) ?? 0) + 1);
+    }
     return 1;
   }
 
@@ -441,7 +465,7 @@ export class Agent {
       return true;
     } catch (err) {
       this.counters.userspace_output_failures += lineCount;
-      if ((err as NodeJS.ErrnoException).code === 'EPIPE' && this.sink instanceof StdoutSink) {
+      if ((err as NodeJS.ErrnoException).code === 'EPIPE' && (this.sink instanceof StdoutSink || this.sink instanceof CompactSink)) {
         this.outputClosed = true;
         this.opts.logger.info('stdout was closed by its reader (EPIPE): stopping');
         this.opts.onOutputClosed?.();
@@ -494,8 +518,30 @@ export class Agent {
    * stderr as a last resort, inside an error log line (`last_resort_health`).
    */
   private writeHealth(final: boolean, fatalError?: string): void {
+    const record = this.buildHealth(final, fatalError);
+    if (!this.writeLines(toNdjsonLine(record), 1)) {
+      // The record was built before this failed write, so it does not count itself as a failure.
+      this.opts.logger.error({ last_resort_health: record }, final ? 'failed to write final health record to the output: here it is' : 'failed to write health record to the output: here it is');
+    }
+  }
+
+  /**
+   * A health record built now and not written (the metrics endpoint, src/metrics/server.ts), or null
+   * while the agent is not reading the ring buffer (before start() finished, after stop() began).
+   */
+  healthSnapshot(): Record<string, unknown> | null {
+    if (!this.running || this.stopping !== null) return null;
+    return this.buildHealth(false);
+  }
+
+  /** Alerts raised per rule id since start (built-in and configured rules). */
+  ruleAlertCounts(): ReadonlyMap<string, number> {
+    return this.alertsByRule;
+  }
+
+  private buildHealth(final: boolean, fatalError?: string): Record<string, unknown> {
     const now = process.hrtime.bigint();
-    const record = buildHealthRecord({
+    return buildHealthRecord({
       agentId: this.opts.config.agent.id,
       time: this.clock.format(now),
       timestampNs: now,
@@ -511,10 +557,6 @@ export class Agent {
       rules: this.ruleReloads,
       sequences: this.detection.sequenceStats(),
     });
-    if (!this.writeLines(toNdjsonLine(record), 1)) {
-      // The record was built before this failed write, so it does not count itself as a failure.
-      this.opts.logger.error({ last_resort_health: record }, final ? 'failed to write final health record to the output: here it is' : 'failed to write health record to the output: here it is');
-    }
   }
 
   /**
@@ -553,6 +595,8 @@ export class Agent {
     this.sink?.limitBlocking?.(Date.now() + SHUTDOWN_OUTPUT_BUDGET_MS);
     const sensor = this.sensor;
     if (sensor) await sensor.stop();
+    // gzip of rotated files still running: counted in the final health record
+    await this.sink?.settle?.();
     if (this.running) {
       this.writeLimitReports(process.hrtime.bigint(), true);
       this.writeHealth(true);
@@ -562,6 +606,8 @@ export class Agent {
     } catch (err) {
       this.opts.logger.error({ err: (err as Error).message }, 'failed to close output');
     }
+    // a rotation by the last writes may have started one more gzip: finish it rather than leave a .tmp
+    await this.sink?.settle?.();
     sensor?.close();
   }
 }

@@ -97,6 +97,7 @@ const EXAMPLE: Config = {
   },
   output: { type: 'stdout', format: 'json' },
   performance: { max_events_per_second: 5000, drop_when_full: true, max_process_cache_entries: 5000, max_pending_exec_sources: 500 },
+  metrics: { allow_remote: false, stall_secs: 30 },
 };
 
 /** Parses text expected to fail and returns the ConfigError. */

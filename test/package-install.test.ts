@@ -48,8 +48,10 @@ test('the tarball checks with sha256sum -c and holds the runtime tree, productio
     'native/build/Release/rand_guard_native.node',
     'build/bpf/rand-guard.bpf.o',
     'config/rand-guard.toml',
+    'config/rand-guard.example.toml',
     'packaging/systemd/rand-guard.service',
     'node_modules/pino/package.json',
+    'node_modules/prom-client/package.json',
   ]) {
     assert.ok(existsSync(join(src, file)), `${file} in the tarball`);
   }

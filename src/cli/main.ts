@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command } from 'commander';
-import { pino, destination } from 'pino';
+import { createLogger } from './logger.js';
 import { loadConfig } from '../config/load.js';
 import { ConfigError, describeConfigError } from '../config/errors.js';
 import { resolveLogLevel } from '../config/validate.js';
@@ -23,6 +23,10 @@ import type { Config } from '../config/schema.js';
 import { registerViewCommands } from './view-commands.js';
 import { registerSigmaCommands } from './sigma-command.js';
 import { FAULT_INJECTION_ENV, InjectedFault, readFaultInjection } from '../fault/fault-injection.js';
+import { metricsListen, parseListen } from '../metrics/listen.js';
+import type { MetricsServer } from '../metrics/server.js';
+import { parseOverride, type ConfigOverride } from '../config/overrides.js';
+import { compactViewOf } from './run-format.js';
 
 /** Print the blinding-value warnings of a config on stderr (`warning: <file>: <key path>: ...`). */
 function warnBlinding(config: Config, configPath: string): void {
@@ -44,8 +48,8 @@ function fail(err: unknown): never {
 }
 
 /** The environment and effective uid the host checks of src/config/preflight.ts run against. */
-function preflightContext(): { env: NodeJS.ProcessEnv; euid: number } {
-  return { env: process.env, euid: process.geteuid?.() ?? 0 };
+function preflightContext(overrides: readonly ConfigOverride[]): { env: NodeJS.ProcessEnv; euid: number; logLevelSetOnCommandLine: boolean } {
+  return { env: process.env, euid: process.geteuid?.() ?? 0, logLevelSetOnCommandLine: logLevelSetOnCommandLine(overrides) };
 }
 
 /** Options every command that reads a config takes. */
@@ -53,30 +57,62 @@ interface ConfigOpts {
   config?: string;
   /** `--insecure-config`: load an untrusted config / rules (development only; warned loudly). */
   insecureConfig?: boolean;
+  /** `--set key.path=value` overrides, in command-line order (src/config/overrides.ts). */
+  set?: string[];
 }
 
-async function run(opts: ConfigOpts): Promise<void> {
+/** The parsed `--set` options. @throws ConfigError naming the bad one. */
+function overridesOf(opts: ConfigOpts): ConfigOverride[] {
+  return (opts.set ?? []).map(parseOverride);
+}
+
+/** true when a `--set` names agent.log_level (it then wins over $RAND_GUARD_LOG / $RUST_LOG). */
+function logLevelSetOnCommandLine(overrides: readonly ConfigOverride[]): boolean {
+  return overrides.some((o) => o.keyPath === 'agent.log_level' || o.keyPath === 'agent');
+}
+
+/** Collects a repeatable option's values in order. */
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+const SET_HELP = 'override one config key with a TOML value, e.g. --set agent.mode=detect --set ebpf.buffer_size=16384 (repeatable; a later one wins; validated like the file)';
+
+/** `run --format`: `ndjson`, `compact` (one line per record for people), or absent = auto. */
+type RunOpts = ConfigOpts & { format?: string };
+
+async function run(opts: RunOpts): Promise<void> {
   const configPath = resolveConfigPath(opts.config, process.env);
   const faultInjection = readFaultInjection(process.env);
   const trust = processTrustPolicy(!!opts.insecureConfig);
-  const config = loadConfig(configPath, trust);
+  const overrides = overridesOf(opts);
+  const config = loadConfig(configPath, trust, overrides);
+  const compactView = compactViewOf(opts.format, config, process.stdout.isTTY === true, process.env);
   const ruleSet = loadRuleSet(config, configPath, trust);
   // host checks (log filter, output path) before anything is loaded: the same ones `validate` runs
-  preflight(config, preflightContext(), configPath);
+  preflight(config, preflightContext(overrides), configPath);
   warnBlinding(config, configPath);
-  const logger = pino(
-    { level: resolveLogLevel(config, process.env), base: undefined },
-    destination({ fd: 2, sync: true }),
-  );
+  const logger = await createLogger(resolveLogLevel(config, process.env, logLevelSetOnCommandLine(overrides)), process.stderr.isTTY === true, process.env);
   if (opts.insecureConfig) logger.warn('--insecure-config: the config and rules are loaded even if others can change them; development only');
   if (faultInjection) logger.warn({ [FAULT_INJECTION_ENV]: faultInjection }, 'TEST-ONLY FAULT INJECTION IS ON: records will be dropped on purpose; never run like this in production');
   logger.info({ rules: ruleSet.rules.length, ...ruleSetCounts(ruleSet), rules_dir: ruleSet.rulesDir, files: ruleSet.files }, 'rules loaded');
+  // Listen before anything is loaded: a port in use ends the run before BPF is touched.
+  const listen = metricsListen(config.metrics);
+  const parsedListen = listen === null ? null : parseListen(listen);
+  // prom-client is imported only when the endpoint is on: loading it costs a noticeable part of the start time
+  let metrics: MetricsServer | null = null;
+  if (parsedListen !== null && typeof parsedListen !== 'string') {
+    const { MetricsServer } = await import('../metrics/server.js');
+    metrics = await MetricsServer.start(parsedListen, config.metrics.stall_secs * 1000);
+  }
   let shuttingDown = false;
   const shutdown = (reason: Record<string, unknown>): void => {
     if (shuttingDown) return;
     shuttingDown = true;
     logger.info(reason, 'shutting down');
     agent.stop().then(
+      () => metrics?.close(),
+    ).then(
       () => process.exit(0),
       (err: unknown) => fail(err),
     );
@@ -93,6 +129,7 @@ async function run(opts: ConfigOpts): Promise<void> {
       return { ...set, counts: { rules: set.rules.length, ...ruleSetCounts(set), files: set.files.length } };
     },
     faultInjection,
+    compactView,
     onOutputClosed: () => shutdown({ reason: 'stdout closed' }),
   });
   // Anything that escapes record handling (which has its own guard in the agent) ends the agent:
@@ -122,7 +159,13 @@ async function run(opts: ConfigOpts): Promise<void> {
     await agent.start();
   } catch (err) {
     await agent.stop().catch(() => undefined);
+    await metrics?.close();
     throw err;
+  }
+  if (metrics) {
+    metrics.attach(agent);
+    const { address, port, family } = metrics.address;
+    logger.info({ address, port, url: `http://${family === 'IPv6' ? `[${address}]` : address}:${port}/metrics` }, 'metrics endpoint listening (/metrics, /healthz)');
   }
   const after = faultInjection?.uncaughtAfterMs;
   if (after !== undefined) {
@@ -135,9 +178,10 @@ async function run(opts: ConfigOpts): Promise<void> {
 function validate(opts: ConfigOpts): void {
   const configPath = resolveConfigPath(opts.config, process.env);
   const trust = processTrustPolicy(!!opts.insecureConfig);
-  const config = loadConfig(configPath, trust);
+  const overrides = overridesOf(opts);
+  const config = loadConfig(configPath, trust, overrides);
   const ruleSet = loadRuleSet(config, configPath, trust);
-  preflight(config, preflightContext(), configPath);
+  preflight(config, preflightContext(overrides), configPath);
   warnBlinding(config, configPath);
   process.stdout.write(`config ${configPath} is valid (${ruleSet.rules.length} rules, ${ruleSet.files.length} files from ${ruleSet.rulesDir})\n`);
 }
@@ -175,12 +219,15 @@ program
   .description('start the agent: NDJSON on stdout (or [output] path), logs on stderr; SIGTERM/SIGINT stop it cleanly')
   .option('-c, --config <file>', 'config file (default: $EDR_CONFIG, ./config.toml, then the bundled config)')
   .option('--insecure-config', 'load the config and rules even when others can write them (development only; logged loudly)')
-  .action((opts: ConfigOpts) => run(opts).catch(fail));
+  .option('--set <key=value>', SET_HELP, collect, [])
+  .option('--format <format>', 'stdout view: ndjson (default), compact (one line per record for people), or auto (compact when stdout is a terminal: npm start)')
+  .action((opts: RunOpts) => run(opts).catch(fail));
 program
   .command('validate')
   .description('check a config file and exit 0 if valid; loads nothing into the kernel')
   .option('-c, --config <file>', 'config file (default: $EDR_CONFIG, ./config.toml, then the bundled config)')
   .option('--insecure-config', 'load the config and rules even when others can write them (development only; logged loudly)')
+  .option('--set <key=value>', SET_HELP, collect, [])
   .action((opts: ConfigOpts) => {
     try {
       validate(opts);

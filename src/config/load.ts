@@ -13,16 +13,35 @@ import { z } from 'zod';
 import { ConfigError, formatKeyPath } from './errors.js';
 import { configSchema, rulesDocumentSchema, type Config, type RulesDocument } from './schema.js';
 import { validateRuntime } from './validate.js';
+import { applyOverrides, type ConfigOverride } from './overrides.js';
 
 /**
  * Reads, parses and validates the config at `path` (relative paths resolve against the cwd).
- * Equivalent to `validateRuntime(readConfigFile(path, trust), path)`.
- * @throws ConfigError on read failure, TOML/schema failure, or the first runtime validation failure (§2.3).
+ * Equivalent to `validateRuntime(readConfigFile(path, trust, overrides), path)`.
+ * `overrides` (`--set`, ./overrides.ts) change the parsed document before the schema runs.
+ * @throws ConfigError on read failure, TOML/schema failure, or the first runtime validation failure (§2.3);
+ *   a failure at a key an override set ends with `(set by --set <key path>)`.
  */
-export function loadConfig(path: string, trust?: TrustPolicy): Config {
-  const config = readConfigFile(path, trust);
-  validateRuntime(config, path);
+export function loadConfig(path: string, trust?: TrustPolicy, overrides: readonly ConfigOverride[] = []): Config {
+  const config = readConfigFile(path, trust, overrides);
+  try {
+    validateRuntime(config, path);
+  } catch (err) {
+    const by = err instanceof ConfigError ? overrideOf(err.keyPath, overrides) : undefined;
+    if (by === undefined) throw err;
+    throw new ConfigError(`${(err as ConfigError).message} (set by --set ${by})`, { path, keyPath: (err as ConfigError).keyPath }, { cause: err });
+  }
   return config;
+}
+
+/** The key path of the last override that set `keyPath` or a table above it, else undefined. */
+function overrideOf(keyPath: string | undefined, overrides: readonly ConfigOverride[]): string | undefined {
+  if (keyPath === undefined) return undefined;
+  for (let i = overrides.length - 1; i >= 0; i--) {
+    const set = overrides[i]!.keyPath;
+    if (keyPath === set || keyPath.startsWith(`${set}.`) || keyPath.startsWith(`${set}[`)) return set;
+  }
+  return undefined;
 }
 
 /**
@@ -34,7 +53,7 @@ export function loadConfig(path: string, trust?: TrustPolicy): Config {
  * @throws ConfigError `failed to read config from <path>: <reason>` or a parse error (see parseConfigText);
  *   `config file <path>: refusing to use it: ...` for an untrusted file.
  */
-export function readConfigFile(path: string, trust?: TrustPolicy): Config {
+export function readConfigFile(path: string, trust?: TrustPolicy, overrides: readonly ConfigOverride[] = []): Config {
   let text: string;
   try {
     text = readTextInput(path);
@@ -43,7 +62,7 @@ export function readConfigFile(path: string, trust?: TrustPolicy): Config {
   }
   // after the read: a missing or special file is reported as such, not as a trust problem
   if (trust) checkTrusted(path, 'config file', trust);
-  return parseConfigText(text, path);
+  return parseConfigText(text, path, overrides);
 }
 
 /**
@@ -52,8 +71,8 @@ export function readConfigFile(path: string, trust?: TrustPolicy): Config {
  * @throws ConfigError `failed to parse config from <source>: invalid TOML config: ...`; `keyPath` is the
  *   first schema issue's path, undefined for TOML syntax errors.
  */
-export function parseConfigText(text: string, source: string): Config {
-  return parseWith(configSchema, text, source);
+export function parseConfigText(text: string, source: string, overrides: readonly ConfigOverride[] = []): Config {
+  return parseWith(configSchema, text, source, overrides);
 }
 
 /**
@@ -65,7 +84,7 @@ export function parseRulesDocument(text: string, source: string): RulesDocument 
   return parseWith(rulesDocumentSchema, text, source);
 }
 
-function parseWith<S extends z.ZodTypeAny>(schema: S, text: string, source: string): z.output<S> {
+function parseWith<S extends z.ZodTypeAny>(schema: S, text: string, source: string, overrides: readonly ConfigOverride[] = []): z.output<S> {
   const prefix = `failed to parse config from ${source}: invalid TOML config`;
   let document: unknown;
   try {
@@ -78,11 +97,23 @@ function parseWith<S extends z.ZodTypeAny>(schema: S, text: string, source: stri
     }
     throw err;
   }
+  if (overrides.length > 0) {
+    try {
+      applyOverrides(document as Record<string, unknown>, overrides);
+    } catch (err) {
+      if (err instanceof ConfigError) throw new ConfigError(`failed to parse config from ${source}: ${err.message}`, { path: source, keyPath: err.keyPath }, { cause: err });
+      throw err;
+    }
+  }
   const result = schema.safeParse(document, { errorMap: tomlErrorMap });
   if (!result.success) {
     const lines = issueLines(result.error.issues);
+    const by = (keyPath: string): string => {
+      const set = overrideOf(keyPath, overrides);
+      return set === undefined ? '' : ` (set by --set ${set})`;
+    };
     throw new ConfigError(
-      lines.map((line) => `${prefix}: ${line.keyPath}: ${line.reason}`).join('\n'),
+      lines.map((line) => `${prefix}: ${line.keyPath}: ${line.reason}${by(line.keyPath)}`).join('\n'),
       { path: source, keyPath: lines[0]?.keyPath },
       { cause: result.error },
     );

@@ -34,17 +34,28 @@ function levelRank(text: string): number | undefined {
   return LEVEL_NAMES.get(text.toLowerCase());
 }
 
+/** Environment variables naming the log filter, first set (and not blank) wins: ours, then the original's. */
+export const LOG_ENV_VARS = ['RAND_GUARD_LOG', 'RUST_LOG'] as const;
+
 /**
- * Resolves the log level: `env.RUST_LOG` when set and not blank/whitespace, else `config.agent.log_level`.
+ * Resolves the log level of the agent's own logs (stderr). Precedence, first that applies:
+ * `--set agent.log_level=...` on the command line (`setOnCommandLine`), `$RAND_GUARD_LOG`, `$RUST_LOG`
+ * (kept as an alias for the original's configs), `agent.log_level` of the config file. Variables that
+ * are unset or blank/whitespace are skipped.
  * Examples: `info` -> info; `warn,edr_user=debug` -> debug; `edr_user` (target only) -> trace;
  * `off` -> silent; no level named at all (e.g. `,`) -> error, EnvFilter's default.
- * @throws ConfigError `<agent.log_level|RUST_LOG>: failed to parse log filter: <directive>` for the first
- *   invalid directive (e.g. `edr_user=notalevel`); `keyPath` is `agent.log_level` when the config value was used.
+ * @throws ConfigError `<RAND_GUARD_LOG|RUST_LOG|agent.log_level>: failed to parse log filter: <directive>` for
+ *   the first invalid directive (e.g. `edr_user=notalevel`), naming where it came from; `keyPath` is
+ *   `agent.log_level` when the config value (or `--set agent.log_level`) was used.
  */
-export function resolveLogLevel(config: Pick<Config, 'agent'>, env: Readonly<Record<string, string | undefined>>): LogLevel {
-  const fromEnv = env['RUST_LOG'];
-  const useEnv = fromEnv !== undefined && fromEnv.trim() !== '';
-  const filter = useEnv ? fromEnv : config.agent.log_level;
+export function resolveLogLevel(
+  config: Pick<Config, 'agent'>,
+  env: Readonly<Record<string, string | undefined>>,
+  setOnCommandLine = false,
+): LogLevel {
+  const envVar = setOnCommandLine ? undefined : LOG_ENV_VARS.find((name) => env[name] !== undefined && env[name]!.trim() !== '');
+  const useEnv = envVar !== undefined;
+  const filter = useEnv ? env[envVar]! : config.agent.log_level;
 
   let best: number | undefined;
   for (const raw of filter.split(',')) {
@@ -52,8 +63,8 @@ export function resolveLogLevel(config: Pick<Config, 'agent'>, env: Readonly<Rec
     if (directive === '') continue;
     const rank = directiveRank(directive);
     if (rank === undefined) {
-      // RUST_LOG is not a config key, but naming it tells the user where the directive came from.
-      throw new ConfigError(`${useEnv ? 'RUST_LOG' : 'agent.log_level'}: failed to parse log filter: ${directive}`, { keyPath: useEnv ? undefined : 'agent.log_level' });
+      // the variables are not config keys, but naming them tells the user where the directive came from
+      throw new ConfigError(`${useEnv ? envVar : 'agent.log_level'}: failed to parse log filter: ${directive}`, { keyPath: useEnv ? undefined : 'agent.log_level' });
     }
     best = best === undefined ? rank : Math.max(best, rank);
   }

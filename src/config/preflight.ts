@@ -31,6 +31,8 @@ export interface PreflightContext {
    * readable (a non-root `validate`; `run` checks again once it has mounted tracefs), or null.
    */
   tracefs?: string | null;
+  /** true when `--set agent.log_level` was given: it then wins over $RAND_GUARD_LOG / $RUST_LOG. */
+  logLevelSetOnCommandLine?: boolean;
 }
 
 /**
@@ -41,7 +43,7 @@ export interface PreflightContext {
  */
 export function preflight(config: Config, ctx: PreflightContext, source?: string): void {
   try {
-    resolveLogLevel(config, ctx.env);
+    resolveLogLevel(config, ctx.env, ctx.logLevelSetOnCommandLine === true);
   } catch (err) {
     if (err instanceof ConfigError && err.path === undefined && source !== undefined) {
       throw new ConfigError(err.message, { path: source, keyPath: err.keyPath }, { cause: err });

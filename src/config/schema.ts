@@ -74,7 +74,7 @@ const agentSchema = strictObject({
    * other records are counted in health (`userspace_mode_suppressed`), not written.
    */
   mode: z.enum(['monitor', 'detect']),
-  /** tracing EnvFilter directive(s), used when RUST_LOG is unset or blank (see resolveLogLevel). */
+  /** tracing EnvFilter directive(s), used when RAND_GUARD_LOG and RUST_LOG are unset or blank and no --set names it (see resolveLogLevel). */
   log_level: z.string(),
   /**
    * Optional (new): directory of extra `*.toml` rule files (`[[rules]]` only). Default: `rules.d`
@@ -276,6 +276,32 @@ const outputSchema = strictObject({
     .optional(),
   /** Optional (new): rotated files kept (`path.1` .. `path.N`), 1..1000; default 5. Used with max_size_mb. */
   max_files: boundedInteger(1n, 1000n, 'u32').optional(),
+  /**
+   * Optional (new): gzip each rotated file in the background to `path.N.gz` (needs max_size_mb; with
+   * logrotate use its `compress`). Default false.
+   */
+  compress: z.boolean().optional(),
+});
+
+/** Default `metrics.listen`: loopback only, the port issue 14 names. */
+export const DEFAULT_METRICS_LISTEN = '127.0.0.1:9470';
+/** Default `metrics.stall_secs`: the window of the /healthz checks. */
+export const DEFAULT_METRICS_STALL_SECS = 30;
+
+/**
+ * `[metrics]` (new, optional section): Prometheus text on `/metrics` and a health probe on `/healthz` over
+ * HTTP (src/metrics/). Served when `enabled = true`, or when `listen` is set and `enabled` is absent; off
+ * by default. The address is checked by validateRuntime (src/metrics/listen.ts).
+ */
+const metricsSchema = strictObject({
+  /** Serve the endpoint; absent = served exactly when `listen` is given. */
+  enabled: z.boolean().optional(),
+  /** `HOST:PORT`: an IPv4 address, `[IPv6]` or `localhost`; port 0..65535 (0: the kernel picks one, logged). Default DEFAULT_METRICS_LISTEN. */
+  listen: z.string().optional(),
+  /** Allow a non-loopback `listen` address (the endpoint has no authentication and no TLS). Default false. */
+  allow_remote: z.boolean().default(false),
+  /** /healthz window in seconds, 1..3600: drops, output failures or a stalled reader within it answer 503. Default 30. */
+  stall_secs: boundedInteger(1n, 3600n, 'u32').default(BigInt(DEFAULT_METRICS_STALL_SECS)),
 });
 
 /** `[performance]`: rate limit and cache caps (§12). */
@@ -311,6 +337,7 @@ export const configSchema = strictObject({
   detections: detectionsSchema.default({}),
   output: outputSchema,
   performance: performanceSchema,
+  metrics: metricsSchema.default({}),
 });
 
 /**
@@ -361,6 +388,8 @@ export type NetworkDetection = z.output<typeof networkDetectionSchema>;
 export type OutputConfig = Config['output'];
 /** `stdout` | `file`. */
 export type OutputType = OutputConfig['type'];
+/** `[metrics]` with allow_remote and stall_secs defaulted. */
+export type MetricsConfig = Config['metrics'];
 /** `[performance]` with cache caps defaulted. */
 export type PerformanceConfig = Config['performance'];
 /** A rules-only document (`{ rules }`). */

@@ -11,6 +11,7 @@
  */
 import ipaddr from 'ipaddr.js';
 import { ConfigError } from './errors.js';
+import { metricsProblem } from '../metrics/listen.js';
 import { RG_ARGS_MAX, RG_ENV_NAME_MAX } from '../abi/layout.js';
 import type { AnyRuleConfig, Config, RuleConfig } from './schema.js';
 import { compileKernelFilter } from '../filter/kernel-filter.js';
@@ -219,6 +220,13 @@ export function validateRuntime(config: Config, source?: string): void {
   if (config.output.type === 'file' && (config.output.path === undefined || config.output.path === '')) {
     fail('required when output.type is "file"', 'output.path');
   }
+
+  if (config.output.compress === true && config.output.max_size_mb === undefined) {
+    fail('needs output.max_size_mb: it compresses the files the built-in size rotation makes (with logrotate, use its compress)', 'output.compress');
+  }
+
+  const metrics = metricsProblem(config.metrics);
+  if (metrics !== null) fail(metrics.message, metrics.keyPath);
 }
 
 /** True for a legacy rule (`type` process, file or network), false for condition and sequence rules. */

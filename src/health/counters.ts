@@ -52,6 +52,13 @@ export class PipelineCounters {
    * collection goes on with the next record (src/agent.ts onBatch).
    */
   userspace_record_errors = 0;
+  /** Rotated output files gzipped (`[output] compress`): `path.N.gz` written, `path.N` removed. Not a record outcome. */
+  output_files_compressed = 0;
+  /**
+   * Rotated output files whose gzip failed (read, write, rename): the uncompressed `path.N` stays, so no
+   * record is lost; not a record outcome.
+   */
+  output_compress_failures = 0;
   /** `rate_limited` records written (one per limited process per window); not raw records, so outside the balance. */
   rate_limited_reports_output = 0;
 

@@ -110,6 +110,8 @@ export function buildHealthRecord(h: HealthInputs): Record<string, unknown> {
     seeded_process_starts: c.seeded_process_starts,
     userspace_record_errors: c.userspace_record_errors,
     rate_limited_reports_output: c.rate_limited_reports_output,
+    output_files_compressed: c.output_files_compressed,
+    output_compress_failures: c.output_compress_failures,
     reloads: h.reloads?.reloads ?? 0,
     reload_failures: h.reloads?.failures ?? 0,
     rule_reloads: h.rules?.reloads ?? 0,

@@ -1,6 +1,7 @@
 import { closeSync, constants, fstatSync, fsync, fsyncSync, ftruncateSync, openSync, writeSync } from 'node:fs';
 import type { NdjsonSink } from './sink.js';
 import { shiftRotated, type RotationPolicy } from './rotation.js';
+import { RotatedCompressor, type CompressResult } from './rotated-compressor.js';
 
 /** Flags of the output file: append, create, never through a final symlink. */
 const OPEN_FLAGS = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW; // libuv adds O_CLOEXEC
@@ -62,11 +63,14 @@ export class FileSink implements NdjsonSink {
   private syncing = false;
   /** Bytes in the active file (only tracked with a rotation policy). */
   private size = 0;
+  /** gzip of rotated files (`rotation.compress`), else null. */
+  private readonly compressor: RotatedCompressor | null;
 
   /**
    * @param onFlushError receives the error of a background fsync started by flush()
    * @param rotation size-based rotation (none: the file grows until logrotate + SIGHUP)
    * @param onRotateError receives a failed rotation (the batch is then written to the active file)
+   * @param onCompressed receives the outcome of each rotated file's gzip (`rotation.compress`)
    * @throws Error (ENOENT, EACCES ...) when the file cannot be opened for append; Error saying why
    *   when it is a symlink, not a regular file or character device, or owned by another uid.
    */
@@ -75,10 +79,12 @@ export class FileSink implements NdjsonSink {
     private readonly onFlushError: (err: Error) => void = () => {},
     private readonly rotation: RotationPolicy | null = null,
     private readonly onRotateError: (err: Error) => void = () => {},
+    onCompressed: CompressResult = () => {},
   ) {
     this.description = `file:${path}`;
     this.fd = openChecked(path);
     if (rotation) this.size = fstatSync(this.fd).size;
+    this.compressor = rotation?.compress ? new RotatedCompressor(path, rotation.maxFiles, onCompressed) : null;
   }
 
   /**
@@ -104,10 +110,19 @@ export class FileSink implements NdjsonSink {
     if (!policy || this.size === 0 || this.size + bytes <= policy.maxBytes) return;
     try {
       shiftRotated(this.path, policy.maxFiles);
-      this.reopen();
     } catch (err) {
       this.onRotateError(err as Error);
+      return;
     }
+    try {
+      this.reopen();
+    } catch (err) {
+      // still writing into `path.1` through the old fd: it must not be compressed (and removed) under us
+      this.onRotateError(err as Error);
+      return;
+    }
+    // `path.1` is the old active file, closed: gzip it in the background
+    this.compressor?.rotated();
   }
 
   write(chunk: string | Uint8Array): void {
@@ -152,6 +167,11 @@ export class FileSink implements NdjsonSink {
       this.syncing = false;
       if (err && this.fd !== null) this.onFlushError(err);
     });
+  }
+
+  /** Resolves once the gzip of every rotated file so far has finished (shutdown waits for it). */
+  async settle(): Promise<void> {
+    await this.compressor?.settle();
   }
 
   close(): void {

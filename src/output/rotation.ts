@@ -6,6 +6,8 @@ export interface RotationPolicy {
   maxBytes: number;
   /** Rotated files kept: `path.1` (newest) .. `path.<maxFiles>`; older ones are deleted. */
   maxFiles: number;
+  /** gzip each rotated file in the background to `path.N.gz` (src/output/rotated-compressor.ts); default false. */
+  compress?: boolean;
 }
 
 /**
@@ -15,9 +17,12 @@ export interface RotationPolicy {
  * @throws Error from rename/unlink (the active file is then left where it is).
  */
 export function shiftRotated(path: string, maxFiles: number): void {
+  // `path.N.gz` (`[output] compress`, src/output/rotated-compressor.ts) is numbered like `path.N`
   rmSync(`${path}.${maxFiles}`, { force: true });
+  rmSync(`${path}.${maxFiles}.gz`, { force: true });
   for (let i = maxFiles - 1; i >= 1; i--) {
     if (existsSync(`${path}.${i}`)) renameSync(`${path}.${i}`, `${path}.${i + 1}`);
+    if (existsSync(`${path}.${i}.gz`)) renameSync(`${path}.${i}.gz`, `${path}.${i + 1}.gz`);
   }
   renameSync(path, `${path}.1`);
 }

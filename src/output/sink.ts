@@ -29,4 +29,6 @@ export interface NdjsonSink {
    * @throws Error when it cannot be opened (the old destination stays in use).
    */
   reopen?(): void;
+  /** Optional: resolves when background work on the output (gzip of rotated files) has finished. */
+  settle?(): Promise<void>;
 }

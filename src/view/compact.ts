@@ -19,6 +19,17 @@ export interface CompactOptions {
   color: boolean;
 }
 
+/** C0 and C1 control characters and DEL: record text must never drive the terminal. */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+
+/**
+ * `text` with every control character shown as `\xHH`: names, paths and argv are attacker-controlled,
+ * and an ESC in a file name printed raw could rewrite the screen or the terminal's title.
+ */
+export function printable(text: string): string {
+  return text.replace(CONTROL, (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
 /** Longest argv shown before it is cut with `…`. */
 export const MAX_ARGV_CHARS = 240;
 
@@ -151,7 +162,7 @@ export function formatEvent(rec: ViewRecord, opts: CompactOptions): string {
   const c = pc.createColors(opts.color);
   const { kind, words } = describe(rec);
   const detection = rec.alert === true && rec.detection_type ? ` [detection: ${String(rec.detection_type)}]` : '';
-  const text = `${kind.padEnd(7)} ${words}${detection}`.trimEnd();
+  const text = printable(`${kind.padEnd(7)} ${words}${detection}`.trimEnd());
   if (rec.event_type === 'alert') return c.bold(c.red(text));
   if (isAlert(rec)) return c.red(text);
   return text;
@@ -160,10 +171,10 @@ export function formatEvent(rec: ViewRecord, opts: CompactOptions): string {
 /** One record as one line: `<time> <kind> <pid> <exe>: <words>`. */
 export function formatCompact(rec: ViewRecord, opts: CompactOptions): string {
   const c = pc.createColors(opts.color);
-  if (rec.event_type === 'health') return c.dim(`${shortTime(rec)} ${formatEvent(rec, opts)}`);
+  if (rec.event_type === 'health') return c.dim(`${printable(shortTime(rec))} ${formatEvent(rec, opts)}`);
   const { kind, words } = describe(rec);
   const detection = rec.alert === true && rec.detection_type ? ` [detection: ${String(rec.detection_type)}]` : '';
-  const line = `${shortTime(rec)} ${kind.padEnd(7)} ${processLabel(rec)}: ${words}${detection}`.trimEnd();
+  const line = printable(`${shortTime(rec)} ${kind.padEnd(7)} ${processLabel(rec)}: ${words}${detection}`.trimEnd());
   if (rec.event_type === 'alert') return c.bold(c.red(line));
   if (isAlert(rec)) return c.red(line);
   return line;

@@ -7,7 +7,7 @@
  * `parent_exec_id`; records without them fall back to the pid, linked by `ppid` and by
  * process_relationship (fork) records. With pid keys a reused pid is one process.
  */
-import { commandLine, formatEvent, shortTime, type CompactOptions, type ViewRecord } from './compact.js';
+import { commandLine, formatEvent, printable, shortTime, type CompactOptions, type ViewRecord } from './compact.js';
 
 /** One process (program image) of the recording. */
 export interface ProcNode {
@@ -120,7 +120,7 @@ export class ProcessIndex {
 
 function label(node: ProcNode): string {
   const exe = node.exe || `[${node.comm || '?'}]`;
-  return `${node.pid} ${exe}${node.argvLine !== null ? `: ${node.argvLine}` : ''}`;
+  return printable(`${node.pid} ${exe}${node.argvLine !== null ? `: ${node.argvLine}` : ''}`);
 }
 
 /**

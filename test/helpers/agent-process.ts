@@ -138,6 +138,8 @@ export class AgentProcess {
       bin?: string;
       /** Command prefix that runs node, e.g. setpriv with a uid and capabilities. */
       wrap?: string[];
+      /** Extra `run` arguments after `--config FILE` (e.g. `--set key=value`). */
+      args?: string[];
       /** Called with the temp dir before the agent starts (e.g. to chown it for another uid). */
       prepare?: (dir: string) => void;
     },
@@ -147,7 +149,7 @@ export class AgentProcess {
     const configPath = join(dir, 'config.toml');
     writeFileSync(configPath, options.configText ?? makeConfig({ ...options, outputPath: outputPath ?? '' }));
     options.prepare?.(dir);
-    const argv = [...(options.wrap ?? []), process.execPath, options.bin ?? BIN, 'run', '--config', configPath];
+    const argv = [...(options.wrap ?? []), process.execPath, options.bin ?? BIN, 'run', '--config', configPath, ...(options.args ?? [])];
     const child = spawn(argv[0]!, argv.slice(1), {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: options.env ? { ...process.env, ...options.env } : process.env,
