@@ -59,6 +59,8 @@ const HEALTH_PERIOD_MS = 10_000;
 const FLUSH_PERIOD_MS = 1_000;
 /** Ring-buffer backlog that makes the kernel wake the consumer early: 1/4 of the ring. */
 const WAKEUP_FRACTION = 4;
+/** Stop-time write flushes while some window is still held by a write that was running at the detach. */
+const STOP_FLUSH_ATTEMPTS = 5;
 /** At shutdown, writes wait for a stalled output at most this long in total (ms): SIGTERM is honoured within 5 s. */
 const SHUTDOWN_OUTPUT_BUDGET_MS = 2_000;
 /** Repeated problems (record errors, output failures) are logged at most this often: 10 s in ns. */
@@ -435,16 +437,19 @@ export class Agent {
   /**
    * Runs the kernel's write flush (src/sensor/write-coalesce.ts); its summaries arrive through the ring
    * like any record. A failure is logged (throttled) and counted; the entries stay for the next sweep.
+   * @returns windows skipped because a write held them (0 after a failure)
    */
-  private flushWrites(req: FlushRequest): void {
-    if (!this.sensor || !this.writeWindows) return;
+  private flushWrites(req: FlushRequest): number {
+    if (!this.sensor || !this.writeWindows) return 0;
     try {
       const { busy } = runWriteFlush(this.sensor, req);
       this.counters.userspace_write_flush_busy += busy;
+      return busy;
     } catch (err) {
       this.counters.userspace_write_flush_failures++;
       const suppressed = this.recordErrorLog.take(process.hrtime.bigint());
       if (suppressed !== null) this.opts.logger.error({ err: (err as Error).message, suppressed_since_last_log: suppressed }, 'write coalescing flush failed');
+      return 0;
     }
   }
 
@@ -535,7 +540,11 @@ export class Agent {
     if (sensor && this.running && this.writeWindows) {
       // no write can add to an entry once detached: flush every one, then the drain below carries the summaries
       sensor.detach();
-      this.flushWrites({ minAgeNs: 0n, tgid: 0, reason: RG_FLUSH_REASON.STOP });
+      // a write program still running on another CPU at the detach holds its window for microseconds: retry those
+      for (let i = 0; i < STOP_FLUSH_ATTEMPTS; i++) {
+        if (this.flushWrites({ minAgeNs: 0n, tgid: 0, reason: RG_FLUSH_REASON.STOP }) === 0) break;
+        await new Promise((r) => setTimeout(r, 1));
+      }
     }
     if (sensor) await sensor.stop();
     if (this.running) {
