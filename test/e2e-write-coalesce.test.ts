@@ -214,3 +214,28 @@ test('the agent stopping mid-window (SIGTERM) reports the open windows before it
     await agent.stop();
   }
 });
+
+test('a tight loop of 1-byte writes across many short windows: every write counted, none dropped', async (t) => {
+  if (skipUnlessRoot(t)) return;
+  const dir = mkdtempSync(join(tmpdir(), 'rg-coalesce-loop-'));
+  // 100 ms windows: the loop crosses several, so summaries come from the next write (`window`) and the sweep
+  const agent = await AgentProcess.start({ watchPaths: [dir], fileHooks: ['openat', 'write'], writeCoalesceMs: 100 });
+  try {
+    const path = join(dir, 'loop.log');
+    const n = 200_000;
+    const pid = runWriter(path, `${n}x1,c`);
+    const t1 = await waitForWrites(agent, pid, path, n, 20_000);
+    assert.equal(t1.writes, n);
+    assert.equal(t1.bytes, n);
+    assert.ok(t1.firsts.length >= 2, `several windows: ${t1.firsts.length} first-write records`);
+    assert.ok(t1.summaries.some((s) => s.reason === 'window'), 'a window ended by the next write');
+    // far fewer records than writes: the point of coalescing
+    assert.ok(t1.firsts.length + t1.summaries.length < n / 100);
+    const { records } = await agent.stop();
+    const health = records.filter((r) => r.event_type === 'health').at(-1)!;
+    assert.equal(health.kernel_dropped_file, 0);
+    assert.equal(health.events_unaccounted, 0);
+  } finally {
+    await agent.stop();
+  }
+});
