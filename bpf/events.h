@@ -19,7 +19,7 @@
 #ifndef RAND_GUARD_EVENTS_H
 #define RAND_GUARD_EVENTS_H
 
-#define RG_SCHEMA_VERSION 5
+#define RG_SCHEMA_VERSION 6
 
 #define RG_COMM_LEN 16
 /* Bytes of one captured path (without NUL). Longer paths are cut and flagged. */
@@ -52,6 +52,7 @@ enum rg_kind {
 	RG_KIND_EXEC_ARGS = 22,      /* struct rg_exec_args: a piece of the next exec record's argv / env, sent before it */
 	RG_KIND_NETWORK_CONNECT_RESULT = 23, /* struct rg_net_lifecycle -> network_connect_result (outcome of an in_progress connect) */
 	RG_KIND_NETWORK_CLOSE = 24,  /* struct rg_net_lifecycle -> network_close (a tracked TCP socket reached TCP_CLOSE) */
+	RG_KIND_FILE_WRITE_SUMMARY = 25, /* struct rg_file_write_summary -> file_write_summary (coalesced writes) */
 };
 
 /*
@@ -219,7 +220,13 @@ struct rg_file_open {
 	__u16 _pad[3];
 };
 
-/* sys_enter_write / writev / pwrite64. Tail: path bytes of the fd's file (dentry walk). */
+/*
+ * sys_enter_write / writev / pwrite64. Tail: path bytes of the fd's file (dentry walk).
+ * With write coalescing on (rg_config.write_coalesce_ns > 0) this is the
+ * first write of a window by a process (tgid) to an open file (struct file):
+ * further writes to it within the window are counted in the kernel and
+ * reported by one rg_file_write_summary with the same file_id.
+ */
 struct rg_file_write {
 	struct rg_header h;
 	__u64 fd;           /* fd argument */
@@ -228,6 +235,53 @@ struct rg_file_write {
 	__s64 pos;          /* pwrite64: file offset; others: 0 */
 	__u16 path_len;
 	__u16 _pad[3];
+	__u64 file_id;      /* address of the fd's struct file (0 if not found): joins summaries to this record */
+};
+
+/* rg_file_write_summary.reason: what ended the window. */
+enum rg_flush_reason {
+	RG_FLUSH_WINDOW = 1,   /* a write after the window: the summary, then a new first-write record */
+	RG_FLUSH_CLOSE = 2,    /* close(2) of an fd of that file by the process */
+	RG_FLUSH_EXIT = 3,     /* the process exited (flush asked by userspace on its process_exit record) */
+	RG_FLUSH_EXPIRED = 4,  /* the periodic sweep from userspace found the window over */
+	RG_FLUSH_STOP = 5,     /* the agent is stopping: every entry flushed after the programs were detached */
+	RG_FLUSH_STALE = 6,    /* the struct file address now holds another file (inode or dentry changed) */
+};
+
+/*
+ * Coalesced writes (RG_KIND_FILE_WRITE_SUMMARY). No tail: the path is the
+ * one of the first-write record with the same (h.pid, file_id). h: the
+ * header of that first-write record (pid, tid, ppid, uid, gid, comm as they
+ * were then), except kind, flags (0) and timestamp_ns (bpf_ktime_get_ns()
+ * of the flush). Sent only when write_count > 0. Writes seen = first-write
+ * records + the write_count of every summary.
+ */
+struct rg_file_write_summary {
+	struct rg_header h;
+	__u64 file_id;      /* rg_file_write.file_id of the window's first-write record */
+	__u64 write_count;  /* writes after the first one within the window */
+	__u64 bytes;        /* sum of their count (bytes requested; writev adds 0: its iovecs are not read) */
+	__u64 first_ns;     /* timestamp_ns of the first-write record (window start) */
+	__u64 last_ns;      /* bpf_ktime_get_ns() of the last counted write */
+	__u32 fd;           /* fd of the first write */
+	__u16 write_kind;   /* enum rg_kind of the first write (FILE_WRITE, FILE_WRITEV, FILE_PWRITE64) */
+	__u8 reason;        /* enum rg_flush_reason */
+	__u8 _pad;
+};
+
+/*
+ * Context of the SEC("syscall") program rg_write_flush, run by userspace
+ * with BPF_PROG_TEST_RUN: flushes (summary if write_count > 0, then
+ * deletes) the entries of the coalescing map whose window started at least
+ * min_age_ns ago, of process tgid (0: every process). The program writes
+ * the counts back into the context.
+ */
+struct rg_write_flush_args {
+	__u64 min_age_ns;   /* 0: every entry */
+	__u32 tgid;         /* 0: every process */
+	__u32 reason;       /* enum rg_flush_reason written in the summaries */
+	__u64 flushed;      /* out: entries flushed and deleted */
+	__u64 busy;         /* out: entries skipped because a write was updating them (next sweep) */
 };
 
 /* sys_enter_rename / renameat / renameat2. Tail: old path bytes, then new path bytes. */
@@ -433,6 +487,8 @@ enum rg_counter {
 	RG_CNT_NET_LISTENERS_OPENED = 18, /* listening sockets entered in rg_sock_table */
 	RG_CNT_NET_LISTENERS_CLOSED = 19, /* tracked listening sockets that reached TCP_CLOSE; OPENED - CLOSED = open listeners */
 	RG_CNT_EXEC_ARGS_SHED = 20,      /* argv / env pieces not sent because they would have filled the ring past 3/4 (room kept for exec records) */
+	RG_CNT_WRITE_COALESCED = 21,     /* writes counted into a coalescing entry (reported in summaries' write_count) */
+	RG_CNT_WRITE_COALESCE_FULL = 22, /* first writes whose coalescing entry could not be created (map full): later writes get one record each */
 	RG_CNT_MAX = 24,
 };
 
@@ -443,7 +499,11 @@ struct rg_config {
 	__u64 wakeup_bytes;     /* force a consumer wake-up when unconsumed ring data exceeds this */
 	__u32 collect;          /* enum rg_collect bits: what exec records carry */
 	__u32 max_args_bytes;   /* config process.max_args_bytes: argument area bytes captured per exec (<= RG_ARGS_MAX) */
+	__u64 write_coalesce_ns; /* config file.write_coalesce_ms in ns; 0: one record per write */
 };
+
+/* Entries of the kernel's write coalescing map (rg_write_accs): open files being written. */
+#define RG_WRITE_ACC_MAX 16384
 
 /* rg_config.collect bits (config [process] collect_*). */
 enum rg_collect {

@@ -14,6 +14,7 @@
 #include "lib/record.h"
 #include "lib/path.h"
 #include "lib/filter.h"
+#include "lib/write-coalesce.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -391,11 +392,41 @@ struct {
 	__type(value, struct rg_write_verdict);
 } rg_write_cache SEC(".maps");
 
+/*
+ * Opens the coalescing entry of a first write whose record header is h
+ * (built, not sent yet): the window starts at h->timestamp_ns. Built in the
+ * path scratch, free once the path was copied into the record. An entry that
+ * exists already (another thread of the process won the race) is left as is;
+ * a full map is counted (the following writes are sent one record each).
+ */
+static __always_inline void rg_acc_open(const struct rg_write_key *key, const struct rg_header *h,
+					const struct rg_write_verdict *id, long fd)
+{
+	struct rg_write_acc *acc = rg_scratch(&rg_path_buf);
+	long err;
+
+	if (!acc)
+		return;
+	__builtin_memset(acc, 0, sizeof(*acc));
+	acc->h = *h;
+	acc->key = *key;
+	acc->dentry = id->dentry;
+	acc->ino = id->ino;
+	acc->i_generation = id->i_generation;
+	acc->fd = fd;
+	acc->last_ns = h->timestamp_ns;
+	err = bpf_map_update_elem(&rg_write_accs, key, acc, BPF_NOEXIST);
+	if (err && err != -17 /* EEXIST */)
+		rg_count(RG_CNT_WRITE_COALESCE_FULL);
+}
+
 static __always_inline int rg_write(__u16 kind, long fd, __u64 count, __s64 iovcnt, __s64 pos)
 {
 	struct rg_config cfg;
 	struct rg_file_write *e;
 	struct rg_write_verdict *cached, verdict = {};
+	struct rg_write_acc *acc;
+	struct rg_write_key wkey;
 	struct file *file;
 	char *rec, *path;
 	__u64 file_key;
@@ -421,6 +452,25 @@ static __always_inline int rg_write(__u16 kind, long fd, __u64 count, __s64 iovc
 			}
 			/* still walked below (the record carries the path), but not judged nor re-cached */
 			cached_keep = true;
+		}
+	}
+	/* Coalescing: only files that passed the filter have an entry, so dropped writes never look. */
+	wkey.tgid = bpf_get_current_pid_tgid() >> 32;
+	wkey._pad = 0;
+	wkey.file = file_key;
+	if (cfg.write_coalesce_ns && file) {
+		acc = bpf_map_lookup_elem(&rg_write_accs, &wkey);
+		if (acc) {
+			int res = rg_acc_add(acc, &wkey, bpf_ktime_get_ns(), cfg.write_coalesce_ns, verdict.dentry,
+					     verdict.ino, verdict.i_generation, count);
+
+			if (res == RG_ACC_ADDED) {
+				rg_count(RG_CNT_WRITE_COALESCED);
+				return 0;
+			}
+			if (res != RG_ACC_GONE)
+				rg_acc_flush(acc, &wkey, res == RG_ACC_STALE ? RG_FLUSH_STALE : RG_FLUSH_WINDOW);
+			/* not claimed: its holder flushes it; this write is sent as a record below */
 		}
 	}
 	rec = rg_scratch(&rg_record_buf);
@@ -458,6 +508,9 @@ static __always_inline int rg_write(__u16 kind, long fd, __u64 count, __s64 iovc
 	e->iovcnt = iovcnt;
 	e->pos = pos;
 	e->path_len = len;
+	e->file_id = file_key;
+	if (cfg.write_coalesce_ns && file)
+		rg_acc_open(&wkey, &e->h, &verdict, fd);
 	rg_submit(&cfg, rec, sizeof(*e) + len, RG_CNT_DROP_FILE);
 	return 0;
 }
@@ -482,6 +535,78 @@ int sys_enter_pwrite64(struct trace_event_raw_sys_enter *ctx)
 {
 	return rg_write(RG_KIND_FILE_PWRITE64, (__u32)ctx->args[0], ctx->args[2], 0,
 			(__s64)ctx->args[3]);
+}
+
+/*
+ * close(unsigned int fd): flushes the coalescing entry of the fd's file for
+ * this process. Attached only with write coalescing on. When the entry is
+ * held by a write on another thread at that instant, the periodic sweep
+ * flushes it later.
+ */
+SEC("tracepoint/syscalls/sys_enter_close")
+int sys_enter_close(struct trace_event_raw_sys_enter *ctx)
+{
+	struct rg_config cfg;
+	struct rg_write_key key;
+	struct rg_write_acc *acc;
+	struct file *file;
+
+	rg_load_config(&cfg);
+	if (!cfg.write_coalesce_ns)
+		return 0;
+	file = rg_fd_file((__u32)ctx->args[0]);
+	if (!file)
+		return 0;
+	key.tgid = bpf_get_current_pid_tgid() >> 32;
+	key._pad = 0;
+	key.file = (__u64)file;
+	acc = bpf_map_lookup_elem(&rg_write_accs, &key);
+	if (acc)
+		rg_acc_flush(acc, &key, RG_FLUSH_CLOSE);
+	return 0;
+}
+
+/* Request and counts of one rg_write_flush run (the callback cannot write through the ctx pointer). */
+struct rg_flush_ctx {
+	__u64 min_age_ns;
+	__u64 now;
+	__u64 flushed;
+	__u64 busy;
+	__u32 tgid;
+	__u32 reason;
+};
+
+static long rg_flush_one(struct bpf_map *map, struct rg_write_key *key, struct rg_write_acc *acc,
+			 struct rg_flush_ctx *fc)
+{
+	if (fc->tgid && key->tgid != fc->tgid)
+		return 0;
+	if (fc->min_age_ns && fc->now - acc->h.timestamp_ns < fc->min_age_ns)
+		return 0;
+	if (rg_acc_flush(acc, key, fc->reason))
+		fc->flushed++;
+	else
+		fc->busy++;
+	return 0;
+}
+
+/*
+ * Run by userspace (BPF_PROG_TEST_RUN, ctx struct rg_write_flush_args): see
+ * the struct and lib/write-coalesce.h.
+ */
+SEC("syscall")
+int rg_write_flush(struct rg_write_flush_args *args)
+{
+	struct rg_flush_ctx fc = {};
+
+	fc.min_age_ns = args->min_age_ns;
+	fc.tgid = args->tgid;
+	fc.reason = args->reason;
+	fc.now = bpf_ktime_get_ns();
+	bpf_for_each_map_elem(&rg_write_accs, rg_flush_one, &fc, 0);
+	args->flushed = fc.flushed;
+	args->busy = fc.busy;
+	return 0;
 }
 
 /* ---- rename -------------------------------------------------------------- */

@@ -22,7 +22,9 @@ import { ringBufferBytes } from './config/validate.js';
 import { checkPrivileges } from './sensor/privileges.js';
 import { ensureTracefs } from './sensor/tracefs.js';
 import { checkTracepoints } from './config/preflight.js';
-import { selectPrograms } from './sensor/programs.js';
+import { loadOnlyPrograms, selectPrograms, writeCoalescing } from './sensor/programs.js';
+import { runWriteFlush, sweepPeriodMs, type FlushRequest } from './sensor/write-coalesce.js';
+import { WriteWindows } from './normalize/write-windows.js';
 import { loadNative, type Sensor } from './sensor/native.js';
 import { readKernelCounters, type KernelCounters } from './sensor/kernel-counters.js';
 import { envAllowEntries, execCaptureConfig, writeExecCaptureConfig } from './sensor/exec-capture.js';
@@ -39,7 +41,7 @@ import { tableProcessContext } from './rules/process-context.js';
 import { createUserNameLookup } from './rules/user-names.js';
 import { WallClock } from './normalize/clock.js';
 import { decodeBatch } from './abi/decode.js';
-import { LAYOUT, RG_ABSENT_TABLE } from './abi/layout.js';
+import { LAYOUT, RG_ABSENT_TABLE, RG_FLUSH_REASON, RG_WRITE_ACC_MAX } from './abi/layout.js';
 import { FairRateLimiter, defaultFairLimits } from './limit/fair-limiter.js';
 import { buildRateLimitedRecord } from './limit/rate-limited-record.js';
 import { LogThrottle } from './health/throttle.js';
@@ -62,6 +64,8 @@ const HEALTH_PERIOD_MS = 10_000;
 const FLUSH_PERIOD_MS = 1_000;
 /** Ring-buffer backlog that makes the kernel wake the consumer early: 1/4 of the ring. */
 const WAKEUP_FRACTION = 4;
+/** Stop-time write flushes while some window is still held by a write that was running at the detach. */
+const STOP_FLUSH_ATTEMPTS = 5;
 /** At shutdown, writes wait for a stalled output at most this long in total (ms): SIGTERM is honoured within 5 s. */
 const SHUTDOWN_OUTPUT_BUDGET_MS = 2_000;
 /** Repeated problems (record errors, output failures) are logged at most this often: 10 s in ns. */
@@ -155,6 +159,10 @@ export class Agent {
   private sensor: Sensor | null = null;
   private healthTimer: NodeJS.Timeout | null = null;
   private flushTimer: NodeJS.Timeout | null = null;
+  /** periodic flush of expired write coalescing windows (only with coalescing on) */
+  private sweepTimer: NodeJS.Timeout | null = null;
+  /** first-write records' paths for their summaries; undefined with write coalescing off */
+  private readonly writeWindows: WriteWindows | undefined;
   private startedNs = process.hrtime.bigint();
   private stopping: Promise<void> | null = null;
   /** True once records flow: only then is there a pipeline to drain and a health record to write. */
@@ -172,7 +180,10 @@ export class Agent {
       // a live parent evicted from a full table is read again when a child of its forks or execs
       procRoot: '/proc',
     });
+    // twice the kernel map: windows whose first write got no summary stay until evicted
+    this.writeWindows = writeCoalescing(config) ? new WriteWindows(2 * RG_WRITE_ACC_MAX, this.counters) : undefined;
     this.normalizer = new Normalizer({
+      writeWindows: this.writeWindows,
       agentId: config.agent.id,
       table: this.table,
       counters: this.counters,
@@ -246,11 +257,11 @@ export class Agent {
     const ringBytes = ringBufferBytes(config);
     this.ringBufferBytes = ringBytes;
     const native = loadNative();
-    const sensor = new native.Sensor(this.opts.objectPath, { ringBufferBytes: ringBytes, programs });
+    const sensor = new native.Sensor(this.opts.objectPath, { ringBufferBytes: ringBytes, programs: [...programs, ...loadOnlyPrograms(config)] });
     this.sensor = sensor;
 
     const filter = compileKernelFilter(config.file);
-    sensor.updateElem('config', u32Key(0), writeExecCaptureConfig(configValue(process.pid, filter.mode, ringBytes / WAKEUP_FRACTION), execCaptureConfig(config.process)));
+    sensor.updateElem('config', u32Key(0), writeExecCaptureConfig(configValue(process.pid, filter.mode, ringBytes / WAKEUP_FRACTION, this.writeWindows ? config.file.write_coalesce_ms : 0), execCaptureConfig(config.process)));
     for (const { key, value } of envAllowEntries(config.process)) sensor.updateElem('rg_env_allow', key, value);
     for (const { key, value } of filter.prefixes) sensor.updateElem('file_prefixes', key, value);
     for (const { key, value } of filter.suffixes) sensor.updateElem('file_suffixes', key, value);
@@ -275,6 +286,11 @@ export class Agent {
       this.writeLimitReports(process.hrtime.bigint(), false);
       this.flushSink();
     }, FLUSH_PERIOD_MS);
+    if (this.writeWindows) {
+      const windowMs = config.file.write_coalesce_ms;
+      const minAgeNs = BigInt(windowMs) * 1_000_000n;
+      this.sweepTimer = setInterval(() => this.flushWrites({ minAgeNs, tgid: 0, reason: RG_FLUSH_REASON.EXPIRED }), sweepPeriodMs(windowMs));
+    }
     logger.info(
       {
         agent: config.agent.id,
@@ -375,6 +391,10 @@ export class Agent {
       return 0;
     }
     const norm = this.normalizer.normalize(result.event);
+    // a process that exited writes no more: its coalesced writes are reported now, not at the window's end
+    if (result.event.kind === RG_KIND.PROCESS_EXIT && this.writeWindows?.hasPid(result.event.h.pid)) {
+      this.flushWrites({ minAgeNs: 0n, tgid: result.event.h.pid, reason: RG_FLUSH_REASON.EXIT });
+    }
     if (norm.type === 'internal') {
       // a malformed payload (DNS) is counted under its own name, not as an internal record
       if (norm.malformed !== undefined) c[norm.malformed]++;
@@ -492,6 +512,25 @@ export class Agent {
     }
   }
 
+  /**
+   * Runs the kernel's write flush (src/sensor/write-coalesce.ts); its summaries arrive through the ring
+   * like any record. A failure is logged (throttled) and counted; the entries stay for the next sweep.
+   * @returns windows skipped because a write held them (0 after a failure)
+   */
+  private flushWrites(req: FlushRequest): number {
+    if (!this.sensor || !this.writeWindows) return 0;
+    try {
+      const { busy } = runWriteFlush(this.sensor, req);
+      this.counters.userspace_write_flush_busy += busy;
+      return busy;
+    } catch (err) {
+      this.counters.userspace_write_flush_failures++;
+      const suppressed = this.recordErrorLog.take(process.hrtime.bigint());
+      if (suppressed !== null) this.opts.logger.error({ err: (err as Error).message, suppressed_since_last_log: suppressed }, 'write coalescing flush failed');
+      return 0;
+    }
+  }
+
   private kernelCounters(): KernelCounters | null {
     if (!this.sensor) return null;
     try {
@@ -576,6 +615,7 @@ export class Agent {
   abort(error: string): void {
     if (this.healthTimer) clearInterval(this.healthTimer);
     if (this.flushTimer) clearInterval(this.flushTimer);
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
     try {
       if (this.running) {
         this.running = false;
@@ -591,9 +631,19 @@ export class Agent {
   private async doStop(): Promise<void> {
     if (this.healthTimer) clearInterval(this.healthTimer);
     if (this.flushTimer) clearInterval(this.flushTimer);
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
     // A stalled reader may delay the drain and the final health record by this much in total.
     this.sink?.limitBlocking?.(Date.now() + SHUTDOWN_OUTPUT_BUDGET_MS);
     const sensor = this.sensor;
+    if (sensor && this.running && this.writeWindows) {
+      // no write can add to an entry once detached: flush every one, then the drain below carries the summaries
+      sensor.detach();
+      // a write program still running on another CPU at the detach holds its window for microseconds: retry those
+      for (let i = 0; i < STOP_FLUSH_ATTEMPTS; i++) {
+        if (this.flushWrites({ minAgeNs: 0n, tgid: 0, reason: RG_FLUSH_REASON.STOP }) === 0) break;
+        await new Promise((r) => setTimeout(r, 1));
+      }
+    }
     if (sensor) await sensor.stop();
     // gzip of rotated files still running: counted in the final health record
     await this.sink?.settle?.();
@@ -619,11 +669,12 @@ function u32Key(value: number): Buffer {
 }
 
 /** struct rg_config (bpf/events.h) without the exec capture fields (see writeExecCaptureConfig). */
-function configValue(selfTgid: number, filterMode: number, wakeupBytes: number): Buffer {
+function configValue(selfTgid: number, filterMode: number, wakeupBytes: number, writeCoalesceMs: number): Buffer {
   const { size, fields } = LAYOUT.rg_config;
   const value = Buffer.alloc(size);
   value.writeUInt32LE(selfTgid, fields.self_tgid);
   value.writeUInt32LE(filterMode, fields.file_filter_mode);
   value.writeBigUInt64LE(BigInt(wakeupBytes), fields.wakeup_bytes);
+  value.writeBigUInt64LE(BigInt(writeCoalesceMs) * 1_000_000n, fields.write_coalesce_ns);
   return value;
 }

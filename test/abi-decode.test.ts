@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeBatch, decodeRecord, type DecodeResult } from '../src/abi/decode.js';
 import { encodeBatch, encodeRecord, rawHeader } from '../src/abi/encode.js';
-import { HEADER_SIZE, LAYOUT, RG_FLAG, RG_KIND, RG_NET_FLAG, RG_NET_RESULT, RG_SCHEMA_VERSION } from '../src/abi/layout.js';
+import { HEADER_SIZE, LAYOUT, RG_FLAG, RG_FLUSH_REASON, RG_KIND, RG_NET_FLAG, RG_NET_RESULT, RG_SCHEMA_VERSION } from '../src/abi/layout.js';
 import type { RawEvent, RawNetwork } from '../src/abi/raw-event.js';
 import { rawExec } from './helpers/raw-fixtures.js';
 
@@ -37,9 +37,9 @@ const SAMPLES: RawEvent[] = [
   { kind: RG_KIND.PROCESS_EXIT, h: h(5), exit_code: 9, group_dead: 1 },
   { kind: RG_KIND.FILE_OPEN, h: h(7), flags: 577, mode: 0o644, dfd: -100, path: '/etc/hosts' },
   { kind: RG_KIND.FILE_OPENAT2, h: h(8), flags: 524288, mode: 0, dfd: 3, path: '/etc/passwd' },
-  { kind: RG_KIND.FILE_WRITE, h: h(9), fd: 1, count: 30, iovcnt: 0, pos: 0, path: '/etc/crontab' },
-  { kind: RG_KIND.FILE_WRITEV, h: h(10), fd: 3, count: 0, iovcnt: 2, pos: 0, path: '/etc/crontab' },
-  { kind: RG_KIND.FILE_PWRITE64, h: h(11), fd: 3, count: 12, iovcnt: 0, pos: -4, path: '/etc/crontab' },
+  { kind: RG_KIND.FILE_WRITE, h: h(9), fd: 1, count: 30, iovcnt: 0, pos: 0, path: '/etc/crontab', file_id: 0xffff_8881_0a0b_0c00n },
+  { kind: RG_KIND.FILE_WRITEV, h: h(10), fd: 3, count: 0, iovcnt: 2, pos: 0, path: '/etc/crontab', file_id: 0 },
+  { kind: RG_KIND.FILE_PWRITE64, h: h(11), fd: 3, count: 12, iovcnt: 0, pos: -4, path: '/etc/crontab', file_id: 4096 },
   { kind: RG_KIND.FILE_RENAME, h: h(12), flags: 0, olddfd: -100, newdfd: -100, old_path: '/tmp/a', new_path: '/etc/a' },
   { kind: RG_KIND.FILE_RENAMEAT, h: h(13), flags: 0, olddfd: 3, newdfd: 4, old_path: '/tmp/b', new_path: '/etc/b' },
   { kind: RG_KIND.FILE_RENAMEAT2, h: h(14), flags: 1, olddfd: 3, newdfd: 4, old_path: '/etc/cron.d/.x', new_path: '/etc/cron.d/job' },
@@ -77,6 +77,11 @@ const SAMPLES: RawEvent[] = [
     socket_fd: 3, family: 2, local_port: 40000, remote_port: 4444, direction: 1, old_state: 2, new_state: 1, result: 1, from_exit: 0,
     fin_received: 1, local_addr: addr(127, 0, 0, 1), remote_addr: addr(127, 0, 0, 2),
   })),
+  // write coalescing: the follow-up record of a first write (no tail)
+  {
+    kind: RG_KIND.FILE_WRITE_SUMMARY, h: h(25), file_id: 0xffff_8881_0a0b_0c00n, write_count: 699_999, bytes: 0x1_0000_0001,
+    first_ns: 81234000000000, last_ns: 81234999000000, fd: 7, write_kind: RG_KIND.FILE_PWRITE64, reason: RG_FLUSH_REASON.CLOSE,
+  },
 ];
 
 function ok(r: DecodeResult): RawEvent {
@@ -123,15 +128,15 @@ test('a range beyond the buffer is invalid_schema, not a throw', () => {
   expectFailure(decodeRecord(buf, 8, buf.length), 'invalid_schema', /exceeds/);
 });
 
-test('a wrong schema version is invalid_schema (1 = the original, 2 = before send/dns, 3 = before process context, 4 = before TCP lifecycle, 6)', () => {
-  for (const version of [1, 2, 3, 4, 6]) {
+test('a wrong schema version is invalid_schema (1 = the original, 2 = before send/dns, 3 = before process context, 4 = before TCP lifecycle, 5 = before write coalescing, 7)', () => {
+  for (const version of [1, 2, 3, 4, 5, 7]) {
     const buf = encodeRecord(SAMPLES[1], { version });
     expectFailure(decodeRecord(buf, 0, buf.length), 'invalid_schema', new RegExp(`version ${version}`));
   }
 });
 
-test('unknown kinds are unsupported_kind (0, 2, 25, 9999)', () => {
-  for (const kind of [0, 2, 25, 9999]) {
+test('unknown kinds are unsupported_kind (0, 2, 26, 9999)', () => {
+  for (const kind of [0, 2, 26, 9999]) {
     const buf = encodeRecord(SAMPLES[1], { kind });
     expectFailure(decodeRecord(buf, 0, buf.length), 'unsupported_kind', new RegExp(`kind ${kind}`));
   }

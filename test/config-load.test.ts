@@ -36,6 +36,7 @@ const EXAMPLE: Config = {
     watch_paths: ['/etc', '/usr/bin', '/bin'],
     watch_patterns: ['*.service'],
     exclude_paths: ['/var/log', '/tmp', '/proc', '/sys'],
+    write_coalesce_ms: 1000,
   },
   network: { enabled: false, hooks: ['connect', 'bind', 'listen'], collect_dns: false, collect_payload: false, lifecycle: true },
   rules: [

@@ -140,7 +140,8 @@ test('writes through an fd whose file was unlinked carry path_deleted: true', as
   const dir = mkdtempSync(join(tmpdir(), 'rg-deleted-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, 'gone.txt');
-  const agent = await AgentProcess.start({ watchPaths: [dir] });
+  // one record per write: each write syscall's own path flags are checked (with coalescing the later writes are counted)
+  const agent = await AgentProcess.start({ watchPaths: [dir], writeCoalesceMs: 0 });
   try {
     const py = `
 import os, sys

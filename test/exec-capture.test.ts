@@ -28,13 +28,13 @@ test('execCaptureConfig rejects max_args_bytes outside 1..262144 with the config
 });
 
 test('writeExecCaptureConfig writes u32 LE collect at 16 and max_args_bytes at 20, nothing else', () => {
-  assert.equal(LAYOUT.rg_config.size, 24);
-  const value = Buffer.alloc(24, 0xaa);
+  assert.equal(LAYOUT.rg_config.size, 32);
+  const value = Buffer.alloc(32, 0xaa);
   const out = writeExecCaptureConfig(value, { collect: 3, maxArgsBytes: 0x12345 });
   assert.equal(out, value);
   assert.deepEqual(
     [...value],
-    [...Buffer.alloc(16, 0xaa), 0x03, 0x00, 0x00, 0x00, 0x45, 0x23, 0x01, 0x00],
+    [...Buffer.alloc(16, 0xaa), 0x03, 0x00, 0x00, 0x00, 0x45, 0x23, 0x01, 0x00, ...Buffer.alloc(8, 0xaa)],
   );
   assert.throws(() => writeExecCaptureConfig(Buffer.alloc(20), { collect: 0, maxArgsBytes: 1 }), RangeError);
 });

@@ -16,12 +16,14 @@ export const BENCH_MAX_EVENTS_PER_SECOND = 100_000_000;
  * BENCH_MAX_EVENTS_PER_SECOND, when `network` both network flags on, and when `capture` is a boolean
  * `[process] collect_args` and `collect_cwd` set to it (undefined: as in the default config; the exec
  * workload compares both), and when `lifecycle` is a boolean `[network] lifecycle` set to it (undefined: as
- * in the default config, which has it on; the connect workload compares both). Nothing else changes.
+ * in the default config, which has it on; the connect workload compares both), and when `coalesce` is false
+ * `[file] write_coalesce_ms = 0` (one record per write; the write_watched workload compares both, the
+ * throughput ramp counts records). Nothing else changes.
  * @param {string} repoRoot
- * @param {{outputPath:string, network:boolean, capture?:boolean, lifecycle?:boolean}} options
+ * @param {{outputPath:string, network:boolean, capture?:boolean, lifecycle?:boolean, coalesce?:boolean}} options
  * @returns {{text:string, watchPaths:string[]}} TOML text and the config's file.watch_paths
  */
-export function benchConfig(repoRoot, { outputPath, network, capture, lifecycle }) {
+export function benchConfig(repoRoot, { outputPath, network, capture, lifecycle, coalesce }) {
   const config = parse(readFileSync(join(repoRoot, 'config', 'rand-guard.toml'), 'utf8'));
   config.output = { ...config.output, type: 'file', path: outputPath };
   config.performance.max_events_per_second = BENCH_MAX_EVENTS_PER_SECOND;
@@ -34,6 +36,8 @@ export function benchConfig(repoRoot, { outputPath, network, capture, lifecycle 
     config.process.collect_cwd = capture;
   }
   if (lifecycle !== undefined) config.network.lifecycle = lifecycle;
+  // coalesce false: one record per write ([file] write_coalesce_ms = 0); undefined: the default (on)
+  if (coalesce === false) config.file.write_coalesce_ms = 0;
   return { text: stringify(config), watchPaths: [...config.file.watch_paths] };
 }
 
@@ -55,9 +59,9 @@ export const DROP_COUNTERS = [
  * File name suffix of an agent variant: "" for the default config, "-capture-on/-off", "-lifecycle-on/-off".
  * @param {{capture?:boolean, lifecycle?:boolean}} v
  */
-export function variantName({ capture, lifecycle }) {
+export function variantName({ capture, lifecycle, coalesce }) {
   const part = (name, v) => (v === undefined ? '' : `-${name}-${v ? 'on' : 'off'}`);
-  return part('capture', capture) + part('lifecycle', lifecycle);
+  return part('capture', capture) + part('lifecycle', lifecycle) + part('coalesce', coalesce);
 }
 
 /**
@@ -101,10 +105,10 @@ export class BenchAgent {
    * @param {{outputPath:string, network:boolean, capture?:boolean, lifecycle?:boolean}} options
    * @throws Error with the agent's stderr when it exits or is not ready within 30 s
    */
-  static async start(repoRoot, dir, { outputPath, network, capture, lifecycle }) {
-    const variant = variantName({ capture, lifecycle });
+  static async start(repoRoot, dir, { outputPath, network, capture, lifecycle, coalesce }) {
+    const variant = variantName({ capture, lifecycle, coalesce });
     const configPath = join(dir, `${network ? 'agent-net' : 'agent'}${variant}.toml`);
-    writeFileSync(configPath, benchConfig(repoRoot, { outputPath, network, capture, lifecycle }).text);
+    writeFileSync(configPath, benchConfig(repoRoot, { outputPath, network, capture, lifecycle, coalesce }).text);
     const t0 = performance.now();
     const child = spawn(process.execPath, [join(repoRoot, 'bin', 'rand-guard'), 'run', '--config', configPath], {
       stdio: ['ignore', 'ignore', 'pipe'],

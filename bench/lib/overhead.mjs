@@ -35,13 +35,15 @@ import { summary } from './stats.mjs';
  * The agent conditions of a workload: name -> variant options for BenchAgent.start (empty = the default
  * config as it is). With `captureCompare`: `agent` = [process] collect_args and collect_cwd on,
  * `agent_capture_off` = both off. With `lifecycleCompare`: `agent` = [network] lifecycle on,
- * `agent_lifecycle_off` = off.
+ * `agent_lifecycle_off` = off. With `coalesceCompare`: `agent` = the default config (write coalescing on),
+ * `agent_coalesce_off` = [file] write_coalesce_ms = 0 (one record per write).
  * @param {import('./workloads.mjs').Workload} w
- * @returns {Record<string, {capture?:boolean, lifecycle?:boolean}>}
+ * @returns {Record<string, {capture?:boolean, lifecycle?:boolean, coalesce?:boolean}>}
  */
 export function agentConditions(w) {
   if (w.captureCompare) return { agent: { capture: true }, agent_capture_off: { capture: false } };
   if (w.lifecycleCompare) return { agent: { lifecycle: true }, agent_lifecycle_off: { lifecycle: false } };
+  if (w.coalesceCompare) return { agent: {}, agent_coalesce_off: { coalesce: false } };
   return { agent: {} };
 }
 
@@ -181,9 +183,9 @@ export async function measureOverhead(list, s, ctx, peers) {
  * One smoke agent session: starts the agent, runs each workload of `list` once, stops it.
  * @returns {Promise<Record<string, TracedRun & {ratio:number, round:number}>>} by workload id
  */
-async function smokeSession(list, s, ctx, base, { name, network, capture, lifecycle }) {
+async function smokeSession(list, s, ctx, base, { name, network, capture, lifecycle, coalesce }) {
   const outputPath = join(ctx.dir, `agent-smoke-${name}.ndjson`);
-  const agent = await BenchAgent.start(ctx.repoRoot, ctx.dir, { outputPath, network, capture, lifecycle });
+  const agent = await BenchAgent.start(ctx.repoRoot, ctx.dir, { outputPath, network, capture, lifecycle, coalesce });
   ctx.cleanup.add(agent);
   const traced = {};
   try {
@@ -222,6 +224,10 @@ export async function measureOverheadSmoke(list, s, ctx) {
   const lifecycle = list.filter((w) => w.lifecycleCompare);
   if (lifecycle.length > 0) {
     traced.agent_lifecycle_off = await smokeSession(lifecycle, s, ctx, base, { name: 'agent_lifecycle_off', network: true, lifecycle: false });
+  }
+  const coalesce = list.filter((w) => w.coalesceCompare);
+  if (coalesce.length > 0) {
+    traced.agent_coalesce_off = await smokeSession(coalesce, s, ctx, base, { name: 'agent_coalesce_off', network: false, coalesce: false });
   }
   return {
     workloads: list.map((w) => {

@@ -186,7 +186,10 @@ const floorPeer = {
       throw new PeerUnavailable(`cc bench/floor/floor.c failed: ${err.stderr?.toString().trim() ?? err.message}`);
     }
     const { selectPrograms } = await import(pathToFileURL(join(repoRoot, 'dist', 'src', 'sensor', 'programs.js')).href);
+    const { DEFAULT_WRITE_COALESCE_MS } = await import(pathToFileURL(join(repoRoot, 'dist', 'src', 'config', 'schema.js')).href);
     const config = parse(benchConfig(repoRoot, { outputPath: join(dir, 'floor.ndjson'), network, lifecycle: network ? true : undefined }).text);
+    // the raw TOML lacks the schema's defaults: with write coalescing on by default the agent also attaches sys_enter_close
+    config.file.write_coalesce_ms ??= DEFAULT_WRITE_COALESCE_MS;
     const tracepoints = [...new Set(selectPrograms(config).map(floorTracepoint))];
     const child = spawn(bin, tracepoints, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';

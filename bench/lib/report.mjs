@@ -74,6 +74,7 @@ export function checkTargets(results, s) {
 function conditionLabel(name) {
   if (name === 'agent_capture_off') return 'agent, capture off';
   if (name === 'agent_lifecycle_off') return 'agent, lifecycle off';
+  if (name === 'agent_coalesce_off') return 'agent, write coalescing off';
   return name;
 }
 

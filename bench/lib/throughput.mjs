@@ -89,7 +89,8 @@ async function round(rate, s, ctx, bins, files) {
       ? { bin: bins.write_loop, eventType: 'file_write', pathKey: 'resolved_path' }
       : { bin: bins.open_close, eventType: 'file_open', pathKey: 'filename' };
   if (s.rampOp === 'open') writeFileSync(target, 'ramp\n');
-  const agent = await BenchAgent.start(ctx.repoRoot, ctx.dir, { outputPath, network: false });
+  // one record per write: the ramp measures the pipeline's records/s, which coalescing would hide
+  const agent = await BenchAgent.start(ctx.repoRoot, ctx.dir, { outputPath, network: false, coalesce: false });
   ctx.cleanup.add(agent);
   const samples = { t: [], size: [] };
   let rssMax = 0;

@@ -14,6 +14,8 @@ import { join } from 'node:path';
  *   collect_args and collect_cwd on, `agent_capture_off` with both off (issue 8's exec capture cost)
  * @property {boolean} [lifecycleCompare] the agent runs twice per round: `agent` with [network] lifecycle on
  *   (the default config), `agent_lifecycle_off` with it off (issue 15's TCP lifecycle cost)
+ * @property {boolean} [coalesceCompare] the agent runs twice per round: `agent` with the default config (write
+ *   coalescing on) and `agent_coalesce_off` with [file] write_coalesce_ms = 0 (issue 11's coalesced writes)
  */
 
 /**
@@ -51,7 +53,7 @@ export function workloads(bins, files) {
   return [
     { id: 'open_unwatched', title: 'open()+close(), unwatched path', bin: bins.open_close, args: [files.openUnwatched], network: false },
     { id: 'open_watched', title: 'open()+close(), watched path', bin: bins.open_close, args: [files.openWatched], network: false },
-    { id: 'write_watched', title: 'write() 1 B, watched file', bin: bins.write_loop, args: [files.writeWatched], network: false },
+    { id: 'write_watched', title: 'write() 1 B, watched file', bin: bins.write_loop, args: [files.writeWatched], network: false, coalesceCompare: true },
     { id: 'write_unwatched', title: 'write() 1 B, unwatched file', bin: bins.write_loop, args: [files.writeUnwatched], network: false },
     { id: 'exec', title: 'fork+exec /bin/true', bin: bins.fork_exec, args: [], network: false, captureCompare: true },
     { id: 'connect', title: 'connect() 127.0.0.1 (network on)', bin: bins.connect_loop, args: [], network: true, lifecycleCompare: true },

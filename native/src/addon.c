@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "args.h"
@@ -391,6 +392,68 @@ out:
 	return ret;
 }
 
+/*
+ * runProgram(programName, ctx): BPF_PROG_TEST_RUN of a SEC("syscall") program
+ * with ctx as its context; the kernel copies the context back into ctx (the
+ * program's outputs). Returns the program's return value.
+ */
+static napi_value sensor_run_program(napi_env env, napi_callback_info info)
+{
+	size_t argc = 2;
+	napi_value argv[2];
+	struct rg_sensor *s = unwrap(env, info, &argc, argv, NULL);
+	if (!s || !require_open(env, s, "runProgram"))
+		return NULL;
+	char *name = NULL;
+	void *ctx;
+	size_t ctx_len;
+	if (argc < 2)
+		return rg_throw(env, RG_TYPE_ERROR, "runProgram(programName, ctx): expected 2 arguments");
+	if (!rg_arg_buffer(env, argv[1], "ctx", &ctx, &ctx_len) ||
+	    !rg_arg_string(env, argv[0], "programName", &name))
+		return NULL;
+
+	napi_value ret = NULL;
+	struct bpf_program *prog = bpf_object__find_program_by_name(s->obj, name);
+	if (!prog) {
+		rg_throw(env, RG_ERROR, "program '%s' not found in %s", name, s->path);
+		goto out;
+	}
+	if (!bpf_program__autoload(prog)) {
+		rg_throw(env, RG_ERROR, "program '%s' of %s was not loaded (not in options.programs)",
+			 name, s->path);
+		goto out;
+	}
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = ctx, .ctx_size_in = (__u32)ctx_len);
+	rg_log_reset();
+	int err = bpf_prog_test_run_opts(bpf_program__fd(prog), &opts);
+	if (err) {
+		rg_throw_libbpf(env, errno, "run of program '%s' of %s failed", name, s->path);
+		goto out;
+	}
+	napi_create_uint32(env, opts.retval, &ret);
+out:
+	free(name);
+	return ret;
+}
+
+/*
+ * detach(): destroys every link now (no new records), while the worker keeps
+ * consuming; stop() later drains. Lets the caller run a program (runProgram)
+ * between the last traced event and the final drain.
+ */
+static napi_value sensor_detach(napi_env env, napi_callback_info info)
+{
+	size_t argc = 0;
+	struct rg_sensor *s = unwrap(env, info, &argc, NULL, NULL);
+	if (!s || !require_open(env, s, "detach"))
+		return NULL;
+	destroy_links(s);
+	napi_value undefined;
+	RG_NAPI(env, napi_get_undefined(env, &undefined));
+	return undefined;
+}
+
 /* Worker finished (see rg_worker_done_fn): resolve stop()'s promise, let the object be collected. */
 static void on_worker_done(napi_env env, void *ctx)
 {
@@ -573,6 +636,8 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */)
 		{ "updateElem", NULL, sensor_update_elem, NULL, NULL, NULL, napi_default_method, NULL },
 		{ "lookupPercpu", NULL, sensor_lookup_percpu, NULL, NULL, NULL, napi_default_method, NULL },
 		{ "attach", NULL, sensor_attach, NULL, NULL, NULL, napi_default_method, NULL },
+		{ "runProgram", NULL, sensor_run_program, NULL, NULL, NULL, napi_default_method, NULL },
+		{ "detach", NULL, sensor_detach, NULL, NULL, NULL, napi_default_method, NULL },
 		{ "start", NULL, sensor_start, NULL, NULL, NULL, napi_default_method, NULL },
 		{ "stop", NULL, sensor_stop, NULL, NULL, NULL, napi_default_method, NULL },
 		{ "stats", NULL, sensor_stats, NULL, NULL, NULL, napi_default_method, NULL },

@@ -31,6 +31,7 @@ const FORK = LAYOUT.rg_process_fork.fields;
 const EXIT = LAYOUT.rg_process_exit.fields;
 const OPEN = LAYOUT.rg_file_open.fields;
 const WRITE = LAYOUT.rg_file_write.fields;
+const SUMMARY = LAYOUT.rg_file_write_summary.fields;
 const RENAME = LAYOUT.rg_file_rename.fields;
 const UNLINK = LAYOUT.rg_file_unlink.fields;
 const NET = LAYOUT.rg_network.fields;
@@ -226,8 +227,25 @@ export function decodeRecord(buf: Buffer, offset: number, length: number): Decod
         iovcnt: readS64(buf, o + WRITE.iovcnt),
         pos: readS64(buf, o + WRITE.pos),
         path: readTailString(buf, tail, tail + pathLen, 'path', write),
+        file_id: readU64(buf, o + WRITE.file_id),
       };
       if (write.invalid_utf8) event.invalid_utf8 = write.invalid_utf8;
+      break;
+    }
+    case RG_KIND.FILE_WRITE_SUMMARY: {
+      if (fixed !== size) return tailMismatch(0);
+      event = {
+        kind,
+        h,
+        file_id: readU64(buf, o + SUMMARY.file_id),
+        write_count: readU64(buf, o + SUMMARY.write_count),
+        bytes: readU64(buf, o + SUMMARY.bytes),
+        first_ns: readU64(buf, o + SUMMARY.first_ns),
+        last_ns: readU64(buf, o + SUMMARY.last_ns),
+        fd: buf.readUInt32LE(o + SUMMARY.fd),
+        write_kind: buf.readUInt16LE(o + SUMMARY.write_kind),
+        reason: buf.readUInt8(o + SUMMARY.reason),
+      };
       break;
     }
     case RG_KIND.FILE_RENAME:

@@ -182,6 +182,19 @@ export function encodeRecord(ev: RawEvent, overrides: EncodeOverrides = {}): Buf
       writeU64(buf, F.iovcnt, ev.iovcnt);
       writeU64(buf, F.pos, ev.pos);
       buf.writeUInt16LE(tails[0].length, F.path_len);
+      writeU64(buf, F.file_id, ev.file_id ?? 0);
+      break;
+    }
+    case RG_KIND.FILE_WRITE_SUMMARY: {
+      const F = LAYOUT.rg_file_write_summary.fields;
+      writeU64(buf, F.file_id, ev.file_id);
+      writeU64(buf, F.write_count, ev.write_count);
+      writeU64(buf, F.bytes, ev.bytes);
+      writeU64(buf, F.first_ns, ev.first_ns);
+      writeU64(buf, F.last_ns, ev.last_ns);
+      buf.writeUInt32LE(ev.fd, F.fd);
+      buf.writeUInt16LE(ev.write_kind, F.write_kind);
+      buf.writeUInt8(ev.reason, F.reason);
       break;
     }
     case RG_KIND.FILE_RENAME:

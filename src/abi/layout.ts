@@ -7,7 +7,7 @@
  */
 
 /** RG_SCHEMA_VERSION: header.version of every record this agent decodes. */
-export const RG_SCHEMA_VERSION = 5;
+export const RG_SCHEMA_VERSION = 6;
 /** RG_COMM_LEN: bytes of a task comm field (NUL padded). */
 export const RG_COMM_LEN = 16;
 /** RG_PATH_MAX: maximum bytes of one captured path (no NUL); longer paths are cut and flagged. */
@@ -62,6 +62,8 @@ export const RG_KIND = {
   NETWORK_CONNECT_RESULT: 23,
   /** a tracked TCP socket reached TCP_CLOSE (struct rg_net_lifecycle) */
   NETWORK_CLOSE: 24,
+  /** writes coalesced in the kernel after a first-write record (struct rg_file_write_summary) */
+  FILE_WRITE_SUMMARY: 25,
 } as const;
 /** One header.kind value. */
 export type RgKind = (typeof RG_KIND)[keyof typeof RG_KIND];
@@ -144,6 +146,25 @@ export const RG_CONN_RESULT = {
   CLOSED: 2,
 } as const;
 
+/** enum rg_flush_reason: rg_file_write_summary.reason, what ended a coalescing window. */
+export const RG_FLUSH_REASON = {
+  /** a write after the window (a new first-write record follows) */
+  WINDOW: 1,
+  /** close(2) of an fd of the file by the process */
+  CLOSE: 2,
+  /** the process exited */
+  EXIT: 3,
+  /** the periodic sweep found the window over */
+  EXPIRED: 4,
+  /** the agent stopped */
+  STOP: 5,
+  /** the struct file address now holds another file */
+  STALE: 6,
+} as const;
+
+/** RG_WRITE_ACC_MAX: entries of the kernel's write coalescing map (rg_write_accs). */
+export const RG_WRITE_ACC_MAX = 16384;
+
 /** RG_SOCK_TABLE_MAX: entries of the kernel's lifecycle socket table (rg_sock_table). */
 export const RG_SOCK_TABLE_MAX = 16384;
 /** RG_NET_TRACK_RATE: sockets a process may enter in that table per second (the rest counted). */
@@ -223,6 +244,10 @@ export const RG_COUNTER = {
   NET_LISTENERS_CLOSED: 19,
   /** argv / env pieces shed to keep a quarter of the ring for exec records */
   EXEC_ARGS_SHED: 20,
+  /** writes counted into a coalescing entry (reported in summaries' write_count) */
+  WRITE_COALESCED: 21,
+  /** first writes whose coalescing entry could not be created (map full) */
+  WRITE_COALESCE_FULL: 22,
   MAX: 24,
 } as const;
 
@@ -307,8 +332,19 @@ export const LAYOUT = {
     fields: { h: 0, flags: 56, mode: 64, dfd: 68, path_len: 72, _pad: 74 },
   },
   rg_file_write: {
-    size: 96,
-    fields: { h: 0, fd: 56, count: 64, iovcnt: 72, pos: 80, path_len: 88, _pad: 90 },
+    size: 104,
+    fields: { h: 0, fd: 56, count: 64, iovcnt: 72, pos: 80, path_len: 88, _pad: 90, file_id: 96 },
+  },
+  rg_file_write_summary: {
+    size: 104,
+    fields: {
+      h: 0, file_id: 56, write_count: 64, bytes: 72, first_ns: 80, last_ns: 88, fd: 96, write_kind: 100, reason: 102,
+      _pad: 103,
+    },
+  },
+  rg_write_flush_args: {
+    size: 32,
+    fields: { min_age_ns: 0, tgid: 8, reason: 12, flushed: 16, busy: 24 },
   },
   rg_file_rename: {
     size: 72,
@@ -336,8 +372,8 @@ export const LAYOUT = {
     },
   },
   rg_config: {
-    size: 24,
-    fields: { self_tgid: 0, file_filter_mode: 4, wakeup_bytes: 8, collect: 16, max_args_bytes: 20 },
+    size: 32,
+    fields: { self_tgid: 0, file_filter_mode: 4, wakeup_bytes: 8, collect: 16, max_args_bytes: 20, write_coalesce_ns: 24 },
   },
   rg_env_key: {
     size: 68,
@@ -384,6 +420,7 @@ export const KIND_STRUCT: Readonly<Record<RgKind, keyof typeof LAYOUT>> = {
   [RG_KIND.EXEC_ARGS]: 'rg_exec_args',
   [RG_KIND.NETWORK_CONNECT_RESULT]: 'rg_net_lifecycle',
   [RG_KIND.NETWORK_CLOSE]: 'rg_net_lifecycle',
+  [RG_KIND.FILE_WRITE_SUMMARY]: 'rg_file_write_summary',
 };
 
 /** C enum name -> its TS mirror, so the layout test can also compare enum values found in BTF. */
@@ -397,6 +434,7 @@ export const ENUMS: Record<string, Readonly<Record<string, number>>> = {
   rg_direction: prefixed('RG_DIRECTION_', RG_DIRECTION),
   rg_net_result: prefixed('RG_NET_RESULT_', RG_NET_RESULT),
   rg_conn_result: prefixed('RG_CONN_', RG_CONN_RESULT),
+  rg_flush_reason: prefixed('RG_FLUSH_', RG_FLUSH_REASON),
   rg_net_flag: prefixed('RG_NET_', RG_NET_FLAG),
   rg_counter: prefixed('RG_CNT_', RG_COUNTER),
   rg_filter_mode: prefixed('RG_FILTER_', RG_FILTER_MODE),

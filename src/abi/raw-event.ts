@@ -190,6 +190,38 @@ export interface RawFileWrite {
   path: string;
   /** exact bytes of the path field(s) when not valid UTF-8 */
   invalid_utf8?: InvalidUtf8;
+  /**
+   * Address of the fd's struct file (0 when not found): with write coalescing, this record opens a window
+   * and the rg_file_write_summary with the same (h.pid, file_id) counts the writes after it. Always set by the
+   * decoder; optional so that hand-built events (tests, replay) may leave it out (encoded as 0).
+   */
+  file_id?: U64;
+}
+
+/**
+ * struct rg_file_write_summary: writes coalesced in the kernel after a first-write record. h is that
+ * record's header (process fields as they were then) with kind FILE_WRITE_SUMMARY and timestamp_ns the
+ * flush time. No path: it is the first-write record's.
+ */
+export interface RawFileWriteSummary {
+  kind: typeof RG_KIND.FILE_WRITE_SUMMARY;
+  h: RawHeader;
+  /** rg_file_write.file_id of the window's first-write record */
+  file_id: U64;
+  /** writes after the first one within the window (> 0) */
+  write_count: U64;
+  /** sum of their requested byte counts (writev adds 0) */
+  bytes: U64;
+  /** timestamp_ns of the first-write record (window start), CLOCK_MONOTONIC ns */
+  first_ns: U64;
+  /** time of the last counted write, CLOCK_MONOTONIC ns */
+  last_ns: U64;
+  /** fd of the first write */
+  fd: number;
+  /** RG_KIND of the first write: FILE_WRITE, FILE_WRITEV or FILE_PWRITE64 */
+  write_kind: number;
+  /** enum rg_flush_reason (RG_FLUSH_REASON) */
+  reason: number;
 }
 
 /** struct rg_file_rename (sys_enter_rename / renameat / renameat2). */
@@ -359,6 +391,7 @@ export type RawEvent =
   | RawProcessExit
   | RawFileOpen
   | RawFileWrite
+  | RawFileWriteSummary
   | RawFileRename
   | RawFileUnlink
   | RawNetwork

@@ -132,6 +132,9 @@ const processSchema = strictObject({
   env_allow: stringList.default([...DEFAULT_ENV_ALLOW]),
 });
 
+/** Default `file.write_coalesce_ms`. */
+export const DEFAULT_WRITE_COALESCE_MS = 1000;
+
 /** `[file]`: file activity collection and the userspace/kernel path filters (§4.3, §6.4). */
 const fileSchema = strictObject({
   enabled: z.boolean(),
@@ -143,6 +146,13 @@ const fileSchema = strictObject({
   watch_patterns: stringList.default([]),
   /** Raw string prefixes to drop (absolute); exclusion wins over watch. */
   exclude_paths: absolutePathList,
+  /**
+   * Optional (new): ms of a write coalescing window. The first write by a process to an open file is
+   * reported at once; further writes to it within the window are counted in the kernel and reported by one
+   * file_write_summary (write_count, bytes). 0 = one record per write (the original). Range 0..60000,
+   * checked by validateRuntime. Default DEFAULT_WRITE_COALESCE_MS.
+   */
+  write_coalesce_ms: u32.default(BigInt(DEFAULT_WRITE_COALESCE_MS)),
 });
 
 /** `[network]`: socket syscall collection. */

@@ -98,6 +98,9 @@ export const MIN_MAX_ARGS_BYTES = 1;
 /** Largest accepted `process.max_args_bytes`: RG_ARGS_MAX (256 KiB), the kernel's bound. */
 export const MAX_MAX_ARGS_BYTES = RG_ARGS_MAX;
 
+/** Largest accepted `file.write_coalesce_ms` (one minute: longer windows hold counts back too long). */
+export const MAX_WRITE_COALESCE_MS = 60000;
+
 /** Entries of the kernel's rg_env_allow LPM trie (max_entries in bpf/lib/maps.h). */
 export const ENV_ALLOW_MAX_ENTRIES = 256;
 
@@ -142,6 +145,7 @@ export function validateRuntime(config: Config, source?: string): void {
   checkHooks('process', config.process.hooks, SUPPORTED_PROCESS_HOOKS, source);
   checkHooks('file', config.file.hooks, SUPPORTED_FILE_HOOKS, source);
   checkMaxArgsBytes(config.process.max_args_bytes, source);
+  checkWriteCoalesceMs(config.file.write_coalesce_ms, source);
   const envSeen = new Map<string, number>();
   config.process.env_allow.forEach((name, i) => {
     const problem = envNameProblem(name);
@@ -366,6 +370,19 @@ export function checkMaxArgsBytes(bytes: number, source?: string): void {
     throw new ConfigError(
       `process.max_args_bytes: must be between ${MIN_MAX_ARGS_BYTES} and ${MAX_MAX_ARGS_BYTES} (bytes of the argument area captured per exec), got ${bytes}`,
       { path: source, keyPath: 'process.max_args_bytes' },
+    );
+  }
+}
+
+/**
+ * @throws ConfigError `file.write_coalesce_ms must be between 0 and 60000 (ms of a write coalescing window;
+ *   0 = one record per write), got N` when `ms` is outside 0..MAX_WRITE_COALESCE_MS.
+ */
+export function checkWriteCoalesceMs(ms: number, source?: string): void {
+  if (!Number.isInteger(ms) || ms < 0 || ms > MAX_WRITE_COALESCE_MS) {
+    throw new ConfigError(
+      `file.write_coalesce_ms must be between 0 and ${MAX_WRITE_COALESCE_MS} (ms of a write coalescing window; 0 = one record per write), got ${ms}`,
+      { path: source, keyPath: 'file.write_coalesce_ms' },
     );
   }
 }

@@ -241,6 +241,9 @@ export class RuleEngine {
         return this.network(record, true);
       case 'network_close':
         return [];
+      case 'file_write_summary':
+        // rules on writes fire on the window's first-write record, reported at once; not again on its count
+        return [];
       default:
         return this.file(record);
     }

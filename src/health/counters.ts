@@ -59,6 +59,19 @@ export class PipelineCounters {
    * record is lost; not a record outcome.
    */
   output_compress_failures = 0;
+  /**
+   * Write coalescing: entries the kernel's flush skipped because a write held them at that instant (taken
+   * by the next sweep; at stop nothing can hold one). Not a record outcome.
+   */
+  userspace_write_flush_busy = 0;
+  /**
+   * First-write records' paths dropped before a summary came for them (src/normalize/write-windows.ts,
+   * oldest first beyond twice the kernel map's entries): such a summary has resolved_path "" and
+   * path_resolved false. Not a record outcome.
+   */
+  userspace_write_windows_evicted = 0;
+  /** Runs of the kernel's write flush that failed (logged); the entries stay for the next run. Not a record outcome. */
+  userspace_write_flush_failures = 0;
   /** `rate_limited` records written (one per limited process per window); not raw records, so outside the balance. */
   rate_limited_reports_output = 0;
 

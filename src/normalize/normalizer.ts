@@ -16,7 +16,9 @@ import { fileRecordPasses, normalizeOpen, normalizeRename, normalizeUnlink, norm
 import { normalizeDns, normalizeLifecycle, normalizeNetwork } from './network.js';
 import { ExecArgsAssembler, type ExecArgsCounters, type ExecArgsOptions } from './exec-args.js';
 import { normalizeExec, normalizeExit, normalizeFork, seededProcessStart } from './process.js';
-import type { FileRecord, NormalizedRecord, ProcessStartRecord } from './records.js';
+import type { FilePwrite64Record, FileRecord, FileWriteRecord, FileWritevRecord, NormalizedRecord, ProcessStartRecord } from './records.js';
+import { normalizeWriteSummary } from './write-summary.js';
+import type { WriteWindows } from './write-windows.js';
 
 /** Construction parameters of a Normalizer. */
 export interface NormalizerOptions {
@@ -35,6 +37,11 @@ export interface NormalizerOptions {
   counters?: ExecArgsCounters;
   /** limits of the pending EXEC_ARGS pieces */
   execArgs?: ExecArgsOptions;
+  /**
+   * with write coalescing on ([file] write_coalesce_ms > 0): where first-write records leave their path for
+   * the file_write_summary records that follow them; without it summaries carry no path
+   */
+  writeWindows?: WriteWindows;
 }
 
 /** Health counter of a record that was dropped as malformed after decoding (nothing to write). */
@@ -61,6 +68,7 @@ export class Normalizer {
   private readonly env: NormalizeEnv;
   private readonly filter: UserspaceFilter;
   private readonly annotate: Annotator;
+  private readonly writeWindows: WriteWindows | undefined;
 
   /** the counters the exec-context assembler increments */
   readonly execArgsCounters: ExecArgsCounters;
@@ -76,6 +84,7 @@ export class Normalizer {
     };
     this.filter = opts.filter;
     this.annotate = opts.annotate ?? NO_DETECTIONS;
+    this.writeWindows = opts.writeWindows;
   }
 
   /** Normalize one decoded record (see NormalizeResult). Never throws for a well-formed RawEvent. */
@@ -100,8 +109,18 @@ export class Normalizer {
         return this.file(normalizeOpen(ev, env));
       case RG_KIND.FILE_WRITE:
       case RG_KIND.FILE_WRITEV:
-      case RG_KIND.FILE_PWRITE64:
-        return this.file(normalizeWrite(ev, env));
+      case RG_KIND.FILE_PWRITE64: {
+        const record = normalizeWrite(ev, env);
+        const result = this.file(record);
+        if (this.writeWindows !== undefined && ev.file_id) this.openWindow(ev.h.pid, ev.file_id, record, result.type === 'event');
+        return result;
+      }
+      case RG_KIND.FILE_WRITE_SUMMARY: {
+        const window = this.writeWindows?.take(ev.h.pid, ev.file_id);
+        // judged with its first write: an unknown window (evicted, first record lost) is written, not guessed away
+        if (window !== undefined && !window.passed) return FILTERED;
+        return { type: 'event', record: normalizeWriteSummary(ev, env, window) };
+      }
       case RG_KIND.FILE_RENAME:
       case RG_KIND.FILE_RENAMEAT:
       case RG_KIND.FILE_RENAMEAT2:
@@ -142,6 +161,17 @@ export class Normalizer {
       if (record !== null) out.push(record);
     }
     return out;
+  }
+
+  private openWindow(pid: number, fileId: number | bigint, r: FileWriteRecord | FileWritevRecord | FilePwrite64Record, passed: boolean): void {
+    this.writeWindows?.open(pid, fileId, {
+      resolved_path: r.resolved_path,
+      ...(r.resolved_path_base64 !== undefined ? { resolved_path_base64: r.resolved_path_base64 } : {}),
+      path_deleted: r.path_deleted,
+      path_resolved: r.path_resolved,
+      filename_truncated: r.filename_truncated,
+      passed,
+    });
   }
 
   private file(record: FileRecord): NormalizeResult {

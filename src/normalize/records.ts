@@ -267,6 +267,34 @@ export interface FilePwrite64Record extends FileWriteRecordBase {
   pos: U64;
 }
 
+/** enum rg_flush_reason as written in file_write_summary.reason. */
+export type WriteFlushReason = 'window' | 'close' | 'exit' | 'expired' | 'stop' | 'stale' | 'unknown';
+
+/**
+ * kind 25: writes coalesced in the kernel ([file] write_coalesce_ms). The window's first write was
+ * reported at once as a file_write / file_writev / file_pwrite64 record (write_event_type) with the same
+ * pid and fd; this counts the writes after it, up to the flush. Process fields (pid, tid, uid, gid,
+ * comm, ppid) are the first write's; resolved_path, path_deleted, filename_truncated and path_resolved
+ * are copied from that record (path_resolved false and resolved_path "" when the agent no longer had it).
+ * Writes done = first-write records + the write_count of every summary. Not annotated: detections fire
+ * on the first-write record.
+ */
+export interface FileWriteSummaryRecord extends FileWriteRecordBase {
+  event_type: 'file_write_summary';
+  /** sum of the requested byte counts of the counted writes (writev adds 0: its iovecs are not read) */
+  bytes: U64;
+  /** timestamp_ns of the window's first-write record */
+  first_timestamp_ns: U64;
+  /** CLOCK_MONOTONIC ns of the last counted write */
+  last_timestamp_ns: U64;
+  /** what ended the window: the next write after it, close(2), the process's exit, the periodic sweep, agent stop, or another file at the same struct file */
+  reason: WriteFlushReason;
+  /** writes counted after the first-write record (> 0) */
+  write_count: U64;
+  /** event_type of the first-write record */
+  write_event_type: 'file_write' | 'file_writev' | 'file_pwrite64';
+}
+
 /** kinds 12/13: rename / renameat. */
 export interface FileRenameRecord extends FileRecordBase {
   event_type: 'file_rename' | 'file_renameat';
@@ -568,4 +596,4 @@ export type NetworkRecord =
   | NetworkCloseRecord;
 
 /** Any normalized record, discriminated by event_type. */
-export type NormalizedRecord = ProcessRecord | FileRecord | NetworkRecord;
+export type NormalizedRecord = ProcessRecord | FileRecord | FileWriteSummaryRecord | NetworkRecord;

@@ -29,6 +29,8 @@ export const KERNEL_COUNTER_FIELDS = [
   'kernel_network_listeners_opened', // RG_CNT_NET_LISTENERS_OPENED: listening sockets entered in the table
   'kernel_network_listeners_closed', // RG_CNT_NET_LISTENERS_CLOSED: tracked listeners that reached TCP_CLOSE
   'kernel_exec_args_shed', // RG_CNT_EXEC_ARGS_SHED: argv/env pieces not sent to keep a quarter of the ring for exec records
+  'kernel_writes_coalesced', // RG_CNT_WRITE_COALESCED: writes counted into a coalescing entry (in summaries' write_count)
+  'kernel_write_coalesce_full', // RG_CNT_WRITE_COALESCE_FULL: first writes with no coalescing entry (map full): later writes one record each
 ] as const;
 
 export type KernelCounterField = (typeof KERNEL_COUNTER_FIELDS)[number];

@@ -99,6 +99,18 @@ export interface Sensor {
    */
   attach(programName: string): void;
   /**
+   * BPF_PROG_TEST_RUN of a SEC("syscall") program that was loaded (in options.programs) with ctx as its
+   * context (the C struct in the kernel's layout); the kernel copies the context back into ctx, so the
+   * program's outputs are read from it afterwards. Returns the program's return value. Throws Error naming
+   * the program when unknown, not loaded, or the kernel refuses (errno and libbpf log attached).
+   */
+  runProgram(programName: string, ctx: Buffer): number;
+  /**
+   * Destroys every attachment now (no new records) while the worker keeps consuming; stop() then drains.
+   * Lets a program run (runProgram) after the last traced event and before the final drain. Idempotent.
+   */
+  detach(): void;
+  /**
    * Starts the ring-buffer worker thread. onBatch runs on the JS thread, one
    * call per batch (see the module comment for the format). The Buffer
    * references native memory handed over without a copy: keep subarrays of it

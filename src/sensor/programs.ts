@@ -9,7 +9,8 @@
 export interface HookConfig {
   events: { process: boolean; file: boolean; network: boolean };
   process: { enabled: boolean; hooks: string[] };
-  file: { enabled: boolean; hooks: string[] };
+  /** write_coalesce_ms: optional so that hand-built configs without it read as 0 (off) */
+  file: { enabled: boolean; hooks: string[]; write_coalesce_ms?: number };
   /** collect_dns, lifecycle: optional so that hand-built configs without them read as false */
   network: { enabled: boolean; hooks: string[]; collect_dns?: boolean; lifecycle?: boolean };
 }
@@ -64,7 +65,8 @@ const PATH_CHANGE_EXITS = [
  *   being attached. write/writev/pwrite64 read no user string and have no exit program; with any
  *   of them on, sys_exit_rename, sys_exit_renameat, sys_exit_renameat2, sys_exit_mount,
  *   sys_exit_move_mount, sys_exit_pivot_root and sys_exit_umount are attached too (even with the
- *   rename hooks off: a stale write verdict after a rename or a mount move would hide writes).
+ *   rename hooks off: a stale write verdict after a rename or a mount move would hide writes). With write
+ *   coalescing on (see writeCoalescing), sys_enter_close too, before the first write program.
  * - network hooks (connect, bind, listen, accept, accept4), only when both events.network and
  *   network.enabled: sys_exit_<hook> then sys_enter_<hook>. The entry program stashes the parsed
  *   arguments per thread and the exit program adds the outcome and the socket's state and sends the
@@ -102,9 +104,12 @@ export function selectPrograms(config: HookConfig): string[] {
     }
   }
   if (config.events.file && config.file.enabled) {
+    const coalesce = writeCoalescing(config);
     for (const hook of config.file.hooks) {
       // Renames and mount moves invalidate the write programs' verdict cache (bpf/file.bpf.c, rg_rename_gen).
       if (WRITE_HOOKS.has(hook)) for (const p of PATH_CHANGE_EXITS) out.add(p);
+      // close(2) flushes the coalescing entry of the closed file (bpf/lib/write-coalesce.h)
+      if (coalesce && WRITE_HOOKS.has(hook)) out.add('sys_enter_close');
       if (DEFERRED_FILE_HOOKS.has(hook)) out.add(`sys_exit_${hook}`);
       out.add(`sys_enter_${hook}`);
     }
@@ -122,4 +127,23 @@ export function selectPrograms(config: HookConfig): string[] {
     }
   }
   return [...out];
+}
+
+/**
+ * True when writes are coalesced in the kernel: a write hook is on and file.write_coalesce_ms > 0.
+ * Then sys_enter_close is attached (before the write programs) and the SEC("syscall") program
+ * rg_write_flush is loaded (see loadOnlyPrograms).
+ */
+export function writeCoalescing(config: HookConfig): boolean {
+  return (
+    config.events.file &&
+    config.file.enabled &&
+    (config.file.write_coalesce_ms ?? 0) > 0 &&
+    config.file.hooks.some((h) => WRITE_HOOKS.has(h))
+  );
+}
+
+/** Programs to load but not attach (run from userspace with Sensor.runProgram): rg_write_flush with coalescing on. */
+export function loadOnlyPrograms(config: HookConfig): string[] {
+  return writeCoalescing(config) ? ['rg_write_flush'] : [];
 }

@@ -45,6 +45,8 @@ export interface ConfigOptions {
   /** The [process] collect_* keys and their limits (default: all off, as the original's configs). */
   capture?: { args?: boolean; cwd?: boolean; env?: boolean; maxArgsBytes?: number; envAllow?: string[] };
   maxEventsPerSecond?: number;
+  /** [file] write_coalesce_ms (absent: the agent's default) */
+  writeCoalesceMs?: number;
   extra?: string;
 }
 
@@ -85,6 +87,7 @@ hooks = ${list(o.fileHooks ?? ALL_FILE_HOOKS)}
 watch_paths = ${list(o.watchPaths ?? [])}
 watch_patterns = ${list(o.watchPatterns ?? [])}
 exclude_paths = ${list(o.excludePaths ?? [])}
+${o.writeCoalesceMs !== undefined ? `write_coalesce_ms = ${o.writeCoalesceMs}` : ''}
 
 [network]
 enabled = ${net.enabled}
