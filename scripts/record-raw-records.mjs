@@ -27,7 +27,7 @@ const KIND_NAMES = new Map(Object.entries(RG_KIND).map(([name, value]) => [value
 const config = {
   events: { process: true, file: true, network: true },
   process: { enabled: true, hooks: [...SUPPORTED_PROCESS_HOOKS], collect_args: true, collect_env: true, collect_cwd: true, max_args_bytes: 4096, env_allow: ['LD_PRELOAD', 'RG_FIXTURE'] },
-  file: { enabled: true, hooks: [...SUPPORTED_FILE_HOOKS] },
+  file: { enabled: true, hooks: [...SUPPORTED_FILE_HOOKS], write_coalesce_ms: 1000 },
   network: { enabled: true, hooks: [...SUPPORTED_NETWORK_HOOKS], collect_dns: true, lifecycle: true },
 };
 
@@ -39,6 +39,8 @@ const value = Buffer.alloc(size);
 value.writeUInt32LE(process.pid, fields.self_tgid);
 value.writeUInt32LE(RG_FILTER_MODE.OFF, fields.file_filter_mode);
 value.writeBigUInt64LE(1n << 20n, fields.wakeup_bytes);
+// coalescing on, so close(2) flushes a file_write_summary (each fd's first write is still its own record)
+value.writeBigUInt64LE(BigInt(config.file.write_coalesce_ms) * 1_000_000n, fields.write_coalesce_ns);
 sensor.updateElem('config', Buffer.alloc(4), writeExecCaptureConfig(value, execCaptureConfig(config.process)));
 for (const { key, value: v } of envAllowEntries(config.process)) sensor.updateElem('rg_env_allow', key, v);
 for (const p of programs) sensor.attach(p);
@@ -66,7 +68,12 @@ d = ${JSON.stringify(work)}
 p = os.path.join(d, 'a.txt')
 fd = os.open(p, os.O_CREAT | os.O_WRONLY, 0o644)
 os.write(fd, b'hello')
+os.write(fd, b'again')
+os.close(fd)
+fd = os.open(p, os.O_WRONLY)
 os.writev(fd, [b'a', b'b'])
+os.close(fd)
+fd = os.open(p, os.O_WRONLY)
 os.pwrite(fd, b'c', 3)
 os.close(fd)
 os.rename(p, os.path.join(d, 'b.txt'))

@@ -125,7 +125,7 @@ async function run(opts: RunOpts): Promise<void> {
     rules: ruleSet,
     // SIGHUP: the same loader as above (config + rules.d, trust checks, compile); only the rules change
     loadRules: () => {
-      const set = loadRuleSet(loadConfig(configPath, trust), configPath, trust);
+      const set = loadRuleSet(loadConfig(configPath, trust, overrides), configPath, trust);
       return { ...set, counts: { rules: set.rules.length, ...ruleSetCounts(set), files: set.files.length } };
     },
     faultInjection,
