@@ -28,6 +28,7 @@ events = ["network_connect"]
 by = ["exec_id"]
 condition = "shell"
 [rules.steps.detection.shell]
+family = ["ipv4", "ipv6"]        # not AF_UNIX: a shell without $SHELL connects to nscd for getpwuid
 "exe_path|endswith" = ${SHELLS}
 [[rules.steps]]
 events = ["process_start"]
