@@ -28,6 +28,7 @@ test('process_creation: metadata, level, mitre/tags split, all of selection_* an
     description: 'curl or wget whose parent command line pipes the download into a shell.',
     tags: ['attack.execution'],
     mitre: ['T1059.004', 'T1105'],
+    false_positives: ['installers'],
     condition: 'all of selection_* and not filter_cwd',
     detection: {
       selection_img: { 'exe_path|endswith': ['/curl', '/wget'] },

@@ -104,6 +104,8 @@ const ruleMetaShape = {
   mitre: z.array(z.string().regex(MITRE_ID, 'expected an ATT&CK technique id such as T1059 or T1059.004')).default([]),
   /** alert summary template, `{field}` placeholders */
   output: z.string().optional(),
+  /** known legitimate causes of the alert, for the rule catalogue (docs/rules.md); not used at run time */
+  false_positives: z.array(z.string()).default([]),
   enabled: z.boolean().default(true),
   action: z.enum(['alert']).default('alert'),
 };

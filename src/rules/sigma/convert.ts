@@ -17,6 +17,8 @@ export interface NativeConditionRule {
   description?: string;
   tags: string[];
   mitre: string[];
+  /** Sigma `falsepositives` */
+  false_positives: string[];
   condition: string;
   detection: Record<string, Record<string, unknown> | Record<string, unknown>[]>;
 }
@@ -78,6 +80,7 @@ export function convertSigmaRule(rule: SigmaRule): NativeConditionRule {
     ...(rule.description !== undefined ? { description: rule.description.trim() } : {}),
     tags: tags.filter((t) => !MITRE_TAG.test(t)),
     mitre,
+    false_positives: rule.falsepositives ?? [],
     condition: checkCondition(Array.isArray(condition) ? condition[0]! : condition, Object.keys(selections)),
     detection,
   };
