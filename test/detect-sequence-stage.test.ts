@@ -234,7 +234,7 @@ test('health without sequence rules: every sequence key is present and 0', () =>
     bridge: { batches: 0, records: 0, bytes: 0, pollErrors: 0 }, table: { size: 0, pendingSize: 0, recordsEvicted: 0, pendingEvicted: 0 }, final: false,
   });
   const keys = Object.keys(h).filter((k) => k.startsWith('sequence_'));
-  assert.equal(keys.length, 13);
+  assert.equal(keys.length, 14);
   for (const k of keys) assert.equal(h[k], 0, k);
 });
 

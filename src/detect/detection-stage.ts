@@ -25,7 +25,7 @@ import { createRecordView, NO_PROCESS_CONTEXT } from '../rules/record-view.js';
 import { emptySequenceStats, SequenceEngine, type SequenceLimits, type SequenceStats } from '../rules/sequence.js';
 import type { AlertRecord } from './alert.js';
 import { RuleEngine, type EngineRule, type ParentLookup } from './rule-engine.js';
-import { buildSequenceAlert } from './sequence-alert.js';
+import { buildSequenceAlert, retainForSequence } from './sequence-alert.js';
 
 /** What to write for one record. */
 export interface DetectionOutcome {
@@ -93,7 +93,7 @@ export class DetectionStage {
     this.engine = new RuleEngine(rules.engineRules, { agentId: config.agent.id, parentOf, createView: (record) => createRecordView(record, context) });
     this.sequenceRules = rules.sequences;
     this.seqStats = options.previous?.seqStats ?? emptySequenceStats();
-    this.sequences = rules.sequences.length > 0 ? new SequenceEngine(rules.sequences, options.sequenceLimits, this.seqStats) : null;
+    this.sequences = rules.sequences.length > 0 ? new SequenceEngine(rules.sequences, options.sequenceLimits, this.seqStats, retainForSequence) : null;
     options.previous?.handOverSequences(this.sequences);
     this.mode = config.agent.mode;
     this.agentId = config.agent.id;
