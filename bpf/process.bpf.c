@@ -17,6 +17,7 @@ const struct rg_header *rg_btf_header __attribute__((unused));
 const struct rg_process_exec *rg_btf_process_exec __attribute__((unused));
 const struct rg_exec_syscall *rg_btf_exec_syscall __attribute__((unused));
 const struct rg_exec_args *rg_btf_exec_args __attribute__((unused));
+const struct rg_ring_query_args *rg_btf_ring_query_args __attribute__((unused));
 const struct rg_env_key *rg_btf_env_key __attribute__((unused));
 const struct rg_process_fork *rg_btf_process_fork __attribute__((unused));
 const struct rg_process_exit *rg_btf_process_exit __attribute__((unused));
@@ -596,5 +597,18 @@ int BPF_PROG(sched_process_exit, struct task_struct *p)
 		e->exit_code = BPF_CORE_READ(p, exit_code);
 	e->group_dead = 1;
 	rg_submit(&cfg, e, sizeof(*e), RG_CNT_DROP_PROCESS);
+	return 0;
+}
+
+/*
+ * Run by userspace (BPF_PROG_TEST_RUN) for the metrics endpoint, loaded only
+ * when it is on: the ring buffer's size and fill (struct rg_ring_query_args).
+ * Here because the exec program already queries the ring (rg_exec_shed).
+ */
+SEC("syscall")
+int rg_ring_query(struct rg_ring_query_args *args)
+{
+	args->size = bpf_ringbuf_query(&events, BPF_RB_RING_SIZE);
+	args->avail_data = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
 	return 0;
 }
