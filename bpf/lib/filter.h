@@ -49,22 +49,37 @@ struct rg_norm_scan {
 	__u32 _pad;
 };
 
-/* One byte of rg_needs_normalizing(); branch-free apart from the end test. */
-static long rg_norm_one(__u64 i, void *arg)
+/* Bytes of rg_needs_normalizing() per callback: fewer calls per path at run time. */
+#define RG_NORM_STEP 8
+
+/* Bytes [RG_NORM_STEP * k, +RG_NORM_STEP) of rg_needs_normalizing(); branch-free apart from the end test. */
+static long rg_norm_one(__u64 k, void *arg)
 {
 	struct rg_norm_scan *n = arg;
-	__u32 c, slash, dot_ok, state = n->state;
+	__u32 state = n->state, found = n->found, prev_slash = n->prev_slash, len = n->len, stop = 0;
 
-	if (i >= n->len)
+	if (k >= RG_PATH_MAX / RG_NORM_STEP)
 		return 1;
-	c = (__u8)n->rec[(n->off + i) & RG_BYTE_MASK];
-	slash = rg_byte_is(c, '/');
-	/* a '.' extends the component only in states 1 and 2 */
-	dot_ok = rg_byte_is(c, '.') & (state ^ (state >> 1)) & 1;
-	n->found |= slash & ((state >> 1) | n->prev_slash);
-	n->state = slash | (-dot_ok & (state + 1));
-	n->prev_slash = slash;
-	return 0;
+#pragma unroll
+	for (__u32 j = 0; j < RG_NORM_STEP; j++) {
+		__u32 i = k * RG_NORM_STEP + j, c, slash, dot_ok;
+
+		if (i >= len) {
+			stop = 1;
+			break;
+		}
+		c = (__u8)n->rec[(n->off + i) & RG_BYTE_MASK];
+		slash = rg_byte_is(c, '/');
+		/* a '.' extends the component only in states 1 and 2 */
+		dot_ok = rg_byte_is(c, '.') & (state ^ (state >> 1)) & 1;
+		found |= slash & ((state >> 1) | prev_slash);
+		state = slash | (-dot_ok & (state + 1));
+		prev_slash = slash;
+	}
+	n->state = state;
+	n->found = found;
+	n->prev_slash = prev_slash;
+	return stop;
 }
 
 /*
@@ -77,7 +92,7 @@ static __always_inline bool rg_needs_normalizing(struct rg_filter_scratch *s, co
 {
 	struct rg_norm_scan n = { .rec = rec, .off = s->off, .len = s->len, .state = 1 };
 
-	bpf_loop(RG_PATH_MAX, rg_norm_one, &n, 0);
+	bpf_loop(RG_PATH_MAX / RG_NORM_STEP, rg_norm_one, &n, 0);
 	return (n.found | (n.state >> 1)) != 0;
 }
 
@@ -99,37 +114,50 @@ struct rg_dot_scan {
 	__u32 _pad;
 };
 
-/* Eight bytes (word k) of rg_may_need_normalizing(). */
+/* Words of eight bytes of rg_may_need_normalizing() per callback: one call for most paths. */
+#define RG_DOT_WORDS 4
+
+/* Bytes [8 * RG_DOT_WORDS * k, +8 * RG_DOT_WORDS) of rg_may_need_normalizing(). */
 static long rg_dot_one(__u64 k, void *arg)
 {
 	const __u64 slashes = 0x2f2f2f2f2f2f2f2fULL, dots = 0x2e2e2e2e2e2e2e2eULL;
 	struct rg_dot_scan *d = arg;
-	__u32 i = k * 8, at, left;
-	__u64 w, dot, slash, after_slash;
+	__u64 carry = d->carry, before = d->before;
+	__u32 len = d->len, off = d->off;
 
-	if (k >= RG_PATH_MAX / 8 || i >= d->len)
+	if (k >= RG_PATH_MAX / (8 * RG_DOT_WORDS))
 		return 1;
-	at = (d->off + i) & RG_BYTE_MASK;
-	if (at > RG_SCRATCH_SIZE - 8) {
-		d->maybe = 1; /* not in one load: let the exact scan decide */
-		return 1;
+#pragma unroll
+	for (__u32 j = 0; j < RG_DOT_WORDS; j++) {
+		__u32 i = (k * RG_DOT_WORDS + j) * 8, at, left;
+		__u64 w, dot, slash, after_slash;
+
+		if (i >= len)
+			return 1;
+		at = (off + i) & RG_BYTE_MASK;
+		if (at > RG_SCRATCH_SIZE - 8) {
+			d->maybe = 1; /* not in one load: let the exact scan decide */
+			return 1;
+		}
+		w = *(const __u64 *)(d->rec + at);
+		dot = rg_zero_bytes(w ^ dots);
+		slash = rg_zero_bytes(w ^ slashes);
+		left = len - i;
+		if (left < 8) {
+			/* bytes past the end */
+			dot &= (1ULL << (left * 8)) - 1;
+			slash &= (1ULL << (left * 8)) - 1;
+		}
+		after_slash = (slash << 8) | carry;
+		if ((dot & (after_slash | before)) | (slash & after_slash)) {
+			d->maybe = 1;
+			return 1;
+		}
+		carry = slash >> 56;
+		before = 0;
 	}
-	w = *(const __u64 *)(d->rec + at);
-	dot = rg_zero_bytes(w ^ dots);
-	slash = rg_zero_bytes(w ^ slashes);
-	left = d->len - i;
-	if (left < 8) {
-		/* bytes past the end */
-		dot &= (1ULL << (left * 8)) - 1;
-		slash &= (1ULL << (left * 8)) - 1;
-	}
-	after_slash = (slash << 8) | d->carry;
-	if ((dot & (after_slash | d->before)) | (slash & after_slash)) {
-		d->maybe = 1;
-		return 1;
-	}
-	d->carry = slash >> 56;
-	d->before = 0;
+	d->carry = carry;
+	d->before = before;
 	return 0;
 }
 
@@ -144,7 +172,7 @@ static __always_inline bool rg_may_need_normalizing(struct rg_filter_scratch *s,
 {
 	struct rg_dot_scan d = { .rec = rec, .off = s->off, .len = s->len, .before = 0x80 };
 
-	bpf_loop(RG_PATH_MAX / 8, rg_dot_one, &d, 0);
+	bpf_loop(RG_PATH_MAX / (8 * RG_DOT_WORDS), rg_dot_one, &d, 0);
 	return d.maybe != 0;
 }
 
