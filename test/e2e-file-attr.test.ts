@@ -64,9 +64,13 @@ test('chmod, truncate, symlink, link and setxattr on watched files give file att
 
     const link = join(dir, 'bash_history');
     run('ln', ['-sf', '/dev/null', link]);
-    const sym = await agent.waitFor((r) => r.event_type === 'file_symlink' && r.target === '/dev/null', 'ln -sf /dev/null');
-    assert.ok((sym.filename as string).startsWith(dir + '/'), `link path ${String(sym.filename)} is in the watched dir`);
+    const sym = await agent.waitFor((r) => r.event_type === 'file_symlink' && r.target === '/dev/null' && r.filename === link, 'ln -sf /dev/null');
     assert.equal(sym.target_truncated, false);
+    assert.equal(sym.comm, 'ln');
+    // over an existing file: the first symlinkat (refused, EEXIST) names the link, then a temporary name renamed over it
+    writeFileSync(link, 'ls\n');
+    run('ln', ['-sf', '/dev/null', link]);
+    await agent.waitFor((r) => r.event_type === 'file_symlink' && r.filename === link && r !== sym, 'ln -sf over an existing file');
 
     const hard = join(dir, 'hard');
     run('ln', [history, hard]);
@@ -76,7 +80,24 @@ test('chmod, truncate, symlink, link and setxattr on watched files give file att
     run('setcap', ['cap_net_raw+ep', bin]);
     const cap = await agent.waitFor((r) => r.event_type === 'file_setxattr' && r.filename === bin, 'setcap');
     assert.equal(cap.name, 'security.capability');
+    assert.equal(cap.syscall, 'setxattr');
     assert.ok((cap.value_size as number) > 0);
+
+    // fsetxattr (the fd's path) and fchmodat2 (Linux 6.6+; called by number: libc may not wrap it)
+    const py = `
+import ctypes, os, sys
+fd = os.open(sys.argv[1], os.O_RDONLY)
+os.setxattr(fd, 'user.rg_test', b'1')
+libc = ctypes.CDLL(None, use_errno=True)
+r = libc.syscall(452, -100, sys.argv[1].encode(), 0o2750, 0)
+sys.exit(0 if r == 0 else ctypes.get_errno())
+`;
+    const pyRun = spawnSync('python3', ['-c', py, history], { encoding: 'utf8' });
+    assert.equal(pyRun.status, 0, `python: ${pyRun.stderr} (status ${String(pyRun.status)})`);
+    const fx = await agent.waitFor((r) => r.event_type === 'file_setxattr' && r.syscall === 'fsetxattr', 'fsetxattr');
+    assert.deepEqual([fx.filename, fx.name, typeof fx.fd], [history, 'user.rg_test', 'number']);
+    const c2 = await agent.waitFor((r) => r.event_type === 'file_chmod' && r.syscall === 'fchmodat2', 'fchmodat2');
+    assert.deepEqual([c2.filename, c2.mode_octal, c2.setgid, c2.setuid], [history, '2750', true, false]);
 
     // Unwatched: nothing, although every hook is on.
     const other = join(unwatched, 'tool');
@@ -95,6 +116,37 @@ test('chmod, truncate, symlink, link and setxattr on watched files give file att
     const { records } = await agent.stop();
     const health = records.filter((r) => r.event_type === 'health').at(-1);
     assert.ok(health && (health.kernel_file_filtered as number) > 0, 'the unwatched calls were dropped in the kernel and counted');
+  } finally {
+    await agent.stop();
+  }
+});
+
+test('watch_patterns alone ("*.zsh_history"): the kernel suffix filter keeps a symlink and a truncate of that name anywhere', async (t) => {
+  if (skipUnlessRoot(t)) return;
+  const dir = mkdtempSync(join(tmpdir(), 'rg-attr-pat-'));
+  const agent = await AgentProcess.start({ watchPatterns: ['*.zsh_history'], fileHooks: ['symlinkat', 'symlink', 'truncate', 'ftruncate'] });
+  try {
+    const hist = join(dir, '.zsh_history');
+    writeFileSync(hist, 'id\n');
+    run('truncate', ['-s', '0', hist]);
+    const tr = await agent.waitFor((r) => r.event_type === 'file_truncate' && r.filename === hist, 'truncate of .zsh_history');
+    assert.equal(tr.length, 0);
+    run('ln', ['-sf', '/dev/null', hist]);
+    await agent.waitFor((r) => r.event_type === 'file_symlink' && r.filename === hist && r.target === '/dev/null', 'ln -sf over .zsh_history');
+    // not matching the pattern: nothing
+    const other = join(dir, 'notes.txt');
+    writeFileSync(other, 'x');
+    run('truncate', ['-s', '0', other]);
+    run('ln', ['-sf', '/dev/null', join(dir, 'plain')]);
+    const marker = join(dir, 'marker.zsh_history');
+    writeFileSync(marker, 'm');
+    run('truncate', ['-s', '0', marker]);
+    await agent.waitFor((r) => r.event_type === 'file_truncate' && r.filename === marker, 'marker');
+    const leaked = agent.records().filter((r: Rec) => r.filename === other || r.filename === join(dir, 'plain'));
+    assert.deepEqual(leaked, []);
+    const { records } = await agent.stop();
+    const health = records.filter((r) => r.event_type === 'health').at(-1);
+    assert.ok(health && (health.kernel_file_filtered as number) > 0, 'dropped in the kernel (the pattern is a suffix), counted');
   } finally {
     await agent.stop();
   }
