@@ -226,16 +226,14 @@ static __always_inline __u32 rg_attr_path(char *rec, char *path, const struct rg
 }
 
 /*
- * Every configured hook of chmod, fchmod, fchmodat, fchmodat2, truncate,
- * ftruncate, symlink, symlinkat, link, linkat, setxattr, lsetxattr,
- * fsetxattr: the section names no tracepoint, userspace attaches it to each
- * (Sensor.attach(program, tracepoint)).
+ * Builds, filters and sends the record of one decoded call. Global (not
+ * inlined): the verifier checks it once with the call's fields unknown,
+ * instead of once per syscall case with each case's constants (13 times the
+ * path resolution and filter paths). Returns 0.
  */
-SEC("tracepoint")
-int rg_file_attr(struct trace_event_raw_sys_enter *ctx)
+__noinline int rg_attr_send(struct rg_attr_call *c)
 {
 	struct rg_config cfg;
-	struct rg_attr_call c;
 	struct rg_file_attr *e;
 	char *rec, *path;
 	__u32 len, arg_len = 0, off;
@@ -243,11 +241,9 @@ int rg_file_attr(struct trace_event_raw_sys_enter *ctx)
 	bool keep;
 	long ret;
 
+	if (!c)
+		return 0;
 	rg_load_config(&cfg);
-	if (rg_is_self(&cfg, RG_CNT_SELF_FILE))
-		return 0;
-	if (!rg_attr_decode(ctx, &c))
-		return 0;
 	rec = rg_scratch(&rg_record_buf);
 	path = rg_scratch(&rg_path_buf);
 	if (!rec || !path)
@@ -255,22 +251,22 @@ int rg_file_attr(struct trace_event_raw_sys_enter *ctx)
 	e = (struct rg_file_attr *)rec;
 	__builtin_memset(e, 0, sizeof(*e));
 
-	len = rg_attr_path(rec, path, &c, &pflags);
+	len = rg_attr_path(rec, path, c, &pflags);
 	if (len > RG_PATH_MAX)
 		len = RG_PATH_MAX;
 	off = sizeof(*e) + len;
-	if (c.arg == RG_ARG_PATH) {
-		if (!rg_resolve_user_path(c.dfd2, c.uarg))
+	if (c->arg == RG_ARG_PATH) {
+		if (!rg_resolve_user_path(c->dfd2, c->uarg))
 			rg_count(RG_CNT_PATH_ERROR);
 		aflags = rg_path_flags(path) << 1; /* PATH2_ bits are the PATH_ bits shifted left by one */
 		arg_len = rg_append(rec, off, path);
-	} else if (c.arg == RG_ARG_STRING) {
+	} else if (c->arg == RG_ARG_STRING) {
 		/* the string as given: a symlink target is any string, an xattr name no path */
-		ret = bpf_probe_read_user_str(rec + (off & RG_OFF_MASK), RG_PATH_MAX + 1, (const void *)c.uarg);
+		ret = bpf_probe_read_user_str(rec + (off & RG_OFF_MASK), RG_PATH_MAX + 1, (const void *)c->uarg);
 		if (ret > 0) {
 			arg_len = ret - 1;
-			if (arg_len > c.arg_max) {
-				arg_len = c.arg_max;
+			if (arg_len > c->arg_max) {
+				arg_len = c->arg_max;
 				aflags = RG_FLAG_PATH2_TRUNCATED;
 			}
 		} else {
@@ -285,22 +281,42 @@ int rg_file_attr(struct trace_event_raw_sys_enter *ctx)
 		keep = cfg.file_filter_mode != RG_FILTER_WATCHED; /* no path to judge: as the write programs do */
 	else /* FROM_FILE paths are the kernel's own dentry walk: no "." components to check */
 		keep = rg_filter_path(RG_ATTR_SRC_RECORD, sizeof(*e), len, pflags, !(pflags & RG_FLAG_PATH_FROM_FILE));
-	if (!keep && c.arg == RG_ARG_PATH)
+	if (!keep && c->arg == RG_ARG_PATH)
 		keep = rg_filter_path(RG_ATTR_SRC_RECORD, off, arg_len, aflags >> 1, true);
 	if (!keep) {
 		rg_count(RG_CNT_FILE_FILTERED);
 		return 0;
 	}
-	rg_fill_header(&e->h, c.kind);
+	rg_fill_header(&e->h, c->kind);
 	e->h.flags = pflags | aflags;
-	e->length = c.length;
-	e->mode = c.mode;
-	e->flags = c.flags;
-	e->dfd = (int)c.dfd;
-	e->dfd2 = (int)c.dfd2;
+	e->length = c->length;
+	e->mode = c->mode;
+	e->flags = c->flags;
+	e->dfd = (int)c->dfd;
+	e->dfd2 = (int)c->dfd2;
 	e->path_len = len;
 	e->arg_len = arg_len;
-	e->syscall = c.syscall;
+	e->syscall = c->syscall;
 	rg_submit_max(&cfg, rec, sizeof(*e) + len + arg_len, RG_ATTR_RECORD_MAX, RG_CNT_DROP_FILE);
 	return 0;
+}
+
+/*
+ * Every configured hook of chmod, fchmod, fchmodat, fchmodat2, truncate,
+ * ftruncate, symlink, symlinkat, link, linkat, setxattr, lsetxattr,
+ * fsetxattr: the section names no tracepoint, userspace attaches it to each
+ * (Sensor.attach(program, tracepoint)).
+ */
+SEC("tracepoint")
+int rg_file_attr(struct trace_event_raw_sys_enter *ctx)
+{
+	struct rg_config cfg;
+	struct rg_attr_call c;
+
+	rg_load_config(&cfg);
+	if (rg_is_self(&cfg, RG_CNT_SELF_FILE))
+		return 0;
+	if (!rg_attr_decode(ctx, &c))
+		return 0;
+	return rg_attr_send(&c);
 }
