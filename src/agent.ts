@@ -22,7 +22,8 @@ import { ringBufferBytes } from './config/validate.js';
 import { checkPrivileges } from './sensor/privileges.js';
 import { ensureTracefs } from './sensor/tracefs.js';
 import { checkTracepoints } from './config/preflight.js';
-import { loadOnlyPrograms, selectPrograms, writeCoalescing } from './sensor/programs.js';
+import { FILE_ATTR_PROGRAM, loadOnlyPrograms, programOf, programsToLoad, selectPrograms, writeCoalescing } from './sensor/programs.js';
+import { tracepointOf } from './sensor/tracepoints.js';
 import { runWriteFlush, sweepPeriodMs, type FlushRequest } from './sensor/write-coalesce.js';
 import { BPF_STATS_SYSCTL, RING_QUERY_PROGRAM, readRingUsage, statsSysctlOn, type BpfStatsSnapshot, type RingUsage } from './sensor/bpf-stats.js';
 import { WriteWindows } from './normalize/write-windows.js';
@@ -269,7 +270,7 @@ export class Agent {
     this.ringBufferBytes = ringBytes;
     const native = loadNative();
     const loadOnly = [...loadOnlyPrograms(config), ...(this.opts.bpfStats ? [RING_QUERY_PROGRAM] : [])];
-    const sensor = new native.Sensor(this.opts.objectPath, { ringBufferBytes: ringBytes, programs: [...programs, ...loadOnly] });
+    const sensor = new native.Sensor(this.opts.objectPath, { ringBufferBytes: ringBytes, programs: [...programsToLoad(programs), ...loadOnly] });
     this.sensor = sensor;
     if (this.opts.bpfStats) this.enableRunStats(sensor);
 
@@ -282,7 +283,9 @@ export class Agent {
     sensor.updateElem('file_filter_absent', u32Key(RG_ABSENT_TABLE.SUFFIX), filter.suffixAbsent);
 
     for (const program of programs) {
-      sensor.attach(program);
+      // the file attribute hooks share one program, attached to each hook's tracepoint
+      if (programOf(program) === FILE_ATTR_PROGRAM) sensor.attach(FILE_ATTR_PROGRAM, tracepointOf(program));
+      else sensor.attach(program);
       logger.info({ program }, 'tracepoint attached');
     }
     const seeded = seedFromProc(this.table);

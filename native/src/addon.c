@@ -358,19 +358,40 @@ static napi_value sensor_lookup_percpu(napi_env env, napi_callback_info info)
 	return ret;
 }
 
-/* attach(programName) */
+/*
+ * attach(programName[, tracepoint]): the attach point from the ELF section,
+ * or the tracepoint "<category>/<name>" given (one program attached to
+ * several tracepoints: bpf/file-attr.bpf.c).
+ */
 static napi_value sensor_attach(napi_env env, napi_callback_info info)
 {
-	size_t argc = 1;
-	napi_value argv[1];
+	size_t argc = 2;
+	napi_value argv[2];
 	struct rg_sensor *s = unwrap(env, info, &argc, argv, NULL);
 	if (!s || !require_open(env, s, "attach"))
 		return NULL;
 	if (s->state == RG_STOPPING || s->state == RG_STOPPED)
 		return rg_throw(env, RG_ERROR, "Sensor.attach: sensor for %s was stopped", s->path);
-	char *name = NULL;
+	char *name = NULL, *tp = NULL, *tp_name = NULL;
 	if (argc < 1 || !rg_arg_string(env, argv[0], "programName", &name))
 		return NULL;
+	if (argc >= 2) {
+		napi_valuetype t;
+		if (napi_typeof(env, argv[1], &t) == napi_ok && t != napi_undefined) {
+			if (!rg_arg_string(env, argv[1], "tracepoint", &tp)) {
+				free(name);
+				return NULL;
+			}
+			tp_name = strchr(tp, '/');
+			if (!tp_name || tp_name == tp || !tp_name[1]) {
+				rg_throw(env, RG_TYPE_ERROR, "Sensor.attach: tracepoint '%s' is not <category>/<name>", tp);
+				free(tp);
+				free(name);
+				return NULL;
+			}
+			*tp_name++ = '\0';
+		}
+	}
 
 	napi_value ret = NULL;
 	struct bpf_program *prog = bpf_object__find_program_by_name(s->obj, name);
@@ -391,15 +412,20 @@ static napi_value sensor_attach(napi_env env, napi_callback_info info)
 	s->links = links;
 
 	rg_log_reset();
-	struct bpf_link *link = bpf_program__attach(prog);
+	struct bpf_link *link = tp ? bpf_program__attach_tracepoint(prog, tp, tp_name) : bpf_program__attach(prog);
 	if (!link) {
-		rg_throw_libbpf(env, errno, "cannot attach program '%s' (section %s) of %s", name,
-				bpf_program__section_name(prog), s->path);
+		if (tp)
+			rg_throw_libbpf(env, errno, "cannot attach program '%s' to tracepoint %s/%s of %s", name, tp,
+					tp_name, s->path);
+		else
+			rg_throw_libbpf(env, errno, "cannot attach program '%s' (section %s) of %s", name,
+					bpf_program__section_name(prog), s->path);
 		goto out;
 	}
 	s->links[s->n_links++] = link;
 	napi_get_undefined(env, &ret);
 out:
+	free(tp);
 	free(name);
 	return ret;
 }

@@ -103,11 +103,12 @@ export interface Sensor {
    */
   lookupPercpu(mapName: string, key: Buffer): Buffer[];
   /**
-   * bpf_program__attach (attach point from the ELF section); the link is
-   * kept until stop()/close(). Throws Error naming the program when it is
-   * unknown, was not in options.programs, or the kernel refuses.
+   * bpf_program__attach (attach point from the ELF section), or with `tracepoint` ("<category>/<name>",
+   * e.g. "syscalls/sys_enter_chmod") bpf_program__attach_tracepoint: one loaded program attached to several
+   * tracepoints. The link is kept until stop()/close(). Throws Error naming the program when it is
+   * unknown, was not in options.programs, or the kernel refuses; TypeError for a malformed tracepoint.
    */
-  attach(programName: string): void;
+  attach(programName: string, tracepoint?: string): void;
   /**
    * BPF_PROG_TEST_RUN of a SEC("syscall") program that was loaded (in options.programs) with ctx as its
    * context (the C struct in the kernel's layout); the kernel copies the context back into ctx, so the
