@@ -38,6 +38,8 @@ test('defense-evasion rules alert on real techniques and not on their near misse
     copyFileSync('/usr/bin/rm', join(tmp, 'selfdel'));
     copyFileSync('/usr/bin/rm', join(tmp, 'otherdel'));
     writeFileSync(join(tmp, 'victim'), '');
+    mkdirSync(join(tmp, 'proj', 'node_modules', '.bin'), { recursive: true });
+    writeFileSync(join(tmp, 'proj', 'node_modules', '.bin', 'tool'), '#!/usr/bin/env node\n', { mode: 0o755 });
     writeFileSync(join(logDir, 'lr.conf'), `${logDir}/rot.log {\n  rotate 0\n  missingok\n}\n`);
     writeFileSync(join(logDir, 'rot.log'), 'line\n');
     const nobody = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'];
@@ -86,6 +88,8 @@ test('defense-evasion rules alert on real techniques and not on their near misse
       ['RG-EVASION-HISTORY-TAMPER-COMMAND', await runCase('ln null', ['ln', '-sf', '/dev/null', join(home, '.zsh_history')])],
       ['RG-EVASION-TIMESTOMP', await runCase('touch -d', ['touch', '-d', '2020-01-01 00:00', join(tmp, 'x.log')])],
     ];
+    // an npm bin script of a project checked out under /tmp (npx tsc in a temp clone): excepted
+    const npmBin = await runCase('npm bin script', [join(tmp, 'proj', 'node_modules', '.bin', 'tool')]);
     const last = await runCase('sentinel', ['/usr/bin/true', 'rg-content-b-sentinel']);
     await agent.waitFor((r) => r.event_type === 'process_exit' && r.pid === last.pid, 'the sentinel exit');
     const records: Rec[] = agent.records();
@@ -99,6 +103,8 @@ test('defense-evasion rules alert on real techniques and not on their near misse
     for (const [rule, run] of extra) {
       assert.ok(caseAlerts(records, run, rule).length >= 1, `${run.name}: expected ${rule}; got ${caseRuleIds(records, run).join(', ') || 'none'}`);
     }
+    assert.deepEqual(caseAlerts(records, npmBin, 'RG-EVASION-EXEC-FROM-TMP'), [], 'npm bin script under /tmp');
+    assert.ok(caseRecords(records, npmBin).some((r) => r.event_type === 'process_start' && String(r.script_path).endsWith('/.bin/tool')), 'the npm bin script ran');
     // the alert names the acting process and what it did
     const trunc = caseAlerts(records, runs[0]![2], 'RG-EVASION-LOG-TRUNCATE')[0]!;
     assert.match(String(trunc.summary), new RegExp(`truncated ${logDir}/app\\.log`));
