@@ -20,10 +20,11 @@ export interface CaseRun {
 /**
  * Run `argv` (no shell unless argv names one), wait for it to exit, and return its pid.
  * @param env extra environment variables
+ * @param timeoutMs the process is killed (SIGKILL) after this long: a case that hangs ends the test
  */
-export function runCase(name: string, argv: string[], env: Record<string, string> = {}): Promise<CaseRun> {
+export function runCase(name: string, argv: string[], env: Record<string, string> = {}, timeoutMs = 15_000): Promise<CaseRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(argv[0]!, argv.slice(1), { stdio: 'ignore', env: { ...process.env, ...env } });
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: 'ignore', env: { ...process.env, ...env }, timeout: timeoutMs, killSignal: 'SIGKILL' });
     child.on('error', reject);
     child.on('exit', (code) => resolve({ name, pid: child.pid!, code }));
   });
