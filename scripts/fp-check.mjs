@@ -10,7 +10,8 @@
 // not counted. Exit code 0 on PASS, 1 on FAIL, 2 when it could not run. Everything the workload created is
 // removed, and the package it installed purged, also on failure or Ctrl-C.
 //
-// Options: --keep (keep the agent's NDJSON and print its path), --min-secs N (default 120).
+// Options: --keep (keep the agent's NDJSON and print its path), --min-secs N (default 120),
+// --rules-dir DIR (another rules directory instead of config/rules.d, e.g. rules under review).
 import { closeSync, createReadStream, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -34,6 +35,8 @@ const args = process.argv.slice(2);
 const keep = args.includes('--keep');
 const minIndex = args.indexOf('--min-secs');
 const MIN_SECS = minIndex >= 0 ? Number(args[minIndex + 1]) : 120;
+const rulesIndex = args.indexOf('--rules-dir');
+const RULES_DIR = rulesIndex >= 0 ? resolve(args[rulesIndex + 1]) : null;
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -49,6 +52,7 @@ async function startAgent(outDir) {
       '--set', 'output.type=file', '--set', `output.path=${outputPath}`,
       // never rate limited: the attribution needs every process record (alerts never are limited anyway)
       '--set', 'performance.max_events_per_second=1000000',
+      ...(RULES_DIR === null ? [] : ['--set', `agent.rules_dir=${RULES_DIR}`]),
     ],
     { stdio: ['ignore', 'ignore', log] },
   );
@@ -114,6 +118,11 @@ async function main() {
   process.on('SIGTERM', onSignal);
   try {
     agent = await startAgent(outDir);
+    const loaded = readFileSync(agent.logPath, 'utf8').split('\n').find((l) => l.includes('"rules loaded"'));
+    if (loaded) {
+      const { rules, files } = JSON.parse(loaded);
+      console.error(`fp-check: ${rules} rules from ${files.map((f) => f.split('/').pop()).join(', ')}`);
+    }
     console.error(`fp-check: agent started (pid ${agent.child.pid}); running the benign workload for at least ${MIN_SECS} s`);
     const start = Date.now();
     const steps = [];

@@ -117,7 +117,7 @@ export function judge({ workloadAlerts, expected, steps, runSecs, minSecs, healt
   if (health === null || health === undefined) reasons.push('no health record: the agent did not stop cleanly');
   else {
     for (const key of LOSS_COUNTERS) if (typeof health[key] === 'number' && health[key] > 0) losses[key] = health[key];
-    if (Object.keys(losses).length > 0) reasons.push(`records lost or cut before the rules saw them (${Object.entries(losses).map(([k, v]) => `${k}=${v}`).join(', ')})`);
+    if (Object.keys(losses).length > 0) reasons.push(`records lost or cut before the rules saw them (${Object.entries(losses).map(([k, v]) => `${k}=${v}`).join(', ')}): an alert may have been missed; run it again on a quieter host`);
   }
   return { pass: reasons.length === 0, reasons, losses };
 }
