@@ -51,7 +51,7 @@ export async function loadShippedRules(repoRoot = REPO_ROOT) {
   const origins = new Map();
   dir.rules.forEach((rule, i) => origins.set(rule.id, dir.origins[i]));
   for (const rule of config.rules) origins.set(rule.id, configPath);
-  return { rules: set.rules, origins, exceptionsById, builtins: BUILTIN_RULES, configPath, rulesDir: set.rulesDir };
+  return { rules: set.rules, origins, exceptionsById, lists: new Map(set.library.lists), builtins: BUILTIN_RULES, configPath, rulesDir: set.rulesDir };
 }
 
 /** `T1059.004` -> markdown link to its ATT&CK page. */
@@ -76,13 +76,16 @@ function eventsOf(rule) {
   return rule.events ?? [];
 }
 
-/** One exception tuple in words: `exe_path = /usr/sbin/sshd and uid = 0`. */
-function tupleText(exception, tuple) {
+/** One exception tuple in words: `exe_path = /usr/sbin/sshd and uid = 0`; a named list with its values. */
+function tupleText(exception, tuple, lists) {
   return exception.fields
     .map((field, i) => {
       const comp = exception.comps?.[i] ?? '=';
       const value = tuple[i];
-      if (comp === 'in' && typeof value === 'string') return `\`${field}\` in list \`${value}\``;
+      if (comp === 'in' && typeof value === 'string') {
+        const values = lists.get(value);
+        return `\`${field}\` in list \`${value}\`${values ? ` (${values.map((v) => code(v)).join(', ')})` : ''}`;
+      }
       const shown = Array.isArray(value) ? `[${value.map((v) => JSON.stringify(v)).join(', ')}]` : typeof value === 'string' ? value : JSON.stringify(value);
       return `\`${field}\` ${comp} ${code(shown)}`;
     })
@@ -90,7 +93,7 @@ function tupleText(exception, tuple) {
 }
 
 /** Markdown lines describing one rule. */
-function ruleSection(rule, origin, topExceptions, repoRoot) {
+function ruleSection(rule, origin, topExceptions, lists, repoRoot) {
   const lines = [`### ${rule.id}: ${rule.name}`, ''];
   const kind = rule.type === 'sequence' ? `sequence of ${rule.steps.length} steps within ${rule.maxspan}${rule.ordered ? ', in order' : ''}` : 'condition';
   lines.push(`| | |`, `|---|---|`);
@@ -115,7 +118,7 @@ function ruleSection(rule, origin, topExceptions, repoRoot) {
   if (all.length) {
     lines.push('**Exceptions shipped** (the rule does not alert when every field of a tuple matches):', '');
     for (const { exception, where } of all) {
-      for (const tuple of exception.values) lines.push(`- ${tupleText(exception, tuple)} (${where})`);
+      for (const tuple of exception.values) lines.push(`- ${tupleText(exception, tuple, lists)} (${where})`);
     }
     lines.push('');
   }
@@ -200,7 +203,7 @@ export function renderRulesDoc(loaded, repoRoot = REPO_ROOT) {
   for (const file of files) {
     out.push(`## ${relative(repoRoot, file)}`, '');
     for (const rule of sorted.filter((r) => origins.get(r.id) === file)) {
-      out.push(...ruleSection(rule, file, exceptionsById.get(rule.id) ?? [], repoRoot));
+      out.push(...ruleSection(rule, file, exceptionsById.get(rule.id) ?? [], loaded.lists, repoRoot));
     }
   }
   out.push('## Built-in rules', '', 'Always on, evaluated before every other rule; they cannot be disabled or take exceptions (README "Detections and rules").', '');
