@@ -54,6 +54,7 @@ function seqRule(id: string, steps: CompiledStep[], opts: { maxspanS?: number; o
     until: opts.until ?? null,
     maxspanNs: (opts.maxspanS ?? 5) * S,
     ordered: opts.ordered ?? true,
+    fingerprint: id,
   };
 }
 

@@ -262,8 +262,37 @@ export class SequenceEngine {
   }
 
   /**
-   * Drops every partial sequence, counted in `reload_dropped`: a rule reload replaces the engine, and the
-   * new rules may not have the steps these partials were waiting for.
+   * A SIGHUP reload: moves the partial sequences of `previous` whose rule is here with the same id and
+   * fingerprint (the same steps, lists and macros) into this engine, oldest first and within this engine's
+   * limits (the excess evicted and counted as usual); every other partial is dropped and counted in
+   * `reload_dropped`, since the new rules may not have the steps it was waiting for. `previous` is empty
+   * afterwards. Call before the first record.
+   */
+  adoptPartials(previous: SequenceEngine): void {
+    const byId = new Map<string, RuleState>();
+    for (const state of this.states) byId.set(state.rule.meta.id, state);
+    for (const old of previous.all) {
+      const state = byId.get(old.state.rule.meta.id);
+      if (state === undefined || state.rule.fingerprint !== old.state.rule.fingerprint) {
+        this.stats.reload_dropped++;
+        continue;
+      }
+      // started here again: undo the count so `started` is not counted twice
+      this.stats.started--;
+      this.start(state, old.key, 0, old.arrival[0]!, old.startNs);
+      const moved = state.partials.get(old.key)!;
+      moved.byStep.splice(0, moved.byStep.length, ...old.byStep);
+      moved.arrival.splice(0, moved.arrival.length, ...old.arrival);
+    }
+    for (const state of previous.states) state.partials.clear();
+    previous.all.clear();
+    this.stats.active = this.all.size;
+    this.took = false;
+  }
+
+  /**
+   * Drops every partial sequence, counted in `reload_dropped` (the rules were replaced by a set without
+   * sequences: see adoptPartials otherwise).
    */
   dropAll(): void {
     this.stats.reload_dropped += this.all.size;
