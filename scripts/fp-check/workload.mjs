@@ -3,6 +3,7 @@
 // and removed by cleanup(), which also purges the package it installed.
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 
 /** Packages tried, in order, for the apt step: small, no service, no dependency to pull on Debian 12. */
@@ -70,6 +71,8 @@ export function workloadPaths(token, workDir, repoRoot) {
     log: `/var/log/rg-fp-${token}.log`,
     // cron.daily-like directory: not /etc/cron.* (writing there is persistence), not /tmp
     cronDir: `/var/lib/rg-fp-${token}/cron.daily`,
+    /** temporary local account of the admin-chores step */
+    user: `rg-fp-${token}`,
     /** package the apt step installed (set by it), purged by cleanup */
     aptInstalled: null,
   };
@@ -173,6 +176,29 @@ async function cronLike(p) {
   ]);
 }
 
+/**
+ * Admin chores: a local account created, given a password and deleted (useradd, chpasswd, userdel write
+ * /etc/passwd, /etc/shadow, /etc/group), a script made executable, a config search under /etc.
+ */
+async function adminChores(p) {
+  const script = join(p.workDir, 'chore.sh');
+  writeFileSync(script, '#!/bin/sh\ntrue\n');
+  await all([
+    ['useradd', ['--no-create-home', '--shell', '/usr/sbin/nologin', p.user]],
+    ['chpasswd', [], { input: `${p.user}:${randomPassword()}\n` }],
+    ['id', [p.user]],
+    ['userdel', [p.user]],
+    ['chmod', ['755', script]],
+    ['chmod', ['u+x,go-w', script]],
+    ['find', ['/etc', '-maxdepth', '2', '-name', '*.conf', '-newer', '/etc/hostname']],
+  ]);
+}
+
+/** A throwaway password for the temporary account (never used to log in: the account is deleted). */
+function randomPassword() {
+  return randomBytes(12).toString('base64url');
+}
+
 /** python and perl one-liners that do not touch the network. */
 async function oneLiners() {
   await all([
@@ -200,8 +226,9 @@ export const FIRST_ROUND = [
   { name: 'logrotate -f of /var/log/rg-fp-*.log (temp config)', run: logrotate },
   { name: 'cron-like run-parts of a cron.daily-like dir', run: cronLike },
   { name: 'python/perl one-liners (no network)', run: oneLiners },
+  { name: 'admin chores: useradd/chpasswd/userdel, chmod, find', run: adminChores },
 ];
-export const LATER_ROUND = [FIRST_ROUND[2], FIRST_ROUND[3], FIRST_ROUND[4], FIRST_ROUND[5], FIRST_ROUND[6], FIRST_ROUND[7]];
+export const LATER_ROUND = FIRST_ROUND.slice(2);
 
 /**
  * Remove everything the workload created and purge the package it installed. Safe to call twice.
@@ -221,6 +248,10 @@ export function cleanup(p) {
   for (const name of readdirSync('/var/log')) if (name.startsWith(`rg-fp-${p.token}.log`)) rm(join('/var/log', name));
   rm(`/var/lib/rg-fp-${p.token}`);
   rm(p.workDir);
+  if (spawnSync('id', [p.user]).status === 0) {
+    const r = spawnSync('userdel', [p.user], { encoding: 'utf8' });
+    if (r.status !== 0) problems.push(`userdel ${p.user}: ${r.stderr.trim()}`);
+  }
   if (p.aptInstalled !== null && installed(p.aptInstalled)) {
     const r = spawnSync('apt-get', ['-o', 'DPkg::Lock::Timeout=120', '-y', '-q', 'remove', '--purge', p.aptInstalled], { encoding: 'utf8', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
     if (r.status !== 0) problems.push(`apt-get remove --purge ${p.aptInstalled}: ${r.stderr.trim()}`);
