@@ -68,11 +68,12 @@ test('privilege-escalation rules: each behaviour alerts with its rule id, each n
       await nearMiss('RG-PRIVESC-SUDO-EXPLOIT-ARGS', ok(act(sudo, ['-u#1000', 'id'])));
     });
 
-    await t.test("RG-PRIVESC-SUDO-SHELL-ESCAPE: sudo vim -c ':!/bin/sh', sudo find -exec /bin/sh; near miss: sudo vim FILE", async () => {
+    await t.test("RG-PRIVESC-SUDO-SHELL-ESCAPE: sudo vim -c ':!/bin/sh', sudo find -exec /bin/sh; near misses: sudo vim FILE, sudo find -exec sh -c CMD", async () => {
       const sudo = join(work, 'sudo');
       await positive('RG-PRIVESC-SUDO-SHELL-ESCAPE', ok(act(sudo, ['vim', '-c', ':!/bin/sh'])));
       await positive('RG-PRIVESC-SUDO-SHELL-ESCAPE', ok(act(sudo, ['find', '.', '-exec', '/bin/sh', ';'])));
       await nearMiss('RG-PRIVESC-SUDO-SHELL-ESCAPE', ok(act(sudo, ['vim', '/etc/hosts'])));
+      await nearMiss('RG-PRIVESC-SUDO-SHELL-ESCAPE', ok(act(sudo, ['find', '.', '-exec', 'sh', '-c', 'true {}', ';'])));
     });
 
     await t.test('RG-PRIVESC-ACCOUNT-FILE-WRITE: /etc/passwd rewritten in place by dd; near miss: useradd/userdel', async () => {
