@@ -143,6 +143,17 @@ test('persistence rules: each behaviour alerts with its rule id, each near miss 
       await nearMiss('RG-PERSIST-KERNEL-MODULE-LOAD', act(modprobe, ['-r', 'rg_content_dummy']));
     });
 
+    await t.test('RG-PERSIST-MODULE-CONFIG: a modules-load.d file; near miss: read', async () => {
+      const conf = `/etc/modules-load.d/${tag}.conf`;
+      await positive('RG-PERSIST-MODULE-CONFIG', tee(conf));
+      await nearMiss('RG-PERSIST-MODULE-CONFIG', act('cat', [conf]));
+    });
+
+    await t.test('RG-PERSIST-MOTD-SCRIPT: a script in /etc/update-motd.d; near miss: a file beside the directory', async () => {
+      await positive('RG-PERSIST-MOTD-SCRIPT', tee(`/etc/update-motd.d/99-${tag}`, '#!/bin/sh\n' + COMMENT));
+      await nearMiss('RG-PERSIST-MOTD-SCRIPT', tee(`/etc/update-motd.d.${tag}`));
+    });
+
     await t.test('RG-PERSIST-AUTOSTART-SYMLINK: a link in /etc/cron.d to a payload elsewhere; near miss: a link elsewhere in /etc', async () => {
       const link = `/etc/cron.d/${tag}-link`;
       cleanup.push(link);
