@@ -8,18 +8,21 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { skipUnlessRoot } from './helpers/agent-process.js';
 import { startShippedAgent } from './helpers/shipped-agent.js';
-import { act, alertsAfterExit, contentWorkDir, recordFixture, standIn, waitAlert, type Action } from './helpers/content-e2e.js';
+import { act, alertsAfterExit, attributeHooksOverride, contentWorkDir, recordFixture, standIn, waitAlert, type Action } from './helpers/content-e2e.js';
 
 const TACTIC = 'privilege-escalation';
 
 test('privilege-escalation rules: each behaviour alerts with its rule id, each near miss does not', async (t) => {
   if (skipUnlessRoot(t)) return;
   const work = contentWorkDir();
-  const agent = await startShippedAgent();
+  // a watched dir for the attribute-record rules (file_chmod, file_setxattr are judged by the path filter)
+  const watched = mkdtempSync('/var/tmp/rg-content-');
+  // the attribute hooks are not in the shipped config's list yet (see the rules' comment)
+  const agent = await startShippedAgent([attributeHooksOverride()]);
 
   const positive = async (ruleId: string, a: Action): Promise<void> => {
     await waitAlert(agent, ruleId, a.pid);
@@ -68,11 +71,12 @@ test('privilege-escalation rules: each behaviour alerts with its rule id, each n
       await nearMiss('RG-PRIVESC-SUDO-EXPLOIT-ARGS', ok(act(sudo, ['-u#1000', 'id'])));
     });
 
-    await t.test("RG-PRIVESC-SUDO-SHELL-ESCAPE: sudo vim -c ':!/bin/sh', sudo find -exec /bin/sh; near miss: sudo vim FILE", async () => {
+    await t.test("RG-PRIVESC-SUDO-SHELL-ESCAPE: sudo vim -c ':!/bin/sh', sudo find -exec /bin/sh; near misses: sudo vim FILE, sudo find -exec sh -c CMD", async () => {
       const sudo = join(work, 'sudo');
       await positive('RG-PRIVESC-SUDO-SHELL-ESCAPE', ok(act(sudo, ['vim', '-c', ':!/bin/sh'])));
       await positive('RG-PRIVESC-SUDO-SHELL-ESCAPE', ok(act(sudo, ['find', '.', '-exec', '/bin/sh', ';'])));
       await nearMiss('RG-PRIVESC-SUDO-SHELL-ESCAPE', ok(act(sudo, ['vim', '/etc/hosts'])));
+      await nearMiss('RG-PRIVESC-SUDO-SHELL-ESCAPE', ok(act(sudo, ['find', '.', '-exec', 'sh', '-c', 'true {}', ';'])));
     });
 
     await t.test('RG-PRIVESC-ACCOUNT-FILE-WRITE: /etc/passwd rewritten in place by dd; near miss: useradd/userdel', async () => {
@@ -86,8 +90,34 @@ test('privilege-escalation rules: each behaviour alerts with its rule id, each n
         await nearMiss('RG-PRIVESC-ACCOUNT-FILE-WRITE', ok(act('userdel', [user])));
       }
     });
+
+    await t.test('RG-PRIVESC-SETID-BIT-SYSCALL: os.chmod(0o4755), install -m 2755; near misses: os.chmod(0o755), chmod 4755 (the argv rule)', async () => {
+      const tool = join(watched, 'tool');
+      copyFileSync('/usr/bin/true', tool);
+      await positive('RG-PRIVESC-SETID-BIT-SYSCALL', ok(act('/usr/bin/python3', ['-c', `import os; os.chmod('${tool}', 0o4755)`])));
+      await positive('RG-PRIVESC-SETID-BIT-SYSCALL', ok(act('install', ['-m', '2755', '/usr/bin/true', join(watched, 'installed')])));
+      await nearMiss('RG-PRIVESC-SETID-BIT-SYSCALL', ok(act('/usr/bin/python3', ['-c', `import os; os.chmod('${tool}', 0o755)`])));
+      const chmod = ok(act('chmod', ['4755', tool]));
+      await waitAlert(agent, 'RG-PRIVESC-SETUID-CHMOD', chmod.pid);
+      await nearMiss('RG-PRIVESC-SETID-BIT-SYSCALL', chmod);
+    });
+
+    await t.test('RG-PRIVESC-FILE-CAPABILITY-SYSCALL: os.setxattr(security.capability); near misses: a user.* attribute, setcap (the argv rule)', async () => {
+      const tool = join(watched, 'captool');
+      copyFileSync('/usr/bin/true', tool);
+      // a valid v2 vfs_cap_data granting cap_net_raw (bit 13) permitted + effective; the record is sent at the
+      // syscall's entry, so a filesystem that refuses it still shows the attempt
+      const cap = "struct.pack('<IIIII', 0x02000001, 1 << 13, 0, 0, 0)";
+      const setx = (name: string, value: string) => `import os, struct\ntry:\n    os.setxattr('${tool}', '${name}', ${value})\nexcept OSError:\n    pass`;
+      await positive('RG-PRIVESC-FILE-CAPABILITY-SYSCALL', ok(act('/usr/bin/python3', ['-c', setx('security.capability', cap)])));
+      await nearMiss('RG-PRIVESC-FILE-CAPABILITY-SYSCALL', ok(act('/usr/bin/python3', ['-c', setx('user.rg_content', "b'x'")])));
+      const setcap = act('setcap', ['cap_net_raw+ep', tool]);
+      await waitAlert(agent, 'RG-PRIVESC-SETCAP', setcap.pid);
+      await nearMiss('RG-PRIVESC-FILE-CAPABILITY-SYSCALL', setcap);
+    });
   } finally {
     await agent.stop();
     rmSync(work, { recursive: true, force: true });
+    rmSync(watched, { recursive: true, force: true });
   }
 });
