@@ -37,6 +37,9 @@ test('execution rules alert on real techniques and not on their near misses', as
       ['RG-EXEC-BASE64-PIPE-SHELL', 'near-miss', ['sh', '-c', 'echo dHJ1ZQo= | base64 -d > /dev/null']],
       ['RG-EXEC-DROP-EXECUTE', 'positive', ['sh', '-c', `cp /usr/bin/true ${dir}/dropped && chmod +x ${dir}/dropped && ${dir}/dropped`]],
       ['RG-EXEC-DROP-EXECUTE', 'near-miss', ['sh', '-c', `cd ${dir} && gcc -o built t.c && ./built`]],
+      ['RG-EXEC-DROP-EXECUTE-SCRIPT', 'positive', ['sh', '-c', `printf '#!/bin/sh\\ntrue\\n' > ${dir}/x.sh && chmod +x ${dir}/x.sh && ${dir}/x.sh`]],
+      // npm-like: a package bin script written under node_modules of a temp checkout, then run
+      ['RG-EXEC-DROP-EXECUTE-SCRIPT', 'near-miss', ['sh', '-c', `mkdir -p ${dir}/node_modules/.bin && printf '#!/bin/sh\\ntrue\\n' > ${dir}/node_modules/.bin/tool && chmod +x ${dir}/node_modules/.bin/tool && ${dir}/node_modules/.bin/tool`]],
     ];
     const runs: Array<[string, 'positive' | 'near-miss', CaseRun]> = [];
     for (const [rule, kind, argv] of plan) runs.push([rule, kind, await runCase(`${rule} ${kind}`, argv)]);
