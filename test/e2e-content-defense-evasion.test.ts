@@ -56,7 +56,8 @@ test('defense-evasion rules alert on real techniques and not on their near misse
       ['RG-EVASION-LOG-WIPE-COMMAND', 'positive', ['truncate', '-s', '0', `${logDir}/app.log`]],
       ['RG-EVASION-LOG-WIPE-COMMAND', 'near-miss', ['truncate', '-s', '0', join(tmp, 'x.log')]],
       ['RG-EVASION-HISTORY-TRUNCATE', 'positive', ['cp', '/dev/null', hist]],
-      ['RG-EVASION-HISTORY-TRUNCATE', 'near-miss', ['bash', '-c', 'history -w'], { HISTFILE: hist }],
+      // the python REPL saves ~/.python_history on exit with O_WRONLY|O_CREAT|O_TRUNC
+      ['RG-EVASION-HISTORY-TRUNCATE', 'near-miss', [PY, '-i', '-c', 'pass'], { HOME: home }],
       ['RG-EVASION-HISTORY-DELETE', 'positive', ['rm', '-f', hist]],
       ['RG-EVASION-HISTORY-DELETE', 'near-miss', ['rm', '-f', join(home, '.bash_history.bak')]],
       ['RG-EVASION-HISTORY-TAMPER-COMMAND', 'positive', ['bash', '-c', 'unset HISTFILE; export HISTSIZE=0; true']],
@@ -104,6 +105,8 @@ test('defense-evasion rules alert on real techniques and not on their near misse
       assert.ok(caseAlerts(records, run, rule).length >= 1, `${run.name}: expected ${rule}; got ${caseRuleIds(records, run).join(', ') || 'none'}`);
     }
     assert.deepEqual(caseAlerts(records, npmBin, 'RG-EVASION-EXEC-FROM-TMP'), [], 'npm bin script under /tmp');
+    const repl = runs.find(([r, k]) => r === 'RG-EVASION-HISTORY-TRUNCATE' && k === 'near-miss')![2];
+    assert.ok(caseRecords(records, repl).some((r) => r.event_type === 'file_open' && r.filename === join(home, '.python_history') && (Number(r.flags) & 512) !== 0), 'the REPL truncated its history file');
     assert.ok(caseRecords(records, npmBin).some((r) => r.event_type === 'process_start' && String(r.script_path).endsWith('/.bin/tool')), 'the npm bin script ran');
     // the alert names the acting process and what it did
     const trunc = caseAlerts(records, runs[0]![2], 'RG-EVASION-LOG-TRUNCATE')[0]!;
