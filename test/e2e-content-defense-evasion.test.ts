@@ -45,6 +45,8 @@ test('defense-evasion rules alert on real techniques and not on their near misse
     const nobody = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'];
     const memfdExec = `import os\nfd=os.memfd_create('rgcb')\nos.write(fd, open('/usr/bin/true','rb').read())\nos.execv(f'/proc/self/fd/{fd}', ['rgcb'])`;
     const deletedExec = `import os,shutil\nshutil.copy('/usr/bin/true', '${tmp}/gone')\nfd=os.open('${tmp}/gone', os.O_RDONLY)\nos.unlink('${tmp}/gone')\nos.execv(f'/proc/self/fd/{fd}', ['gone'])`;
+    // prctl(PR_SET_NAME) then open a file under watched /tmp: the open record carries the new comm
+    const renameOpen = (name: string) => `import ctypes\nctypes.CDLL(None).prctl(15, b'${name}', 0, 0, 0)\nopen('${tmp}/x.log').close()`;
     const plainFdExec = `import os\nfd=os.open('/usr/bin/true', os.O_RDONLY)\nos.execv(f'/proc/self/fd/{fd}', ['true'])`;
 
     // [rule, fixture kind, argv, env]: run in order, one at a time
@@ -72,6 +74,8 @@ test('defense-evasion rules alert on real techniques and not on their near misse
       ['RG-EVASION-EXEC-DELETED', 'near-miss', [PY, '-c', plainFdExec]],
       ['RG-EVASION-KTHREAD-MASQUERADE', 'positive', ['bash', '-c', 'exec -a "[kworker/0:1]" sleep 0']],
       ['RG-EVASION-KTHREAD-MASQUERADE', 'near-miss', ['env', '[', '1', '=', '1', ']']],
+      ['RG-EVASION-KTHREAD-COMM', 'positive', [PY, '-c', renameOpen('kworker/0:2')]],
+      ['RG-EVASION-KTHREAD-COMM', 'near-miss', [PY, '-c', renameOpen('worker-pool')]],
       ['RG-EVASION-LD-PRELOAD', 'positive', ['/usr/bin/true'], { LD_PRELOAD: join(tmp, 'none.so') }],
       ['RG-EVASION-LD-PRELOAD', 'near-miss', ['/usr/bin/true'], { LD_LIBRARY_PATH: tmp }],
       ['RG-EVASION-DISABLE-SECURITY', 'positive', [...nobody, 'auditctl', '-e', '0']],
