@@ -17,7 +17,7 @@ const WORKLOADS = ['open_unwatched', 'open_watched', 'write_watched', 'write_unw
 interface SmokeReport {
   smoke: boolean;
   overhead: { workloads: { id: string; conditions: { agent?: { ratio?: { median: number | null } } } }[] };
-  throughput: { rounds: { written: number; generated: number }[] };
+  throughput: { rule_set: string; rules: number; rounds: { written: number; generated: number; probes: number; alerts: number }[] };
   targets: { target: string; result: string }[];
   time_to_ready_ms: { median: number | null; n: number };
 }
@@ -48,6 +48,10 @@ test('BENCH_SMOKE=1 npm run bench writes a report with a ratio for every workloa
     }
     assert.ok(report.throughput.rounds.length >= 1, 'one ramp round');
     assert.ok(report.throughput.rounds[0].generated > 0, 'the ramp generated events');
+    assert.equal(report.throughput.rule_set, 'shipped', 'the smoke ramp runs the default ruleset');
+    assert.ok(report.throughput.rules > 0, `the default ruleset loaded (${report.throughput.rules} rules)`);
+    const { probes, alerts } = report.throughput.rounds[0];
+    assert.ok(probes >= 1 && alerts === probes, `one probe alert per probe exec: ${alerts} of ${probes}`);
     assert.equal(report.targets.length, 6, 'every target of issue 4 is listed');
     assert.ok(report.time_to_ready_ms.n >= 2, 'time to ready of every agent started');
     assert.ok(report.time_to_ready_ms.median! > 100 && report.time_to_ready_ms.median! < 20_000, `time to ready ${report.time_to_ready_ms.median} ms`);
