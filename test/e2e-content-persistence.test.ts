@@ -128,7 +128,7 @@ test('persistence rules: each behaviour alerts with its rule id, each near miss 
 
     await t.test('RG-PERSIST-AT-JOB: at now + 1 minute; near miss: at -l', async () => {
       const at = standIn(work, 'at');
-      await positive('RG-PERSIST-AT-JOB', act(at, ['now', '+', '1', 'minute']);
+      await positive('RG-PERSIST-AT-JOB', act(at, ['now', '+', '1', 'minute']));
       await nearMiss('RG-PERSIST-AT-JOB', act(at, ['-l']));
     });
 
