@@ -24,7 +24,10 @@ test('defense-evasion rules alert on real techniques and not on their near misse
   const home = join(tmp, 'home');
   mkdirSync(home);
   const hist = join(home, '.bash_history');
-  const agent = await startShippedAgent(['process.collect_env=true']);
+  // collect_env for LD_PRELOAD; the truncate and symlink hooks (not in the shipped config's list yet) for
+  // the file_truncate / file_symlink forms of the log and history rules
+  const hooks = ['openat', 'openat2', 'write', 'writev', 'pwrite64', 'rename', 'renameat', 'renameat2', 'unlink', 'unlinkat', 'truncate', 'ftruncate', 'symlink', 'symlinkat'];
+  const agent = await startShippedAgent(['process.collect_env=true', `file.hooks=${JSON.stringify(hooks)}`]);
   t.after(() => {
     for (const d of [logDir, tmp, shm]) rmSync(d, { recursive: true, force: true });
   });
@@ -33,6 +36,7 @@ test('defense-evasion rules alert on real techniques and not on their near misse
     writeFileSync(join(logDir, 'old.log'), 'line\n');
     writeFileSync(join(tmp, 'x.log'), 'line\n');
     writeFileSync(hist, 'ls\n');
+    writeFileSync(join(home, '.psql_history'), 'select 1;\n');
     writeFileSync(join(home, '.bash_history.bak'), 'ls\n');
     copyFileSync('/usr/bin/true', join(shm, 'payload'));
     copyFileSync('/usr/bin/rm', join(tmp, 'selfdel'));
@@ -64,6 +68,9 @@ test('defense-evasion rules alert on real techniques and not on their near misse
       ['RG-EVASION-HISTORY-DELETE', 'near-miss', ['rm', '-f', join(home, '.bash_history.bak')]],
       ['RG-EVASION-HISTORY-TAMPER-COMMAND', 'positive', ['bash', '-c', 'unset HISTFILE; export HISTSIZE=0; true']],
       ['RG-EVASION-HISTORY-TAMPER-COMMAND', 'near-miss', ['bash', '-c', 'echo "$HISTFILE" > /dev/null; true']],
+      ['RG-EVASION-HISTORY-NULL-LINK', 'positive', ['ln', '-s', '/dev/null', join(home, '.zsh_history')]],
+      // a history kept elsewhere through a symlink (a synced dir): not /dev/null
+      ['RG-EVASION-HISTORY-NULL-LINK', 'near-miss', ['ln', '-s', join(tmp, 'x.log'), join(home, '.python_history')]],
       ['RG-EVASION-TIMESTOMP', 'positive', ['touch', '-r', '/etc/hostname', join(tmp, 'x.log')]],
       ['RG-EVASION-TIMESTOMP', 'near-miss', ['touch', join(tmp, 'x.log')]],
       ['RG-EVASION-EXEC-FROM-TMP', 'positive', [join(shm, 'payload')]],
@@ -91,6 +98,9 @@ test('defense-evasion rules alert on real techniques and not on their near misse
       ['RG-EVASION-DISABLE-SECURITY', await runCase('systemctl stop', ['systemctl', 'stop', 'rand-guard-e2e-none.service'])],
       ['RG-EVASION-DISABLE-SECURITY', await runCase('pkill', ['pkill', '-0', '-x', 'rand-guard-e2e-none'])],
       ['RG-EVASION-HISTORY-TAMPER-COMMAND', await runCase('ln null', ['ln', '-sf', '/dev/null', join(home, '.zsh_history')])],
+      // ftruncate(2) and truncate(2) made by a program, no truncate/shred command: the file_truncate records
+      ['RG-EVASION-LOG-TRUNCATE', await runCase('ftruncate log', [PY, '-c', `import os; f=open('${logDir}/app.log', 'a'); os.ftruncate(f.fileno(), 0)`])],
+      ['RG-EVASION-HISTORY-TRUNCATE', await runCase('truncate history', ['perl', '-e', `truncate('${home}/.psql_history', 0)`])],
       ['RG-EVASION-TIMESTOMP', await runCase('touch -d', ['touch', '-d', '2020-01-01 00:00', join(tmp, 'x.log')])],
     ];
     // an npm bin script of a project checked out under /tmp (npx tsc in a temp clone): excepted
