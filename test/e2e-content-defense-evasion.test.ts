@@ -97,6 +97,8 @@ test('defense-evasion rules alert on real techniques and not on their near misse
       ['RG-EVASION-LD-PRELOAD', await runCase('preload cmdline', ['sh', '-c', `LD_PRELOAD=${tmp}/none.so /usr/bin/true`])],
       ['RG-EVASION-DISABLE-SECURITY', await runCase('systemctl stop', ['systemctl', 'stop', 'rand-guard-e2e-none.service'])],
       ['RG-EVASION-DISABLE-SECURITY', await runCase('pkill', ['pkill', '-0', '-x', 'rand-guard-e2e-none'])],
+      // signal 0 to no pid at all: pgrep finds no such process
+      ['RG-EVASION-DISABLE-SECURITY', await runCase('kill $(pgrep)', ['sh', '-c', 'kill -0 $(pgrep -x rand-guard-e2e-none) 2>/dev/null; true'])],
       ['RG-EVASION-HISTORY-TAMPER-COMMAND', await runCase('ln null', ['ln', '-sf', '/dev/null', join(home, '.zsh_history')])],
       // ftruncate(2) and truncate(2) made by a program, no truncate/shred command: the file_truncate records
       ['RG-EVASION-LOG-TRUNCATE', await runCase('ftruncate log', [PY, '-c', `import os; f=open('${logDir}/app.log', 'a'); os.ftruncate(f.fileno(), 0)`])],
