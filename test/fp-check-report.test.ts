@@ -114,3 +114,11 @@ test('the report names every alert with its process and the verdict', async () =
   assert.match(text, /alerts of other processes on the host \(not started by the workload, not counted\): 3/);
   assert.match(text, /RESULT: FAIL\n {2}- 2 alerts from the workload, budget 1\n {2}- 2 alert\(s\) not documented as expected: RG-A, RG-B/);
 });
+
+test('alert text from records reaches the terminal without control characters', async () => {
+  const { alertLines, printable } = await load();
+  assert.equal(printable('a\nb\tc\x1b[31md\x7f'), 'a\\nb\\tc\\x1b[31md\\x7f');
+  const lines: string[] = alertLines({ ...alert(1, 'x', 'RG-A'), argv: ['python3', '-c', 'import os\nos.system("\x1b[2J")'] });
+  assert.ok(lines.every((l) => !/[\x00-\x1f\x7f]/.test(l)));
+  assert.ok(lines.some((l) => l.includes('import os\\nos.system("\\x1b[2J")')));
+});

@@ -122,6 +122,11 @@ export function judge({ workloadAlerts, expected, steps, runSecs, minSecs, healt
   return { pass: reasons.length === 0, reasons, losses };
 }
 
+/** Text from a record made safe for a terminal line: control characters as `\n`, `\t` or `\xHH`. */
+export function printable(value) {
+  return String(value).replace(/[\x00-\x1f\x7f]/g, (c) => (c === '\n' ? '\\n' : c === '\t' ? '\\t' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
+}
+
 /** The command line of an alert's process: its argv joined, else its exe_path. */
 function commandLine(alert) {
   return Array.isArray(alert.argv) && alert.argv.length > 0 ? alert.argv.join(' ') : String(alert.exe_path ?? alert.process_name ?? '?');
@@ -137,7 +142,7 @@ export function alertLines(alert, note) {
   ];
   if (alert.parent_exe_path || alert.parent_argv) lines.push(`      parent: ${alert.parent_exe_path ?? '?'}: ${Array.isArray(alert.parent_argv) ? alert.parent_argv.join(' ') : '?'}`);
   if (note) lines.push(`      ${note}`);
-  return lines;
+  return lines.map(printable);
 }
 
 /**
