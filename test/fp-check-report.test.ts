@@ -122,3 +122,16 @@ test('alert text from records reaches the terminal without control characters', 
   assert.ok(lines.every((l) => !/[\x00-\x1f\x7f]/.test(l)));
   assert.ok(lines.some((l) => l.includes('import os\\nos.system("\\x1b[2J")')));
 });
+
+test('a rule that fires on every round is listed once with its count and a few examples', async () => {
+  const { attributeAlerts, judge, formatReport, EXAMPLES_PER_RULE } = await load();
+  const recs: R[] = [start(ROOT, 'r', null, '/usr/bin/node', { seeded: true })];
+  for (let i = 0; i < 10; i++) recs.push(start(5000 + i, `w${i}`, 'r', '/usr/bin/git'), alert(5000 + i, `w${i}`, 'RG-NOISY', '/usr/bin/git'));
+  const attributed = attributeAlerts(recs, ROOT);
+  const verdict = judge({ workloadAlerts: attributed.workload, expected: [], steps: okSteps, runSecs: 130, minSecs: 120, health });
+  const text: string = formatReport({ steps: okSteps, runSecs: 130, agentSecs: 131, records: recs.length, workloadRecords: attributed.workloadRecords, attributed, verdict, expected: [], eventsPath: null });
+  assert.match(text, /^ {2}RG-NOISY: 10 alert\(s\)$/m);
+  assert.equal(text.match(/\] RG-NOISY \(/g)?.length, EXAMPLES_PER_RULE);
+  assert.match(text, /\.\.\. 7 more of RG-NOISY/);
+  assert.match(text, /10 alerts from the workload, budget 1/);
+});
