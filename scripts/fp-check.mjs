@@ -12,7 +12,7 @@
 //
 // Options: --keep (keep the agent's NDJSON and print its path), --min-secs N (default 120),
 // --rules-dir DIR (another rules directory instead of config/rules.d, e.g. rules under review).
-import { closeSync, createReadStream, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, createReadStream, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
@@ -39,6 +39,31 @@ const rulesIndex = args.indexOf('--rules-dir');
 const RULES_DIR = rulesIndex >= 0 ? resolve(args[rulesIndex + 1]) : null;
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+const LOCK = '/run/rand-guard-fp-check.lock';
+
+/**
+ * One fp-check at a time per host: two would install and purge the same package and remove each other's
+ * files, and each would see the other's workload (as the bench does with /run/rand-guard-bench.lock).
+ * @returns releases the lock
+ * @throws Error naming the pid of the live fp-check holding the lock
+ */
+function acquireLock() {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(LOCK, 'wx');
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return () => rmSync(LOCK, { force: true });
+    } catch (err) {
+      if (err.code !== 'EEXIST') throw err;
+      const holder = Number(readFileSync(LOCK, 'utf8').trim());
+      if (holder > 0 && existsSync(`/proc/${holder}`)) throw new Error(`another fp-check (pid ${holder}) is running: the two workloads would disturb each other`);
+      rmSync(LOCK, { force: true }); // stale: its process is gone
+    }
+  }
+  throw new Error(`cannot take ${LOCK}`);
+}
 
 /** Start bin/rand-guard run with the shipped config; resolves once all programs are attached. */
 async function startAgent(outDir) {
@@ -98,6 +123,7 @@ async function readRecording(path, attribution) {
 async function main() {
   if (process.getuid?.() !== 0) throw new Error('fp-check needs root: it loads BPF, installs a package and writes under /etc and /var/log');
   if (!existsSync(join(ROOT, 'dist', 'src', 'cli', 'main.js'))) throw new Error('not built: run `npm run build` first');
+  const releaseLock = acquireLock();
   const token = randomBytes(4).toString('hex');
   const outDir = mkdtempSync(join(tmpdir(), 'rg-fp-check-out-'));
   const paths = workloadPaths(token, mkdtempSync(join(tmpdir(), `rg-fp-${token}-`)), ROOT);
@@ -111,6 +137,7 @@ async function main() {
   const onSignal = (signal) => {
     agent?.child.kill('SIGTERM');
     restore();
+    releaseLock();
     if (!keep) rmSync(outDir, { recursive: true, force: true });
     process.exit(signal === 'SIGINT' ? 130 : 143);
   };
@@ -174,6 +201,7 @@ async function main() {
     if (agent !== null && agent.child.exitCode === null) await stopAgent(agent);
     restore();
     if (!keep) rmSync(outDir, { recursive: true, force: true });
+    releaseLock();
   }
 }
 
