@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadNative } from '../src/sensor/native.js';
-import { loadOnlyPrograms, selectPrograms, type HookConfig } from '../src/sensor/programs.js';
+import { loadOnlyPrograms, programsToLoad, selectPrograms, type HookConfig } from '../src/sensor/programs.js';
 import { RING_QUERY_PROGRAM } from '../src/sensor/bpf-stats.js';
 import { SUPPORTED_FILE_HOOKS, SUPPORTED_NETWORK_HOOKS, SUPPORTED_PROCESS_HOOKS } from '../src/config/validate.js';
 import { parseConfigText } from '../src/config/load.js';
@@ -28,7 +28,8 @@ const ALL: HookConfig = {
 
 test('every BPF program loads within its verified-instruction budget; the bundled config within its total', (t) => {
   if (skipUnlessRoot(t)) return;
-  const programs = [...new Set([...selectPrograms(ALL), ...loadOnlyPrograms(ALL), RING_QUERY_PROGRAM, ...selectPrograms({ ...ALL, network: { ...ALL.network, collect_dns: false, lifecycle: false } })])];
+  // the attribute hooks share one program (programsToLoad maps each to it)
+  const programs = programsToLoad([...selectPrograms(ALL), ...loadOnlyPrograms(ALL), RING_QUERY_PROGRAM, ...selectPrograms({ ...ALL, network: { ...ALL.network, collect_dns: false, lifecycle: false } })]);
   const sensor = new (loadNative().Sensor)(join(REPO_ROOT, 'build', 'bpf', 'rand-guard.bpf.o'), { ringBufferBytes: 1 << 20, programs });
   let stats;
   try {
@@ -44,7 +45,7 @@ test('every BPF program loads within its verified-instruction budget; the bundle
     assert.ok(insns <= PER_PROGRAM_BUDGET, `${name}: ${insns} verified instructions > ${PER_PROGRAM_BUDGET}`);
   }
   const bundled = parseConfigText(readFileSync(join(REPO_ROOT, 'config', 'rand-guard.toml'), 'utf8'), 'config/rand-guard.toml');
-  const bundledPrograms = [...selectPrograms(bundled), ...loadOnlyPrograms(bundled)];
+  const bundledPrograms = programsToLoad([...selectPrograms(bundled), ...loadOnlyPrograms(bundled)]);
   const total = bundledPrograms.reduce((sum, name) => sum + (verified.get(name) ?? Number.NaN), 0);
   t.diagnostic(`bundled config: ${bundledPrograms.length} programs, ${total} verified instructions`);
   assert.ok(total <= BUNDLED_BUDGET, `bundled config: ${total} verified instructions > ${BUNDLED_BUDGET}`);
