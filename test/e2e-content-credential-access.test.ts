@@ -2,17 +2,18 @@
  * Credential-access rules (config/rules.d/credential-access.toml) on real kernel events: the shipped config
  * and ruleset (startShippedAgent), each behaviour done by its own process, its alert matched by rule id and
  * pid; the near misses done live and shown to raise no alert of that rule. Keys and credentials are fakes
- * in a temp home (a fresh ssh-keygen key, a made-up AWS key); /etc/shadow is only read.
+ * in a temp home (a fresh ssh-keygen key, a made-up AWS key); /etc/shadow is only read, and chmod'ed only by
+ * nobody (refused) or to the mode it has.
  * RG_RECORD_CONTENT_FIXTURES=1 re-records test/fixtures/content/credential-access.
  */
 import { test } from 'node:test';
 import type { SpawnSyncOptions } from 'node:child_process';
 import assert from 'node:assert/strict';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { skipUnlessRoot } from './helpers/agent-process.js';
 import { startShippedAgent } from './helpers/shipped-agent.js';
-import { act, alertsAfterExit, contentWorkDir, recordFixture, standIn, waitAlert, type Action } from './helpers/content-e2e.js';
+import { act, alertsAfterExit, attributeHooksOverride, contentWorkDir, recordFixture, standIn, waitAlert, type Action } from './helpers/content-e2e.js';
 
 const TACTIC = 'credential-access';
 const QUIET: SpawnSyncOptions = { stdio: ['ignore', 'ignore', 'pipe'] };
@@ -23,7 +24,8 @@ test('credential-access rules: each behaviour alerts with its rule id, each near
   const home = join(work, 'home');
   mkdirSync(join(home, '.ssh'), { recursive: true, mode: 0o700 });
   mkdirSync(join(home, '.aws'), { recursive: true });
-  const agent = await startShippedAgent();
+  // the attribute hooks (file_chmod) are not in the shipped config's list yet (see the rule's comment)
+  const agent = await startShippedAgent([attributeHooksOverride()]);
 
   const positive = async (ruleId: string, a: Action): Promise<void> => {
     await waitAlert(agent, ruleId, a.pid);
@@ -64,6 +66,16 @@ test('credential-access rules: each behaviour alerts with its rule id, each near
       await positive('RG-CRED-CLOUD-CREDENTIALS-READ', ok(act('cat', [creds], QUIET)));
       // a copy of cat named aws: the exception is by executable name (aws v2 is a frozen binary called aws)
       await nearMiss('RG-CRED-CLOUD-CREDENTIALS-READ', ok(act(standIn(work, 'aws', '/usr/bin/cat'), [creds], QUIET)));
+    });
+
+    await t.test('RG-CRED-SHADOW-PERMISSIONS: chmod 644 /etc/shadow (as nobody: refused, the request is reported); near miss: chmod to the mode it has', async () => {
+      // nobody may not chmod root's file: the kernel refuses, /etc/shadow is untouched, the attempt is the record
+      const attempt = act('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'chmod', '644', '/etc/shadow'], QUIET);
+      assert.notEqual(attempt.status, 0, 'the chmod by nobody must be refused');
+      await positive('RG-CRED-SHADOW-PERMISSIONS', attempt);
+      // the mode it already has (0640 on Debian, 0000 on Fedora): nothing changes
+      const mode = (statSync('/etc/shadow').mode & 0o7777).toString(8).padStart(4, '0');
+      await nearMiss('RG-CRED-SHADOW-PERMISSIONS', ok(act('chmod', [mode, '/etc/shadow'], QUIET)));
     });
   } finally {
     await agent.stop();
