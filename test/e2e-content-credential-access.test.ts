@@ -46,11 +46,16 @@ test('credential-access rules: each behaviour alerts with its rule id, each near
       await nearMiss('RG-CRED-SHADOW-READ', ok(act('passwd', ['-S', 'root'], QUIET)));
     });
 
-    await t.test('RG-CRED-PRIVATE-KEY-SEARCH: find -name id_rsa, grep -r PRIVATE KEY; near misses: find -name *.log, grep -r CERTIFICATE', async () => {
+    await t.test('RG-CRED-PRIVATE-KEY-SEARCH: find -name id_rsa, grep -r PRIVATE KEY; near misses: find -name *.log, grep -r CERTIFICATE, git commit -m naming key material', async () => {
       await positive('RG-CRED-PRIVATE-KEY-SEARCH', act('find', [work, '-name', 'id_rsa'], QUIET));
       await positive('RG-CRED-PRIVATE-KEY-SEARCH', act('grep', ['-r', '-l', 'BEGIN OPENSSH PRIVATE KEY', work], QUIET));
       await nearMiss('RG-CRED-PRIVATE-KEY-SEARCH', act('find', [work, '-name', '*.log'], QUIET));
       await nearMiss('RG-CRED-PRIVATE-KEY-SEARCH', act('grep', ['-r', '-l', 'BEGIN CERTIFICATE', work], QUIET));
+      // git is a grepper only as `git grep`: a commit message that names key material is not a search
+      const repo = join(work, 'repo');
+      ok(act('git', ['init', '-q', repo], QUIET));
+      const commit = ['-c', 'user.email=rg@example.invalid', '-c', 'user.name=rg', '-C', repo, 'commit', '--allow-empty', '-q', '-m', 'Document where the deploy PRIVATE KEY and the aws_secret_access_key are stored'];
+      await nearMiss('RG-CRED-PRIVATE-KEY-SEARCH', ok(act('git', commit, QUIET)));
     });
 
     await t.test('RG-CRED-SSH-PRIVATE-KEY-READ: cat ~/.ssh/id_ed25519; near misses: ssh-keygen writes it, ssh-keygen -y reads it', async () => {
