@@ -179,8 +179,8 @@ export class Agent {
   private readonly alertsByRule = new Map<string, number>();
   /** Size of the ring buffer in bytes; 0 before start(). */
   ringBufferBytes = 0;
-  /** With opts.bpfStats: true once the kernel counts program runs (enableRunStats or the sysctl). */
-  private runStatsEnabled = false;
+  /** With opts.bpfStats: true once this agent holds a BPF_ENABLE_STATS fd (else the sysctl is read per scrape). */
+  private runStatsOwned = false;
   /** The ring query failed once (logged; the ring series are left out of later scrapes). */
   private ringQueryFailed = false;
 
@@ -597,15 +597,12 @@ export class Agent {
   private enableRunStats(sensor: Sensor): void {
     try {
       sensor.enableRunStats();
-      this.runStatsEnabled = true;
+      this.runStatsOwned = true;
     } catch (err) {
-      this.runStatsEnabled = statsSysctlOn();
-      if (!this.runStatsEnabled) {
-        this.opts.logger.warn(
-          { err: err instanceof Error ? err.message.split('\n', 1)[0] : String(err), sysctl: BPF_STATS_SYSCTL },
-          'per-program BPF run statistics are off (BPF_ENABLE_STATS needs CAP_SYS_ADMIN): the metrics endpoint leaves out rand_guard_bpf_program_* unless sysctl kernel.bpf_stats_enabled=1',
-        );
-      }
+      this.opts.logger.warn(
+        { err: err instanceof Error ? err.message.split('\n', 1)[0] : String(err), sysctl: BPF_STATS_SYSCTL },
+        'per-program BPF run statistics cannot be turned on (BPF_ENABLE_STATS needs CAP_SYS_ADMIN): the metrics endpoint exports rand_guard_bpf_program_* only while the host has them on (sysctl kernel.bpf_stats_enabled=1)',
+      );
     }
   }
 
@@ -625,7 +622,10 @@ export class Agent {
         this.opts.logger.warn({ err: err instanceof Error ? err.message.split('\n', 1)[0] : String(err) }, 'ring buffer fill cannot be read (rg_ring_query): left out of the metrics');
       }
     }
-    return { ring, runStatsEnabled: this.runStatsEnabled, programs: this.runStatsEnabled ? sensor.programStats() : [] };
+    // without a fd of our own, statistics are on while the sysctl is 1 (set by root, or while another
+    // process holds a BPF_ENABLE_STATS fd): read at each scrape
+    const runStatsEnabled = this.runStatsOwned || statsSysctlOn();
+    return { ring, runStatsEnabled, programs: runStatsEnabled ? sensor.programStats() : [] };
   }
 
   /** Alerts raised per rule id since start (built-in and configured rules). */

@@ -35,13 +35,20 @@ test('execution rules alert on real techniques and not on their near misses', as
       ['RG-EXEC-INTERPRETER-REVERSE-SHELL', 'near-miss', [PY, '-c', 'import socket; print(socket.gethostname())']],
       ['RG-EXEC-BASE64-PIPE-SHELL', 'positive', ['sh', '-c', 'echo dHJ1ZQo= | base64 -d | sh']],
       ['RG-EXEC-BASE64-PIPE-SHELL', 'near-miss', ['sh', '-c', 'echo dHJ1ZQo= | base64 -d > /dev/null']],
+      ['RG-EXEC-PTY-UPGRADE', 'positive', [PY, '-c', "import pty; pty.spawn(['/bin/sh', '-c', 'true'])"]],
+      ['RG-EXEC-PTY-UPGRADE', 'near-miss', [PY, '-c', "import pty; pty.spawn(['/usr/bin/true'])"]],
       ['RG-EXEC-DROP-EXECUTE', 'positive', ['sh', '-c', `cp /usr/bin/true ${dir}/dropped && chmod +x ${dir}/dropped && ${dir}/dropped`]],
       ['RG-EXEC-DROP-EXECUTE', 'near-miss', ['sh', '-c', `cd ${dir} && gcc -o built t.c && ./built`]],
+      ['RG-EXEC-DROP-EXECUTE-SCRIPT', 'positive', ['sh', '-c', `printf '#!/bin/sh\\ntrue\\n' > ${dir}/x.sh && chmod +x ${dir}/x.sh && ${dir}/x.sh`]],
+      // npm-like: a package bin script written under node_modules of a temp checkout, then run
+      ['RG-EXEC-DROP-EXECUTE-SCRIPT', 'near-miss', ['sh', '-c', `mkdir -p ${dir}/node_modules/.bin && printf '#!/bin/sh\\ntrue\\n' > ${dir}/node_modules/.bin/tool && chmod +x ${dir}/node_modules/.bin/tool && ${dir}/node_modules/.bin/tool`]],
     ];
     const runs: Array<[string, 'positive' | 'near-miss', CaseRun]> = [];
     for (const [rule, kind, argv] of plan) runs.push([rule, kind, await runCase(`${rule} ${kind}`, argv)]);
     const extra: Array<[string, CaseRun]> = [
       ['RG-EXEC-INTERPRETER-REVERSE-SHELL', await runCase('perl one-liner', ['perl', '-e', PERL_REVERSE])],
+      ['RG-EXEC-PTY-UPGRADE', await runCase('script -qc', ['script', '-qc', '/bin/sh -c true', '/dev/null'])],
+      ['RG-EXEC-BASE64-PIPE-SHELL', await runCase('openssl base64', ['sh', '-c', 'echo dHJ1ZQo= | openssl base64 -d | sh'])],
       ['RG-EXEC-BASE64-PIPE-SHELL', await runCase('base64 substitution', ['bash', '-c', 'bash -c "$(echo dHJ1ZQo= | base64 --decode)"'])],
     ];
     const last = await runCase('sentinel', ['/usr/bin/true', 'rg-content-b-sentinel']);

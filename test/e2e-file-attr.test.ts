@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AgentProcess, skipUnlessRoot, type Rec } from './helpers/agent-process.js';
@@ -147,6 +147,70 @@ test('watch_patterns alone ("*.zsh_history"): the kernel suffix filter keeps a s
     const { records } = await agent.stop();
     const health = records.filter((r) => r.event_type === 'health').at(-1);
     assert.ok(health && (health.kernel_file_filtered as number) > 0, 'dropped in the kernel (the pattern is a suffix), counted');
+  } finally {
+    await agent.stop();
+  }
+});
+
+const RULES = `
+[[rules]]
+id = "T-SUID"
+name = "set-uid bit set"
+severity = "high"
+events = ["file_chmod"]
+description = "chmod with S_ISUID"
+output = "{comm} made {filename} set-uid ({mode_octal})"
+condition = "sel"
+detection.sel = { setuid = true }
+
+[[rules]]
+id = "T-SETCAP"
+name = "file capabilities set"
+severity = "high"
+events = ["file_setxattr"]
+description = "setcap"
+output = "{comm} set {name} on {filename}"
+condition = "sel"
+detection.sel = { name = "security.capability" }
+
+[[rules]]
+id = "T-HISTORY-NULL"
+name = "history linked to /dev/null"
+severity = "medium"
+events = ["file_symlink"]
+description = "shell history replaced by a link to /dev/null"
+output = "{filename} -> {target}"
+condition = "sel"
+detection.sel = { target = "/dev/null", "path|endswith" = "_history" }
+`;
+
+test('rules on the attribute records alert on chmod u+s, setcap and a history symlink to /dev/null, not on chmod 755', async (t) => {
+  if (skipUnlessRoot(t)) return;
+  const dir = mkdtempSync(join(tmpdir(), 'rg-attr-rules-'));
+  const agent = await AgentProcess.start({
+    watchPaths: [dir],
+    fileHooks: ['fchmodat', 'fchmodat2', 'chmod', 'setxattr', 'symlinkat', 'symlink'],
+    prepare: (d) => {
+      mkdirSync(join(d, 'rules.d'), { mode: 0o755 });
+      writeFileSync(join(d, 'rules.d', 'attr.toml'), RULES, { mode: 0o644 });
+    },
+  });
+  try {
+    const bin = join(dir, 'tool');
+    writeFileSync(bin, '#!/bin/sh\n');
+    run('chmod', ['755', bin]);
+    run('chmod', ['u+s', bin]);
+    run('setcap', ['cap_net_raw+ep', bin]);
+    run('ln', ['-s', '/dev/null', join(dir, '.bash_history')]);
+    const suid = await agent.waitFor((r) => r.event_type === 'alert' && r.rule_id === 'T-SUID', 'the set-uid alert');
+    assert.equal(suid.summary, `chmod made ${bin} set-uid (4755)`);
+    const cap = await agent.waitFor((r) => r.event_type === 'alert' && r.rule_id === 'T-SETCAP', 'the setcap alert');
+    assert.equal(cap.summary, `setcap set security.capability on ${bin}`);
+    await agent.waitFor((r) => r.event_type === 'alert' && r.rule_id === 'T-HISTORY-NULL', 'the history alert');
+    const { records } = await agent.stop();
+    const chmods = records.filter((r) => r.event_type === 'file_chmod' && r.filename === bin);
+    assert.deepEqual(chmods.map((r) => r.mode_octal), ['0755', '4755']);
+    assert.equal(records.filter((r) => r.event_type === 'alert' && r.rule_id === 'T-SUID').length, 1, 'chmod 755 did not alert');
   } finally {
     await agent.stop();
   }

@@ -114,3 +114,24 @@ test('the report names every alert with its process and the verdict', async () =
   assert.match(text, /alerts of other processes on the host \(not started by the workload, not counted\): 3/);
   assert.match(text, /RESULT: FAIL\n {2}- 2 alerts from the workload, budget 1\n {2}- 2 alert\(s\) not documented as expected: RG-A, RG-B/);
 });
+
+test('alert text from records reaches the terminal without control characters', async () => {
+  const { alertLines, printable } = await load();
+  assert.equal(printable('a\nb\tc\x1b[31md\x7f'), 'a\\nb\\tc\\x1b[31md\\x7f');
+  const lines: string[] = alertLines({ ...alert(1, 'x', 'RG-A'), argv: ['python3', '-c', 'import os\nos.system("\x1b[2J")'] });
+  assert.ok(lines.every((l) => !/[\x00-\x1f\x7f]/.test(l)));
+  assert.ok(lines.some((l) => l.includes('import os\\nos.system("\\x1b[2J")')));
+});
+
+test('a rule that fires on every round is listed once with its count and a few examples', async () => {
+  const { attributeAlerts, judge, formatReport, EXAMPLES_PER_RULE } = await load();
+  const recs: R[] = [start(ROOT, 'r', null, '/usr/bin/node', { seeded: true })];
+  for (let i = 0; i < 10; i++) recs.push(start(5000 + i, `w${i}`, 'r', '/usr/bin/git'), alert(5000 + i, `w${i}`, 'RG-NOISY', '/usr/bin/git'));
+  const attributed = attributeAlerts(recs, ROOT);
+  const verdict = judge({ workloadAlerts: attributed.workload, expected: [], steps: okSteps, runSecs: 130, minSecs: 120, health });
+  const text: string = formatReport({ steps: okSteps, runSecs: 130, agentSecs: 131, records: recs.length, workloadRecords: attributed.workloadRecords, attributed, verdict, expected: [], eventsPath: null });
+  assert.match(text, /^ {2}RG-NOISY: 10 alert\(s\)$/m);
+  assert.equal(text.match(/\] RG-NOISY \(/g)?.length, EXAMPLES_PER_RULE);
+  assert.match(text, /\.\.\. 7 more of RG-NOISY/);
+  assert.match(text, /10 alerts from the workload, budget 1/);
+});

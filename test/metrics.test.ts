@@ -182,8 +182,8 @@ test('PrometheusExporter: ring size and fill from the kernel, per-program runs a
     ring: { sizeBytes: 1 << 20, usedBytes: 4096 },
     runStatsEnabled: true,
     programs: [
-      { name: 'sys_enter_openat', runs: 120, runTimeNs: 30_000 },
-      { name: 'sched_process_exec', runs: 3, runTimeNs: 1_500_000_000 },
+      { name: 'sys_enter_openat', runs: 120, runTimeNs: 30_000, verifiedInsns: 12_000 },
+      { name: 'sched_process_exec', runs: 3, runTimeNs: 1_500_000_000, verifiedInsns: 11_000 },
     ],
   };
   let series = parseProm(await exporter.render({ health: healthRecord(), ruleAlerts: new Map(), ringBufferBytes: 8388608, healthy: true, bpf }));
@@ -194,7 +194,7 @@ test('PrometheusExporter: ring size and fill from the kernel, per-program runs a
   assert.equal(series.get('rand_guard_bpf_program_run_seconds_total{program="sys_enter_openat"}'), 0.00003);
   assert.equal(series.get('rand_guard_bpf_program_runs_total{program="sched_process_exec"}'), 3);
   assert.equal(series.get('rand_guard_bpf_program_run_seconds_total{program="sched_process_exec"}'), 1.5);
-  bpf.programs = [{ name: 'sys_enter_openat', runs: 130, runTimeNs: 40_000 }];
+  bpf.programs = [{ name: 'sys_enter_openat', runs: 130, runTimeNs: 40_000, verifiedInsns: 12_000 }];
   series = parseProm(await exporter.render({ health: healthRecord(), ruleAlerts: new Map(), ringBufferBytes: 8388608, healthy: true, bpf }));
   assert.equal(series.get('rand_guard_bpf_program_runs_total{program="sys_enter_openat"}'), 130, 'set to the kernel value, not added');
   assert.ok(!series.has('rand_guard_bpf_program_runs_total{program="sched_process_exec"}'), 'a program gone is gone');

@@ -10,7 +10,9 @@ import { UserspaceFilter, type FileFilterLists } from '../src/filter/userspace-f
 import { WallClock } from '../src/normalize/clock.js';
 import { modeOctal } from '../src/normalize/file-attr.js';
 import { Normalizer, type NormalizeResult } from '../src/normalize/normalizer.js';
-import type { NormalizedRecord } from '../src/normalize/records.js';
+import type { FileRecord, NormalizedRecord } from '../src/normalize/records.js';
+import { describe } from '../src/view/compact.js';
+import { candidatePaths, canonicalOperation, compileOperations, fileOperation } from '../src/detect/path-match.js';
 import { ProcessTable } from '../src/process-table/process-table.js';
 import { compileCondition } from '../src/rules/compile.js';
 import { fieldExists } from '../src/rules/fields.js';
@@ -194,4 +196,31 @@ test('the attribute hooks share one program attached to each hook tracepoint; ev
   assert.equal(programOf('sys_enter_chmod'), FILE_ATTR_PROGRAM);
   assert.equal(programOf('sys_enter_openat'), 'sys_enter_openat');
   assert.deepEqual(programsToLoad(entries), ['sys_exit_openat', 'sys_enter_openat', FILE_ATTR_PROGRAM]);
+});
+
+test('the compact view and alert summaries describe each attribute record', () => {
+  const chmod = rec(through(attr(RG_KIND.FILE_CHMOD, { mode: 0o4755, path: '/tmp/x' })));
+  assert.deepEqual(describe(chmod), { kind: 'chmod', words: 'chmod 4755 /tmp/x' });
+  const trunc = rec(through(attr(RG_KIND.FILE_TRUNCATE, { length: 0, path: '/var/log/wtmp' })));
+  assert.deepEqual(describe(trunc), { kind: 'truncate', words: 'truncated /var/log/wtmp to 0 bytes' });
+  const sym = rec(through(attr(RG_KIND.FILE_SYMLINK, { path: '/root/.bash_history', arg: '/dev/null' })));
+  assert.deepEqual(describe(sym), { kind: 'symlink', words: 'symlink /root/.bash_history -> /dev/null' });
+  const link = rec(through(attr(RG_KIND.FILE_LINK, { path: '/tmp/s', arg: '/etc/shadow' })));
+  assert.deepEqual(describe(link), { kind: 'link', words: 'hard link /tmp/s -> /etc/shadow' });
+  const cap = rec(through(attr(RG_KIND.FILE_SETXATTR, { path: '/tmp/x', arg: 'security.capability' })));
+  assert.deepEqual(describe(cap), { kind: 'xattr', words: 'set security.capability on /tmp/x' });
+});
+
+test('legacy file rules: operations chmod / truncate / symlink / link / setxattr name the attribute records', () => {
+  assert.equal(canonicalOperation('chmod'), 'file_chmod');
+  assert.equal(canonicalOperation('file_setxattr'), 'file_setxattr');
+  const wanted = compileOperations(['chmod', 'symlink']);
+  assert.equal(wanted(fileOperation('file_chmod')), true);
+  assert.equal(wanted(fileOperation('file_symlink')), true);
+  assert.equal(wanted(fileOperation('file_truncate')), false);
+  assert.equal(wanted(fileOperation('file_open')), false);
+  const link = rec(through(attr(RG_KIND.FILE_LINK, { path: '/tmp/s', arg: '/etc/shadow' })));
+  assert.deepEqual(candidatePaths(link as FileRecord), ['/etc/shadow', '/tmp/s']);
+  const sym = rec(through(attr(RG_KIND.FILE_SYMLINK, { path: '/root/.bash_history', arg: '/dev/null' })));
+  assert.deepEqual(candidatePaths(sym as FileRecord), ['/root/.bash_history'], 'the link, not its target');
 });

@@ -661,9 +661,9 @@ static napi_value sensor_enable_run_stats(napi_env env, napi_callback_info info)
 }
 
 /*
- * programStats(): [{ name, runs, runTimeNs }] for every loaded program, from
- * bpf_obj_get_info_by_fd (run_cnt, run_time_ns: zero unless run statistics
- * are on, see enableRunStats).
+ * programStats(): [{ name, runs, runTimeNs, verifiedInsns }] for every
+ * loaded program, from bpf_obj_get_info_by_fd (run_cnt, run_time_ns: zero
+ * unless run statistics are on, see enableRunStats; verified_insns).
  */
 static napi_value sensor_program_stats(napi_env env, napi_callback_info info)
 {
@@ -685,7 +685,7 @@ static napi_value sensor_program_stats(napi_env env, napi_callback_info info)
 		if (bpf_obj_get_info_by_fd(fd, &pinfo, &len))
 			return rg_throw_libbpf(env, errno, "cannot read the info of program '%s' of %s",
 					       bpf_program__name(prog), s->path);
-		napi_value item, name, runs, time_ns;
+		napi_value item, name, runs, time_ns, verified;
 		RG_NAPI(env, napi_create_object(env, &item));
 		RG_NAPI(env, napi_create_string_utf8(env, bpf_program__name(prog), NAPI_AUTO_LENGTH, &name));
 		RG_NAPI(env, napi_create_double(env, (double)pinfo.run_cnt, &runs));
@@ -693,6 +693,8 @@ static napi_value sensor_program_stats(napi_env env, napi_callback_info info)
 		RG_NAPI(env, napi_set_named_property(env, item, "name", name));
 		RG_NAPI(env, napi_set_named_property(env, item, "runs", runs));
 		RG_NAPI(env, napi_set_named_property(env, item, "runTimeNs", time_ns));
+		RG_NAPI(env, napi_create_uint32(env, pinfo.verified_insns, &verified));
+		RG_NAPI(env, napi_set_named_property(env, item, "verifiedInsns", verified));
 		RG_NAPI(env, napi_set_element(env, list, n++, item));
 	}
 	return list;

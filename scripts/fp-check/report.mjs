@@ -122,6 +122,11 @@ export function judge({ workloadAlerts, expected, steps, runSecs, minSecs, healt
   return { pass: reasons.length === 0, reasons, losses };
 }
 
+/** Text from a record made safe for a terminal line: control characters as `\n`, `\t` or `\xHH`. */
+export function printable(value) {
+  return String(value).replace(/[\x00-\x1f\x7f]/g, (c) => (c === '\n' ? '\\n' : c === '\t' ? '\\t' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
+}
+
 /** The command line of an alert's process: its argv joined, else its exe_path. */
 function commandLine(alert) {
   return Array.isArray(alert.argv) && alert.argv.length > 0 ? alert.argv.join(' ') : String(alert.exe_path ?? alert.process_name ?? '?');
@@ -130,14 +135,14 @@ function commandLine(alert) {
 /** Lines describing one alert (rule, summary, process, command line, parent). */
 export function alertLines(alert, note) {
   const lines = [
-    `  [${alert.severity}] ${alert.rule_id} (${alert.rule_name}) on ${alert.source_event_type} at ${alert.time}`,
-    `      summary: ${alert.summary}`,
-    `      exe: ${alert.exe_path ?? '?'} pid ${alert.pid} uid ${alert.uid}${alert.path ? `  path: ${alert.path}` : ''}`,
-    `      command line: ${commandLine(alert)}`,
+    `    [${alert.severity}] ${alert.rule_id} (${alert.rule_name}) on ${alert.source_event_type} at ${alert.time}`,
+    `        summary: ${alert.summary}`,
+    `        exe: ${alert.exe_path ?? '?'} pid ${alert.pid} uid ${alert.uid}${alert.path ? `  path: ${alert.path}` : ''}`,
+    `        command line: ${commandLine(alert)}`,
   ];
-  if (alert.parent_exe_path || alert.parent_argv) lines.push(`      parent: ${alert.parent_exe_path ?? '?'}: ${Array.isArray(alert.parent_argv) ? alert.parent_argv.join(' ') : '?'}`);
-  if (note) lines.push(`      ${note}`);
-  return lines;
+  if (alert.parent_exe_path || alert.parent_argv) lines.push(`        parent: ${alert.parent_exe_path ?? '?'}: ${Array.isArray(alert.parent_argv) ? alert.parent_argv.join(' ') : '?'}`);
+  if (note) lines.push(`        ${note}`);
+  return lines.map(printable);
 }
 
 /**
@@ -158,6 +163,22 @@ export function groupSteps(steps) {
   return [...groups.values()];
 }
 
+/** Alerts per rule id shown by this many examples each: a rule that fires on every round is one entry. */
+export const EXAMPLES_PER_RULE = 3;
+
+/** Lines for alerts grouped by rule id (first-seen order): a count, then the first examples. */
+function byRule(alerts, lines) {
+  const groups = new Map();
+  for (const a of alerts) groups.set(a.rule_id, [...(groups.get(a.rule_id) ?? []), a]);
+  const out = [];
+  for (const [ruleId, list] of groups) {
+    out.push(`  ${ruleId}: ${list.length} alert(s)`);
+    for (const a of list.slice(0, EXAMPLES_PER_RULE)) out.push(...lines(a));
+    if (list.length > EXAMPLES_PER_RULE) out.push(`    ... ${list.length - EXAMPLES_PER_RULE} more of ${ruleId} (--keep keeps every record)`);
+  }
+  return out;
+}
+
 /**
  * The report text.
  * @param input { steps, runSecs, agentSecs, records (count), workloadRecords, attributed (attributeAlerts' result), verdict (judge's), expected, eventsPath (kept file or null) }
@@ -169,12 +190,14 @@ export function formatReport({ steps, runSecs, agentSecs, records, workloadRecor
   for (const g of groupSteps(steps)) out.push(`  ${g.failed.length ? 'FAIL' : 'ok  '} ${String(g.runs).padStart(3)}x ${g.secs.toFixed(1).padStart(6)} s  ${g.name}${g.details.length ? `  (${g.details.join('; ')})` : ''}`);
   for (const s of steps.filter((x) => !x.ok)) out.push(`  failed: ${s.name}: ${s.detail ?? ''}`);
   out.push(`alerts raised by the workload: ${attributed.workload.length} (budget ${ALERT_BUDGET}; documented expected alerts: ${expected.length})`);
-  for (const a of attributed.workload) {
-    const e = expectedEntry(a, expected);
-    out.push(...alertLines(a, e ? `expected: ${e.reason}` : 'NOT EXPECTED: tighten the rule or add an exception'));
-  }
+  out.push(
+    ...byRule(attributed.workload, (a) => {
+      const e = expectedEntry(a, expected);
+      return alertLines(a, e ? `expected: ${e.reason}` : 'NOT EXPECTED: tighten the rule or add an exception');
+    }),
+  );
   out.push(`alerts of other processes on the host (not started by the workload, not counted): ${attributed.other.length}`);
-  for (const a of attributed.other) out.push(...alertLines(a));
+  out.push(...byRule(attributed.other, (a) => alertLines(a)));
   if (eventsPath) out.push(`records kept in ${eventsPath}`);
   out.push(verdict.pass ? 'RESULT: PASS' : `RESULT: FAIL\n${verdict.reasons.map((r) => `  - ${r}`).join('\n')}`);
   return out.join('\n');

@@ -110,7 +110,8 @@ async function gitWork(p, round) {
     ['git', ['add', 'README'], { cwd: repo }],
     ['git', ['commit', '--quiet', '-m', 'first'], { cwd: repo, env }],
     ['git', ['checkout', '--quiet', '-b', 'topic'], { cwd: repo }],
-    ['sh', ['-c', 'echo more >> README && git commit --quiet -am second'], { cwd: repo, env }],
+    // a commit message naming key material, as developers write them (`git commit -m` is no key search)
+    ['sh', ['-c', 'echo more >> README && git commit --quiet -am "Document where the deploy private key and the OAuth client_secret are stored"'], { cwd: repo, env }],
     ['git', ['clone', '--quiet', repo, `${repo}-clone`]],
     ['git', ['log', '--oneline', '--all'], { cwd: `${repo}-clone` }],
   ]);

@@ -67,6 +67,8 @@ export interface ProgramStats {
   runs: number;
   /** run_time_ns: nanoseconds spent in those runs. */
   runTimeNs: number;
+  /** verified_insns: instructions the verifier processed to load it (the main cost of the agent's start). */
+  verifiedInsns: number;
 }
 
 /**
