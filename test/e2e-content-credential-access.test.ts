@@ -13,7 +13,7 @@ import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { skipUnlessRoot } from './helpers/agent-process.js';
 import { startShippedAgent } from './helpers/shipped-agent.js';
-import { act, alertsAfterExit, attributeHooksOverride, contentWorkDir, recordFixture, standIn, waitAlert, type Action } from './helpers/content-e2e.js';
+import { act, alertsAfterExit, contentWorkDir, recordFixture, standIn, waitAlert, type Action } from './helpers/content-e2e.js';
 
 const TACTIC = 'credential-access';
 const QUIET: SpawnSyncOptions = { stdio: ['ignore', 'ignore', 'pipe'] };
@@ -24,8 +24,7 @@ test('credential-access rules: each behaviour alerts with its rule id, each near
   const home = join(work, 'home');
   mkdirSync(join(home, '.ssh'), { recursive: true, mode: 0o700 });
   mkdirSync(join(home, '.aws'), { recursive: true });
-  // the attribute hooks (file_chmod) are not in the shipped config's list yet (see the rule's comment)
-  const agent = await startShippedAgent([attributeHooksOverride()]);
+  const agent = await startShippedAgent();
 
   const positive = async (ruleId: string, a: Action): Promise<void> => {
     await waitAlert(agent, ruleId, a.pid);
