@@ -2,9 +2,10 @@
  * Credential-access rules (config/rules.d/credential-access.toml) replayed without BPF on records recorded
  * from real runs (test/e2e-content-credential-access.test.ts with RG_RECORD_CONTENT_FIXTURES=1): each
  * positive alerts, each near miss does not. The near misses: passwd -S root (opens /etc/shadow), find -name
- * '*.log' and grep -r 'BEGIN CERTIFICATE', ssh-keygen writing and then reading (-y) a private key, the aws
- * CLI (by executable name) reading ~/.aws/credentials.
+ * '*.log', grep -r 'BEGIN CERTIFICATE', a git commit whose message names key material, ssh-keygen writing
+ * and then reading (-y) a private key, the aws CLI (by executable name) reading ~/.aws/credentials, chmod of
+ * /etc/shadow to the mode it has (0640).
  */
 import { replayTacticTests } from './helpers/content-tactic.js';
 
-replayTacticTests('credential-access', 4);
+replayTacticTests('credential-access', 5);

@@ -2,13 +2,14 @@
  * Credential-access rules (config/rules.d/credential-access.toml) on real kernel events: the shipped config
  * and ruleset (startShippedAgent), each behaviour done by its own process, its alert matched by rule id and
  * pid; the near misses done live and shown to raise no alert of that rule. Keys and credentials are fakes
- * in a temp home (a fresh ssh-keygen key, a made-up AWS key); /etc/shadow is only read.
+ * in a temp home (a fresh ssh-keygen key, a made-up AWS key); /etc/shadow is only read, and chmod'ed only by
+ * nobody (refused) or to the mode it has.
  * RG_RECORD_CONTENT_FIXTURES=1 re-records test/fixtures/content/credential-access.
  */
 import { test } from 'node:test';
 import type { SpawnSyncOptions } from 'node:child_process';
 import assert from 'node:assert/strict';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { skipUnlessRoot } from './helpers/agent-process.js';
 import { startShippedAgent } from './helpers/shipped-agent.js';
@@ -44,11 +45,16 @@ test('credential-access rules: each behaviour alerts with its rule id, each near
       await nearMiss('RG-CRED-SHADOW-READ', ok(act('passwd', ['-S', 'root'], QUIET)));
     });
 
-    await t.test('RG-CRED-PRIVATE-KEY-SEARCH: find -name id_rsa, grep -r PRIVATE KEY; near misses: find -name *.log, grep -r CERTIFICATE', async () => {
+    await t.test('RG-CRED-PRIVATE-KEY-SEARCH: find -name id_rsa, grep -r PRIVATE KEY; near misses: find -name *.log, grep -r CERTIFICATE, git commit -m naming key material', async () => {
       await positive('RG-CRED-PRIVATE-KEY-SEARCH', act('find', [work, '-name', 'id_rsa'], QUIET));
       await positive('RG-CRED-PRIVATE-KEY-SEARCH', act('grep', ['-r', '-l', 'BEGIN OPENSSH PRIVATE KEY', work], QUIET));
       await nearMiss('RG-CRED-PRIVATE-KEY-SEARCH', act('find', [work, '-name', '*.log'], QUIET));
       await nearMiss('RG-CRED-PRIVATE-KEY-SEARCH', act('grep', ['-r', '-l', 'BEGIN CERTIFICATE', work], QUIET));
+      // git is a grepper only as `git grep`: a commit message that names key material is not a search
+      const repo = join(work, 'repo');
+      ok(act('git', ['init', '-q', repo], QUIET));
+      const commit = ['-c', 'user.email=rg@example.invalid', '-c', 'user.name=rg', '-C', repo, 'commit', '--allow-empty', '-q', '-m', 'Document where the deploy PRIVATE KEY and the aws_secret_access_key are stored'];
+      await nearMiss('RG-CRED-PRIVATE-KEY-SEARCH', ok(act('git', commit, QUIET)));
     });
 
     await t.test('RG-CRED-SSH-PRIVATE-KEY-READ: cat ~/.ssh/id_ed25519; near misses: ssh-keygen writes it, ssh-keygen -y reads it', async () => {
@@ -64,6 +70,16 @@ test('credential-access rules: each behaviour alerts with its rule id, each near
       await positive('RG-CRED-CLOUD-CREDENTIALS-READ', ok(act('cat', [creds], QUIET)));
       // a copy of cat named aws: the exception is by executable name (aws v2 is a frozen binary called aws)
       await nearMiss('RG-CRED-CLOUD-CREDENTIALS-READ', ok(act(standIn(work, 'aws', '/usr/bin/cat'), [creds], QUIET)));
+    });
+
+    await t.test('RG-CRED-SHADOW-PERMISSIONS: chmod 644 /etc/shadow (as nobody: refused, the request is reported); near miss: chmod to the mode it has', async () => {
+      // nobody may not chmod root's file: the kernel refuses, /etc/shadow is untouched, the attempt is the record
+      const attempt = act('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'chmod', '644', '/etc/shadow'], QUIET);
+      assert.notEqual(attempt.status, 0, 'the chmod by nobody must be refused');
+      await positive('RG-CRED-SHADOW-PERMISSIONS', attempt);
+      // the mode it already has (0640 on Debian, 0000 on Fedora): nothing changes
+      const mode = (statSync('/etc/shadow').mode & 0o7777).toString(8).padStart(4, '0');
+      await nearMiss('RG-CRED-SHADOW-PERMISSIONS', ok(act('chmod', [mode, '/etc/shadow'], QUIET)));
     });
   } finally {
     await agent.stop();

@@ -13,7 +13,7 @@ import { existsSync, mkdirSync, rmSync, rmdirSync, symlinkSync, writeFileSync } 
 import { basename, join } from 'node:path';
 import { skipUnlessRoot } from './helpers/agent-process.js';
 import { startShippedAgent } from './helpers/shipped-agent.js';
-import { act, alertsAfterExit, attributeHooksOverride, contentWorkDir, recordFixture, standIn, waitAlert, type Action } from './helpers/content-e2e.js';
+import { act, alertsAfterExit, contentWorkDir, recordFixture, standIn, waitAlert, type Action } from './helpers/content-e2e.js';
 
 const TACTIC = 'persistence';
 const COMMENT = '# rand-guard content test: never runs\n';
@@ -25,8 +25,7 @@ test('persistence rules: each behaviour alerts with its rule id, each near miss 
   const cleanup: string[] = []; // files and dirs to remove, in order
   const home = join(work, 'home');
   mkdirSync(home);
-  // the attribute hooks (file_symlink) are not in the shipped config's list yet (see the rule's comment)
-  const agent = await startShippedAgent([attributeHooksOverride()]);
+  const agent = await startShippedAgent();
 
   const positive = async (ruleId: string, a: Action): Promise<void> => {
     await waitAlert(agent, ruleId, a.pid);

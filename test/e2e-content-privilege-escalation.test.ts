@@ -12,7 +12,7 @@ import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { skipUnlessRoot } from './helpers/agent-process.js';
 import { startShippedAgent } from './helpers/shipped-agent.js';
-import { act, alertsAfterExit, attributeHooksOverride, contentWorkDir, recordFixture, standIn, waitAlert, type Action } from './helpers/content-e2e.js';
+import { act, alertsAfterExit, contentWorkDir, recordFixture, standIn, waitAlert, type Action } from './helpers/content-e2e.js';
 
 const TACTIC = 'privilege-escalation';
 
@@ -21,8 +21,7 @@ test('privilege-escalation rules: each behaviour alerts with its rule id, each n
   const work = contentWorkDir();
   // a watched dir for the attribute-record rules (file_chmod, file_setxattr are judged by the path filter)
   const watched = mkdtempSync('/var/tmp/rg-content-');
-  // the attribute hooks are not in the shipped config's list yet (see the rules' comment)
-  const agent = await startShippedAgent([attributeHooksOverride()]);
+  const agent = await startShippedAgent();
 
   const positive = async (ruleId: string, a: Action): Promise<void> => {
     await waitAlert(agent, ruleId, a.pid);

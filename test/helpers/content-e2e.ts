@@ -6,12 +6,10 @@
  * RG_RECORD_CONTENT_FIXTURES=1 (`RG_RECORD_CONTENT_FIXTURES=1 node --test dist/test/e2e-content-<tactic>.test.js`).
  */
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
-import { appendFileSync, chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AgentProcess, Rec } from './agent-process.js';
-import { parse } from 'smol-toml';
 import { CONTENT_FIXTURES } from './content-replay.js';
-import { SHIPPED_CONFIG } from './shipped-agent.js';
 
 /** One behaviour run as a child process. */
 export interface Action {
@@ -97,15 +95,3 @@ export async function recordFixture(agent: AgentProcess, tactic: string, ruleId:
   return lines.length;
 }
 
-/** The kernel attribute hooks (file_chmod, file_setxattr, file_symlink, ...) that the shipped config does not enable yet. */
-const ATTRIBUTE_HOOKS = ['chmod', 'fchmod', 'fchmodat', 'fchmodat2', 'truncate', 'ftruncate', 'symlink', 'symlinkat', 'link', 'linkat', 'setxattr', 'lsetxattr', 'fsetxattr'];
-
-/**
- * A `--set` for startShippedAgent: the shipped config's [file] hooks plus the attribute hooks, for the rules
- * on file_chmod / file_setxattr / file_symlink records (until the shipped config lists them itself).
- */
-export function attributeHooksOverride(): string {
-  const shipped = (parse(readFileSync(SHIPPED_CONFIG, 'utf8')) as { file: { hooks: string[] } }).file.hooks;
-  const hooks = [...shipped, ...ATTRIBUTE_HOOKS.filter((h) => !shipped.includes(h))];
-  return `file.hooks=${JSON.stringify(hooks)}`;
-}
