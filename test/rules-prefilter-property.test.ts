@@ -195,7 +195,6 @@ test('the prefilter gives exactly the alerts of evaluating every rule (random ru
     }),
     { numRuns: 1000 },
   );
-  console.log({ compiled, anchored, alerts, anchoredAlerts });
   // the property is only worth something if the index was used and rules fired
   assert.ok(compiled > 400, `compiled ${compiled} rules`);
   assert.ok(anchored > compiled / 10, `anchored ${anchored} of ${compiled}`);

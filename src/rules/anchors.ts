@@ -328,3 +328,36 @@ function branchIsOnly(branch: string, run: string, caseInsensitive: boolean): bo
   }
   return (caseInsensitive ? text.toLowerCase() : text) === run;
 }
+
+/**
+ * A cheap necessary test of a case-sensitive regex, run before the RE2 automaton (field-test.ts): the
+ * literal the value must start with, end with, and the longest one it must contain, of any length (a
+ * `$`-anchored `...login8$` rejects most values on one endsWith). null when the pattern has top-level
+ * alternatives, is case-insensitive, or has no required literal the scanner can see.
+ */
+export function regexGuard(pattern: string, flags: { i: boolean; m: boolean }): ((s: string) => boolean) | null {
+  let p = pattern;
+  let m = flags.m;
+  const lead = /^\(\?([imsU]+)\)/.exec(p);
+  if (lead !== null) {
+    if (lead[1]!.includes('i')) return null;
+    m ||= lead[1]!.includes('m');
+    p = p.slice(lead[0].length);
+  }
+  if (flags.i) return null;
+  let runs: Run[];
+  try {
+    const parts = branches(p);
+    if (parts.length !== 1) return null;
+    runs = runsOf(parts[0]!, m, false);
+  } catch (err) {
+    if (err instanceof Unknown) return null;
+    throw err;
+  }
+  const prefix = runs.find((r) => r.atStart)?.text ?? '';
+  const suffix = runs.find((r) => r.atEnd)?.text ?? '';
+  let inner = '';
+  for (const r of runs) if (!r.atStart && !r.atEnd && r.text.length > inner.length) inner = r.text;
+  if (prefix === '' && suffix === '' && inner === '') return null;
+  return (s) => s.startsWith(prefix) && s.endsWith(suffix) && (inner === '' || s.includes(inner));
+}

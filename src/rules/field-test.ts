@@ -13,7 +13,7 @@
 import ipaddr from 'ipaddr.js';
 import { RE2JS } from 're2js';
 import type { FieldValue, RecordView } from './compiled.js';
-import { patternKeyAnchors, regexAnchors, stringKeyAnchors, type Anchors } from './anchors.js';
+import { patternKeyAnchors, regexAnchors, regexGuard, stringKeyAnchors, type Anchors } from './anchors.js';
 import { compileGlob, globToRe2, GlobError } from './glob.js';
 import {
   base64Of, base64OffsetVariants, describe, expandValues, KeyError, NUMERIC_COMPARISONS, parseKey, scalarsOf,
@@ -124,6 +124,14 @@ function regexTests(key: ParsedKey, values: RawScalar[]): ElementTest[] {
       re = RE2JS.compile(pattern, flags);
     } catch (err) {
       throw new KeyError(`bad regex ${describe(pattern)}: ${(err as Error).message}`);
+    }
+    // most values fail on a literal the pattern requires: check it before running the automaton
+    const guard = regexGuard(pattern, key.reFlags);
+    if (guard !== null) {
+      return (e) => {
+        const s = textOf(e);
+        return guard(s) && re.test(s);
+      };
     }
     return (e) => re.test(textOf(e));
   });
