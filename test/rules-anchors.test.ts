@@ -5,7 +5,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { regexAnchors, type Anchors } from '../src/rules/anchors.js';
+import fc from 'fast-check';
+import { RE2JS } from 're2js';
+import { regexAnchors, regexGuard, type Anchor, type Anchors } from '../src/rules/anchors.js';
 import { compileCondition } from '../src/rules/compile.js';
 import type { RawException, RuleLibrary } from '../src/rules/compiled.js';
 import { globToRe2 } from '../src/rules/glob.js';
@@ -131,4 +133,39 @@ test('literal sets: eq, prefix, suffix, contains over code units; folded sets fo
   // long literals are cut: a prefix of a necessary substring is necessary too
   const long = new LiteralSet([{ literal: 'x'.repeat(40) + 'y', id: 7 }], 'contains');
   assert.deepEqual(hits(long, 'x'.repeat(40)).ids, [7]);
+});
+
+/** True when `a` holds for the string `s` (as the prefilter tests it). */
+function holds(a: Anchor, s: string): boolean {
+  const v = a.fold ? s.toLowerCase() : s;
+  return a.kind === 'eq' ? v === a.literal : a.kind === 'prefix' ? v.startsWith(a.literal) : a.kind === 'suffix' ? v.endsWith(a.literal) : v.includes(a.literal);
+}
+
+test('regex anchors and guards are necessary: whenever RE2 matches a value, an anchor and the guard hold', () => {
+  const atom = fc.constantFrom('a', 'b', 'S', 's', 'k', '/', '-', 'é', '\\.', '\\/', 'ab', 'abc', '/ab', 'sKa', '.', '[ab]', '[^/]', '\\d', '\\s', '(a|b)', '(?:ab)', '\\b', '.*');
+  const pattern = fc
+    .tuple(fc.constantFrom('', '^', '(?i)', '(?i)^', '(?m)^', '(?s)'), fc.array(fc.tuple(atom, fc.constantFrom('', '', '', '?', '+', '*', '{2}', '{1,}', '{0,1}')), { maxLength: 7 }), fc.constantFrom('', '', '$', '|abc', '|b$'))
+    .map(([head, body, tail]) => head + body.map(([a, q]) => a + q).join('') + tail);
+  const value = fc.array(fc.constantFrom('a', 'A', 'b', 'B', 's', 'S', 'k', 'K', '\u017f', '\u212a', '/', '-', '.', 'é', 'É', '\n', 'ab', 'abc', 'sKa', '/ab'), { maxLength: 10 }).map((p) => p.join(''));
+  let checked = 0;
+  fc.assert(
+    fc.property(pattern, fc.constantFrom(false, true), fc.array(value, { minLength: 1, maxLength: 10 }), (p, i, values) => {
+      let re: RE2JS;
+      try {
+        re = RE2JS.compile(p, RE2JS.LONGEST_MATCH | (i ? RE2JS.CASE_INSENSITIVE : 0));
+      } catch {
+        return;
+      }
+      const anchors = regexAnchors('f', p, { i, m: false });
+      const guard = regexGuard(p, { i, m: false });
+      for (const v of values) {
+        if (!re.test(v)) continue;
+        checked++;
+        if (anchors !== null) assert.ok(anchors.some((a) => holds(a, v)), `${p} (i=${i}) matches ${JSON.stringify(v)} but no anchor of ${JSON.stringify(anchors)} holds`);
+        if (guard !== null) assert.ok(guard(v), `${p} matches ${JSON.stringify(v)} but its guard rejects it`);
+      }
+    }),
+    { numRuns: 3000 },
+  );
+  assert.ok(checked > 1000, `${checked} matching values checked`);
 });

@@ -54,8 +54,23 @@ function isNetworkRecord(r: NormalizedRecord): r is NetworkRecord {
   return r.event_type.startsWith('network_');
 }
 
-function joinArgv(argv: readonly string[] | null | undefined): string | null {
-  return argv === null || argv === undefined ? null : argv.join(' ');
+/**
+ * Joined command lines by argv array. The process table keeps one argv array per image for the image's
+ * life, and every record of that process (each write of a busy writer) derives `command_line` from it:
+ * joining once per image instead of once per record. Weak: entries go with the images.
+ */
+const joined = new WeakMap<readonly string[], string>();
+
+/** argv joined with spaces; `cache`: the array is the process table's (records' own arrays may be edited by tests). */
+function joinArgv(argv: readonly string[] | null | undefined, cache = false): string | null {
+  if (argv === null || argv === undefined) return null;
+  if (!cache) return argv.join(' ');
+  let line = joined.get(argv);
+  if (line === undefined) {
+    line = argv.join(' ');
+    joined.set(argv, line);
+  }
+  return line;
 }
 
 /** Lower-cases every string of a value (lists element-wise); other values unchanged. */
@@ -158,21 +173,21 @@ class View implements LowerCaseView {
 /** Derived field -> its computation (called at most once per view; record keys of the same name win). */
 const DERIVED: ReadonlyMap<string, (v: View) => FieldValue> = new Map<string, (v: View) => FieldValue>([
   ['argv', (v) => v.image()?.argv ?? null],
-  ['command_line', (v) => joinArgv(v.value('argv') as readonly string[] | null)],
+  ['command_line', (v) => joinArgv(v.value('argv') as readonly string[] | null, !hasOwn.call(v.record, 'argv'))],
   ['cwd', (v) => {
     const img = v.image();
     return img === null ? null : v.lookup.cwdOf(img);
   }],
   ['parent_exe_path', (v) => v.parent()?.exe_path ?? null],
   ['parent_argv', (v) => v.parent()?.argv ?? null],
-  ['parent_command_line', (v) => joinArgv(v.value('parent_argv') as readonly string[] | null)],
+  ['parent_command_line', (v) => joinArgv(v.value('parent_argv') as readonly string[] | null, !hasOwn.call(v.record, 'parent_argv'))],
   ['parent_comm', (v) => {
     const p = v.parent();
     return p === null ? null : v.lookup.commOf(p);
   }],
   ['parent_exec_id', (v) => v.image()?.parent_exec_id ?? null],
   ['ancestors', (v) => v.ancestorImages().map((img) => img.exe_path)],
-  ['ancestor_command_lines', (v) => v.ancestorImages().map((img) => joinArgv(img.argv) ?? '')],
+  ['ancestor_command_lines', (v) => v.ancestorImages().map((img) => joinArgv(img.argv, true) ?? '')],
   ['user_name', (v) => v.lookup.userName(v.record.uid) ?? String(v.record.uid)],
   ['path', (v) => (isFileRecord(v.record) ? candidatePaths(v.record) : undefined)],
   ['target_path', (v) => {
