@@ -23,7 +23,25 @@ interface FieldIndex {
   fold: boolean;
   /** the non-null sets among eq, prefix, suffix, contains */
   sets: LiteralSet[];
+  /** the last probes of this field, by element index (see ProbeMemo) */
+  memo: ProbeMemo[];
 }
+
+/**
+ * The last value probed at one element of one field and what its scans reported. High rates come from
+ * one process writing one file: the next record has the same path and command line, and a string compare
+ * replaces the scans (the command line is even the same string object: record-view joins it once per image).
+ */
+interface ProbeMemo {
+  value: string | null;
+  lowered: boolean;
+  complete: boolean;
+  /** positions reported (duplicates possible); reused */
+  ids: number[];
+}
+
+/** Element indexes of a list-valued field that get a memo (`path` has 1-2 candidate paths). */
+const MEMO_SLOTS = 4;
 
 export class RulePrefilter implements IdSink {
   /** positions of the rules without anchors (always evaluated), ascending */
@@ -32,6 +50,8 @@ export class RulePrefilter implements IdSink {
   /** marks[position] === epoch: marked for the current record */
   private readonly marks: Uint32Array;
   private epoch = 0;
+  /** while a probe is scanning: where its reported positions are recorded (its memo) */
+  private recording: number[] | null = null;
   /** marked positions of the current record (unsorted) */
   private readonly marked: Int32Array;
   private markedCount = 0;
@@ -68,7 +88,8 @@ export class RulePrefilter implements IdSink {
         const list = items.filter((i) => i.anchor.kind === kind).map((i) => ({ literal: i.anchor.literal, id: i.pos }));
         if (list.length > 0) sets.push(new LiteralSet(list, kind, fold));
       }
-      this.fields.push({ field, fold, sets });
+      const memo = Array.from({ length: MEMO_SLOTS }, (): ProbeMemo => ({ value: null, lowered: false, complete: true, ids: [] }));
+      this.fields.push({ field, fold, sets, memo });
     }
   }
 
@@ -95,17 +116,18 @@ export class RulePrefilter implements IdSink {
       if (v === null || v === undefined) continue;
       if (Array.isArray(v)) {
         for (let k = 0; k < v.length; k++) {
-          if (!this.probe(fi, (v as readonly FieldValue[])[k], false)) {
-            this.probe(fi, (readLower(view, fi.field) as readonly FieldValue[])[k], true);
+          if (!this.probe(fi, (v as readonly FieldValue[])[k], false, k)) {
+            this.probe(fi, (readLower(view, fi.field) as readonly FieldValue[])[k], true, k);
           }
         }
-      } else if (!this.probe(fi, v, false)) this.probe(fi, readLower(view, fi.field), true);
+      } else if (!this.probe(fi, v, false, 0)) this.probe(fi, readLower(view, fi.field), true, 0);
     }
     return this.merge();
   }
 
   /** IdSink: marks the rule at `pos` for the current record. */
   mark(pos: number): void {
+    if (this.recording !== null) this.recording.push(pos);
     if (this.marks[pos] !== this.epoch) {
       this.marks[pos] = this.epoch;
       this.marked[this.markedCount++] = pos;
@@ -116,13 +138,30 @@ export class RulePrefilter implements IdSink {
    * Probes one scalar element (other values are skipped, as the rules' element tests skip them).
    * @returns false when a folded set needs the lower-cased element (see LiteralSet.scan)
    */
-  private probe(fi: FieldIndex, e: FieldValue, lowered: boolean): boolean {
+  private probe(fi: FieldIndex, e: FieldValue, lowered: boolean, element: number): boolean {
     const t = typeof e;
     if (!(t === 'string' || t === 'number' || t === 'bigint' || t === 'boolean')) return true;
     const s = textOf(e as string | number | bigint | boolean);
+    const memo = element < MEMO_SLOTS ? fi.memo[element]! : null;
+    if (memo !== null && memo.value === s && memo.lowered === lowered) {
+      const ids = memo.ids;
+      for (let k = 0; k < ids.length; k++) this.mark(ids[k]!);
+      return memo.complete;
+    }
+    if (memo !== null) {
+      memo.value = null; // until the scans below are recorded in full
+      memo.ids.length = 0;
+      this.recording = memo.ids;
+    }
     const sets = fi.sets;
     let complete = true;
     for (let k = 0; k < sets.length; k++) if (!sets[k]!.scan(s, this, lowered)) complete = false;
+    this.recording = null;
+    if (memo !== null) {
+      memo.value = s;
+      memo.lowered = lowered;
+      memo.complete = complete;
+    }
     return complete;
   }
 
