@@ -80,6 +80,25 @@ export function lowerValue(v: FieldValue): FieldValue {
   return v;
 }
 
+/**
+ * The last string lower-cased per field name, across views: consecutive records of a busy process carry
+ * the same path and command line (the same string object, for command lines joined per image), and a
+ * string compare is cheaper than toLowerCase's copy. Field names come from rules: bounded anyway.
+ */
+const lastLower = new Map<string, { from: string; to: string }>();
+const MAX_LOWER_MEMO = 4096;
+
+function lowerString(field: string, s: string): string {
+  const memo = lastLower.get(field);
+  if (memo !== undefined && memo.from === s) return memo.to;
+  const to = s.toLowerCase();
+  if (memo !== undefined) {
+    memo.from = s;
+    memo.to = to;
+  } else if (lastLower.size < MAX_LOWER_MEMO) lastLower.set(field, { from: s, to });
+  return to;
+}
+
 class View implements LowerCaseView {
   /** derived values computed so far (created on the first one: most records are tested on record keys only) */
   private derived: Map<string, FieldValue> | undefined;
@@ -118,7 +137,8 @@ class View implements LowerCaseView {
   valueLower(field: string): FieldValue {
     if (this.lowered === undefined) this.lowered = new Map();
     else if (this.lowered.has(field)) return this.lowered.get(field);
-    const v = lowerValue(this.value(field));
+    const raw = this.value(field);
+    const v = typeof raw === 'string' ? lowerString(field, raw) : lowerValue(raw);
     this.lowered.set(field, v);
     return v;
   }
