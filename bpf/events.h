@@ -19,7 +19,7 @@
 #ifndef RAND_GUARD_EVENTS_H
 #define RAND_GUARD_EVENTS_H
 
-#define RG_SCHEMA_VERSION 6
+#define RG_SCHEMA_VERSION 7
 
 #define RG_COMM_LEN 16
 /* Bytes of one captured path (without NUL). Longer paths are cut and flagged. */
@@ -53,6 +53,11 @@ enum rg_kind {
 	RG_KIND_NETWORK_CONNECT_RESULT = 23, /* struct rg_net_lifecycle -> network_connect_result (outcome of an in_progress connect) */
 	RG_KIND_NETWORK_CLOSE = 24,  /* struct rg_net_lifecycle -> network_close (a tracked TCP socket reached TCP_CLOSE) */
 	RG_KIND_FILE_WRITE_SUMMARY = 25, /* struct rg_file_write_summary -> file_write_summary (coalesced writes) */
+	RG_KIND_FILE_CHMOD = 26,     /* struct rg_file_attr      -> file_chmod (chmod, fchmod, fchmodat, fchmodat2) */
+	RG_KIND_FILE_TRUNCATE = 27,  /* struct rg_file_attr      -> file_truncate (truncate, ftruncate) */
+	RG_KIND_FILE_SYMLINK = 28,   /* struct rg_file_attr      -> file_symlink (symlink, symlinkat) */
+	RG_KIND_FILE_LINK = 29,      /* struct rg_file_attr      -> file_link (link, linkat) */
+	RG_KIND_FILE_SETXATTR = 30,  /* struct rg_file_attr      -> file_setxattr (setxattr, lsetxattr, fsetxattr) */
 };
 
 /*
@@ -284,6 +289,17 @@ struct rg_write_flush_args {
 	__u64 busy;         /* out: entries skipped because a write was updating them (next sweep) */
 };
 
+/*
+ * Context of the SEC("syscall") program rg_ring_query, run by userspace with
+ * BPF_PROG_TEST_RUN for the metrics endpoint (libbpf 1.1 has no
+ * ring__avail_data_size): the `events` ring buffer's size and the bytes
+ * submitted and not yet consumed (bpf_ringbuf_query), written back.
+ */
+struct rg_ring_query_args {
+	__u64 size;       /* out: BPF_RB_RING_SIZE, bytes */
+	__u64 avail_data; /* out: BPF_RB_AVAIL_DATA, bytes waiting for the consumer */
+};
+
 /* sys_enter_rename / renameat / renameat2. Tail: old path bytes, then new path bytes. */
 struct rg_file_rename {
 	struct rg_header h;
@@ -301,6 +317,53 @@ struct rg_file_unlink {
 	__s32 dfd;
 	__u16 path_len;
 	__u16 _pad[3];
+};
+
+/* rg_file_attr.syscall: which syscall a file attribute record comes from. */
+enum rg_attr_syscall {
+	RG_ATTR_CHMOD = 1,
+	RG_ATTR_FCHMOD = 2,
+	RG_ATTR_FCHMODAT = 3,
+	RG_ATTR_FCHMODAT2 = 4,
+	RG_ATTR_TRUNCATE = 5,
+	RG_ATTR_FTRUNCATE = 6,
+	RG_ATTR_SYMLINK = 7,
+	RG_ATTR_SYMLINKAT = 8,
+	RG_ATTR_LINK = 9,
+	RG_ATTR_LINKAT = 10,
+	RG_ATTR_SETXATTR = 11,
+	RG_ATTR_LSETXATTR = 12,
+	RG_ATTR_FSETXATTR = 13,
+};
+
+/* Bytes of an xattr name captured (XATTR_NAME_MAX, include/uapi/linux/limits.h). */
+#define RG_XATTR_NAME_MAX 255
+
+/*
+ * File attribute changes, one program (bpf/file-attr.bpf.c, rg_file_attr)
+ * attached to the sys_enter tracepoint of every configured hook and
+ * dispatching on the syscall number: the arguments as asked, no outcome.
+ * Tail: path_len bytes of the file acted on (symlink / link: the new link's
+ * name), resolved as open paths are (fchmod / ftruncate / fsetxattr: dentry
+ * walk of the fd's file, RG_FLAG_PATH_FROM_FILE); then arg_len bytes:
+ *  - symlink: the target as given (not resolved: a link's content is any
+ *    string), cut at RG_PATH_MAX (RG_FLAG_PATH2_TRUNCATED);
+ *  - link: the existing file's path, resolved (RG_FLAG_PATH2_*);
+ *  - setxattr: the attribute name ("security.capability"), at most RG_XATTR_NAME_MAX;
+ *  - chmod, truncate: nothing.
+ * The kernel filter judges the path (link: either path, as for rename).
+ */
+struct rg_file_attr {
+	struct rg_header h;
+	__u64 length;       /* truncate / ftruncate: length argument (bytes, as the signed loff_t's bits); setxattr: value size; else 0 */
+	__u32 mode;         /* chmod family: mode argument (permission bits and S_ISUID 04000 / S_ISGID 02000 / S_ISVTX 01000); else 0 */
+	__u32 flags;        /* fchmodat2 / linkat / *setxattr flags argument (AT_* / XATTR_CREATE, XATTR_REPLACE); else 0 */
+	__s32 dfd;          /* dirfd of the path (AT_FDCWD for the calls without one); fchmod / ftruncate / fsetxattr: the fd */
+	__s32 dfd2;         /* linkat: newdfd (dfd is olddfd); symlinkat: newdfd (= dfd); else AT_FDCWD */
+	__u16 path_len;     /* tail bytes of the path */
+	__u16 arg_len;      /* tail bytes after it (see above) */
+	__u8 syscall;       /* enum rg_attr_syscall */
+	__u8 _pad[3];
 };
 
 /* direction (rg_network.direction) */

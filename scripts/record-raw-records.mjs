@@ -1,7 +1,7 @@
 // Records real kernel records (the raw ring-buffer bytes the BPF programs submit, exactly as the native
 // bridge hands them over) for the fuzz properties: loads every program of build/bpf/rand-guard.bpf.o
 // with exec context capture and DNS on, runs a small workload (exec with argv and environment, file
-// open/openat2/write/writev/pwrite/rename/renameat/unlink, TCP connect/bind/listen/accept/close, a refused connect, UDP
+// open/openat2/write/writev/pwrite/rename/renameat/unlink, chmod/fchmod/truncate/ftruncate/symlink/link/setxattr, TCP connect/bind/listen/accept/close, a refused connect, UDP
 // sends and a DNS query to 127.0.0.1:53), and keeps up to PER_KIND records of each kind, of differing
 // sizes, in test/fixtures/raw/kernel-records.ndjson ({"kind": name, "bytes": base64} per line).
 // Root only; needs `npm run build`. Usage: sudo node scripts/record-raw-records.mjs
@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadNative } from '../dist/src/sensor/native.js';
-import { selectPrograms } from '../dist/src/sensor/programs.js';
+import { FILE_ATTR_PROGRAM, programOf, programsToLoad, selectPrograms } from '../dist/src/sensor/programs.js';
+import { tracepointOf } from '../dist/src/sensor/tracepoints.js';
 import { ensureTracefs } from '../dist/src/sensor/tracefs.js';
 import { envAllowEntries, execCaptureConfig, writeExecCaptureConfig } from '../dist/src/sensor/exec-capture.js';
 import { LAYOUT, RG_FILTER_MODE, RG_KIND } from '../dist/src/abi/layout.js';
@@ -33,7 +34,7 @@ const config = {
 
 ensureTracefs();
 const programs = selectPrograms(config);
-const sensor = new (loadNative().Sensor)(join(ROOT, 'build', 'bpf', 'rand-guard.bpf.o'), { ringBufferBytes: 8 << 20, programs });
+const sensor = new (loadNative().Sensor)(join(ROOT, 'build', 'bpf', 'rand-guard.bpf.o'), { ringBufferBytes: 8 << 20, programs: programsToLoad(programs) });
 const { size, fields } = LAYOUT.rg_config;
 const value = Buffer.alloc(size);
 value.writeUInt32LE(process.pid, fields.self_tgid);
@@ -43,7 +44,10 @@ value.writeBigUInt64LE(1n << 20n, fields.wakeup_bytes);
 value.writeBigUInt64LE(BigInt(config.file.write_coalesce_ms) * 1_000_000n, fields.write_coalesce_ns);
 sensor.updateElem('config', Buffer.alloc(4), writeExecCaptureConfig(value, execCaptureConfig(config.process)));
 for (const { key, value: v } of envAllowEntries(config.process)) sensor.updateElem('rg_env_allow', key, v);
-for (const p of programs) sensor.attach(p);
+for (const p of programs) {
+  if (programOf(p) === FILE_ATTR_PROGRAM) sensor.attach(FILE_ATTR_PROGRAM, tracepointOf(p));
+  else sensor.attach(p);
+}
 
 /** kind -> records kept (distinct lengths first). */
 const kept = new Map();
@@ -86,6 +90,25 @@ libc = ctypes.CDLL(None, use_errno=True)
 r = libc.syscall(437, -100, os.path.join(d, 'c.txt').encode(), ctypes.byref(how), 24)
 if r >= 0: os.close(r)
 os.unlink(os.path.join(d, 'c.txt'))
+t = os.path.join(d, 'attr.txt')
+fd = os.open(t, os.O_CREAT | os.O_WRONLY, 0o644)
+os.fchmod(fd, 0o4755)
+os.ftruncate(fd, 0)
+try:
+    os.setxattr(fd, 'user.rg', b'1')
+except OSError:
+    pass
+os.close(fd)
+os.chmod(t, 0o2750)
+os.truncate(t, 7)
+os.symlink('/dev/null', os.path.join(d, 'hist'))
+os.link(t, os.path.join(d, 'hard'))
+try:
+    os.setxattr(t, 'user.rg.name', b'value')
+except OSError:
+    pass
+for n in ('hist', 'hard', 'attr.txt'):
+    os.unlink(os.path.join(d, n))
 srv = socket.socket(); srv.bind(('127.0.0.1', 0)); srv.listen(4)
 port = srv.getsockname()[1]
 def serve():

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 # make/g++/python3 (node-gyp). Tests: netcat-openbsd (nc), iproute2 (ip netns), systemd (systemd-analyze
 # verify of the unit), util-linux (setpriv: non-root and bounded-capability runs), bsdutils (script: a pty; essential),
 # logrotate (rotation + postrotate SIGHUP test).
-packages=(clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make g++ python3 netcat-openbsd iproute2 systemd util-linux logrotate)
+packages=(clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make g++ python3 netcat-openbsd iproute2 systemd util-linux logrotate libcap2-bin)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")

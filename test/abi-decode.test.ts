@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeBatch, decodeRecord, type DecodeResult } from '../src/abi/decode.js';
 import { encodeBatch, encodeRecord, rawHeader } from '../src/abi/encode.js';
-import { HEADER_SIZE, LAYOUT, RG_FLAG, RG_FLUSH_REASON, RG_KIND, RG_NET_FLAG, RG_NET_RESULT, RG_SCHEMA_VERSION } from '../src/abi/layout.js';
+import { HEADER_SIZE, LAYOUT, RG_ATTR_SYSCALL, RG_FLAG, RG_FLUSH_REASON, RG_KIND, RG_NET_FLAG, RG_NET_RESULT, RG_SCHEMA_VERSION } from '../src/abi/layout.js';
 import type { RawEvent, RawNetwork } from '../src/abi/raw-event.js';
 import { rawExec } from './helpers/raw-fixtures.js';
 
@@ -82,6 +82,27 @@ const SAMPLES: RawEvent[] = [
     kind: RG_KIND.FILE_WRITE_SUMMARY, h: h(25), file_id: 0xffff_8881_0a0b_0c00n, write_count: 699_999, bytes: 0x1_0000_0001,
     first_ns: 81234000000000, last_ns: 81234999000000, fd: 7, write_kind: RG_KIND.FILE_PWRITE64, reason: RG_FLUSH_REASON.CLOSE,
   },
+  // file attribute records (struct rg_file_attr: path tail, then the second string)
+  {
+    kind: RG_KIND.FILE_CHMOD, h: h(26), syscall: RG_ATTR_SYSCALL.FCHMODAT2, length: 0, mode: 0o4755, flags: 0x100, dfd: 5,
+    dfd2: -100, path: '/usr/local/bin/tool', arg: '',
+  },
+  {
+    kind: RG_KIND.FILE_TRUNCATE, h: h(27), syscall: RG_ATTR_SYSCALL.FTRUNCATE, length: 0x1_0000_0002, mode: 0, flags: 0,
+    dfd: 3, dfd2: -100, path: '/root/.bash_history', arg: '',
+  },
+  {
+    kind: RG_KIND.FILE_SYMLINK, h: h(28), syscall: RG_ATTR_SYSCALL.SYMLINKAT, length: 0, mode: 0, flags: 0, dfd: 4, dfd2: 4,
+    path: '/home/u/.bash_history', arg: '/dev/null',
+  },
+  {
+    kind: RG_KIND.FILE_LINK, h: h(29), syscall: RG_ATTR_SYSCALL.LINKAT, length: 0, mode: 0, flags: 0x400, dfd: -100, dfd2: 7,
+    path: '/tmp/x', arg: '/etc/shadow',
+  },
+  {
+    kind: RG_KIND.FILE_SETXATTR, h: h(30), syscall: RG_ATTR_SYSCALL.SETXATTR, length: 20, mode: 0, flags: 0, dfd: -100,
+    dfd2: -100, path: '/usr/bin/ping', arg: 'security.capability',
+  },
 ];
 
 function ok(r: DecodeResult): RawEvent {
@@ -128,15 +149,15 @@ test('a range beyond the buffer is invalid_schema, not a throw', () => {
   expectFailure(decodeRecord(buf, 8, buf.length), 'invalid_schema', /exceeds/);
 });
 
-test('a wrong schema version is invalid_schema (1 = the original, 2 = before send/dns, 3 = before process context, 4 = before TCP lifecycle, 5 = before write coalescing, 7)', () => {
-  for (const version of [1, 2, 3, 4, 5, 7]) {
+test('a wrong schema version is invalid_schema (1 = the original, 2 = before send/dns, 3 = before process context, 4 = before TCP lifecycle, 5 = before write coalescing, 6 = before file attribute records, 8)', () => {
+  for (const version of [1, 2, 3, 4, 5, 6, 8]) {
     const buf = encodeRecord(SAMPLES[1], { version });
     expectFailure(decodeRecord(buf, 0, buf.length), 'invalid_schema', new RegExp(`version ${version}`));
   }
 });
 
-test('unknown kinds are unsupported_kind (0, 2, 26, 9999)', () => {
-  for (const kind of [0, 2, 26, 9999]) {
+test('unknown kinds are unsupported_kind (0, 2, 31, 9999)', () => {
+  for (const kind of [0, 2, 31, 9999]) {
     const buf = encodeRecord(SAMPLES[1], { kind });
     expectFailure(decodeRecord(buf, 0, buf.length), 'unsupported_kind', new RegExp(`kind ${kind}`));
   }

@@ -22,7 +22,7 @@ interface SmokeReport {
   time_to_ready_ms: { median: number | null; n: number };
 }
 
-test('BENCH_SMOKE=1 npm run bench writes a report with a ratio for every workload', { timeout: 45_000 }, (t) => {
+test('BENCH_SMOKE=1 npm run bench writes a report with a ratio for every workload', { timeout: 125_000 }, (t) => {
   if (skipUnlessRoot(t)) return;
   const out = mkdtempSync(join(tmpdir(), 'rg-bench-smoke-'));
   try {
@@ -30,8 +30,8 @@ test('BENCH_SMOKE=1 npm run bench writes a report with a ratio for every workloa
       cwd: REPO_ROOT,
       env: { ...process.env, BENCH_SMOKE: '1', BENCH_RESULTS_DIR: out },
       encoding: 'utf8',
-      // one more short agent session than before issue 11 (write coalescing off): ~5 s on a loaded 2-core VM
-      timeout: 43_000,
+      // ~20 s idle; a harness check, not a speed figure: generous for a machine loaded by other work
+      timeout: 120_000,
     });
     assert.equal(run.status, 0, `bench exited ${run.status}:\n${run.stderr}`);
     assert.match(run.stdout, /^# rand-guard bench/m, 'the Markdown report goes to stdout');

@@ -34,6 +34,7 @@ const WRITE = LAYOUT.rg_file_write.fields;
 const SUMMARY = LAYOUT.rg_file_write_summary.fields;
 const RENAME = LAYOUT.rg_file_rename.fields;
 const UNLINK = LAYOUT.rg_file_unlink.fields;
+const ATTR = LAYOUT.rg_file_attr.fields;
 const NET = LAYOUT.rg_network.fields;
 const LC = LAYOUT.rg_net_lifecycle.fields;
 
@@ -280,6 +281,33 @@ export function decodeRecord(buf: Buffer, offset: number, length: number): Decod
         path: readTailString(buf, tail, tail + pathLen, 'path', unlink),
       };
       if (unlink.invalid_utf8) event.invalid_utf8 = unlink.invalid_utf8;
+      break;
+    }
+    case RG_KIND.FILE_CHMOD:
+    case RG_KIND.FILE_TRUNCATE:
+    case RG_KIND.FILE_SYMLINK:
+    case RG_KIND.FILE_LINK:
+    case RG_KIND.FILE_SETXATTR: {
+      const pathLen = buf.readUInt16LE(o + ATTR.path_len);
+      const argLen = buf.readUInt16LE(o + ATTR.arg_len);
+      if (pathLen > RG_PATH_MAX || argLen > RG_PATH_MAX) {
+        return invalid(`kind ${kind}: a tail length exceeds ${RG_PATH_MAX} (${pathLen}, ${argLen})`);
+      }
+      if (fixed + pathLen + argLen !== size) return tailMismatch(pathLen + argLen);
+      const attr: { invalid_utf8?: InvalidUtf8 } = {};
+      event = {
+        kind,
+        h,
+        syscall: buf.readUInt8(o + ATTR.syscall),
+        length: readU64(buf, o + ATTR.length),
+        mode: buf.readUInt32LE(o + ATTR.mode),
+        flags: buf.readUInt32LE(o + ATTR.flags),
+        dfd: buf.readInt32LE(o + ATTR.dfd),
+        dfd2: buf.readInt32LE(o + ATTR.dfd2),
+        path: readTailString(buf, tail, tail + pathLen, 'path', attr),
+        arg: readTailString(buf, tail + pathLen, tail + pathLen + argLen, 'arg', attr),
+      };
+      if (attr.invalid_utf8) event.invalid_utf8 = attr.invalid_utf8;
       break;
     }
     case RG_KIND.NETWORK_CONNECT:

@@ -74,6 +74,13 @@ export function encodeRecord(ev: RawEvent, overrides: EncodeOverrides = {}): Buf
     case RG_KIND.FILE_UNLINKAT:
       tails.push(tailOf(ev.path, 'path', ev.invalid_utf8));
       break;
+    case RG_KIND.FILE_CHMOD:
+    case RG_KIND.FILE_TRUNCATE:
+    case RG_KIND.FILE_SYMLINK:
+    case RG_KIND.FILE_LINK:
+    case RG_KIND.FILE_SETXATTR:
+      tails.push(tailOf(ev.path, 'path', ev.invalid_utf8), tailOf(ev.arg, 'arg', ev.invalid_utf8));
+      break;
     case RG_KIND.FILE_RENAME:
     case RG_KIND.FILE_RENAMEAT:
     case RG_KIND.FILE_RENAMEAT2:
@@ -206,6 +213,22 @@ export function encodeRecord(ev: RawEvent, overrides: EncodeOverrides = {}): Buf
       buf.writeInt32LE(ev.newdfd, F.newdfd);
       buf.writeUInt16LE(tails[0].length, F.old_len);
       buf.writeUInt16LE(tails[1].length, F.new_len);
+      break;
+    }
+    case RG_KIND.FILE_CHMOD:
+    case RG_KIND.FILE_TRUNCATE:
+    case RG_KIND.FILE_SYMLINK:
+    case RG_KIND.FILE_LINK:
+    case RG_KIND.FILE_SETXATTR: {
+      const F = LAYOUT.rg_file_attr.fields;
+      writeU64(buf, F.length, ev.length);
+      buf.writeUInt32LE(ev.mode, F.mode);
+      buf.writeUInt32LE(ev.flags, F.flags);
+      buf.writeInt32LE(ev.dfd, F.dfd);
+      buf.writeInt32LE(ev.dfd2, F.dfd2);
+      buf.writeUInt16LE(tails[0].length, F.path_len);
+      buf.writeUInt16LE(tails[1].length, F.arg_len);
+      buf.writeUInt8(ev.syscall, F.syscall);
       break;
     }
     case RG_KIND.FILE_UNLINK:

@@ -7,7 +7,7 @@
  */
 
 /** RG_SCHEMA_VERSION: header.version of every record this agent decodes. */
-export const RG_SCHEMA_VERSION = 6;
+export const RG_SCHEMA_VERSION = 7;
 /** RG_COMM_LEN: bytes of a task comm field (NUL padded). */
 export const RG_COMM_LEN = 16;
 /** RG_PATH_MAX: maximum bytes of one captured path (no NUL); longer paths are cut and flagged. */
@@ -64,6 +64,16 @@ export const RG_KIND = {
   NETWORK_CLOSE: 24,
   /** writes coalesced in the kernel after a first-write record (struct rg_file_write_summary) */
   FILE_WRITE_SUMMARY: 25,
+  /** chmod, fchmod, fchmodat, fchmodat2 (struct rg_file_attr) */
+  FILE_CHMOD: 26,
+  /** truncate, ftruncate (struct rg_file_attr) */
+  FILE_TRUNCATE: 27,
+  /** symlink, symlinkat (struct rg_file_attr) */
+  FILE_SYMLINK: 28,
+  /** link, linkat (struct rg_file_attr) */
+  FILE_LINK: 29,
+  /** setxattr, lsetxattr, fsetxattr (struct rg_file_attr) */
+  FILE_SETXATTR: 30,
 } as const;
 /** One header.kind value. */
 export type RgKind = (typeof RG_KIND)[keyof typeof RG_KIND];
@@ -119,6 +129,26 @@ export const RG_COLLECT = {
   CWD: 1 << 1,
   ENV: 1 << 2,
 } as const;
+
+/** enum rg_attr_syscall: rg_file_attr.syscall, the syscall a file attribute record comes from. */
+export const RG_ATTR_SYSCALL = {
+  CHMOD: 1,
+  FCHMOD: 2,
+  FCHMODAT: 3,
+  FCHMODAT2: 4,
+  TRUNCATE: 5,
+  FTRUNCATE: 6,
+  SYMLINK: 7,
+  SYMLINKAT: 8,
+  LINK: 9,
+  LINKAT: 10,
+  SETXATTR: 11,
+  LSETXATTR: 12,
+  FSETXATTR: 13,
+} as const;
+
+/** RG_XATTR_NAME_MAX: bytes of an xattr name captured (rg_file_attr tail of setxattr). */
+export const RG_XATTR_NAME_MAX = 255;
 
 /** enum rg_direction: rg_network.direction values. */
 export const RG_DIRECTION = {
@@ -346,6 +376,10 @@ export const LAYOUT = {
     size: 32,
     fields: { min_age_ns: 0, tgid: 8, reason: 12, flushed: 16, busy: 24 },
   },
+  rg_ring_query_args: {
+    size: 16,
+    fields: { size: 0, avail_data: 8 },
+  },
   rg_file_rename: {
     size: 72,
     fields: { h: 0, flags: 56, olddfd: 60, newdfd: 64, old_len: 68, new_len: 70 },
@@ -353,6 +387,12 @@ export const LAYOUT = {
   rg_file_unlink: {
     size: 72,
     fields: { h: 0, flags: 56, dfd: 60, path_len: 64, _pad: 66 },
+  },
+  rg_file_attr: {
+    size: 88,
+    fields: {
+      h: 0, length: 56, mode: 64, flags: 68, dfd: 72, dfd2: 76, path_len: 80, arg_len: 82, syscall: 84, _pad: 85,
+    },
   },
   rg_network: {
     size: 144,
@@ -421,6 +461,11 @@ export const KIND_STRUCT: Readonly<Record<RgKind, keyof typeof LAYOUT>> = {
   [RG_KIND.NETWORK_CONNECT_RESULT]: 'rg_net_lifecycle',
   [RG_KIND.NETWORK_CLOSE]: 'rg_net_lifecycle',
   [RG_KIND.FILE_WRITE_SUMMARY]: 'rg_file_write_summary',
+  [RG_KIND.FILE_CHMOD]: 'rg_file_attr',
+  [RG_KIND.FILE_TRUNCATE]: 'rg_file_attr',
+  [RG_KIND.FILE_SYMLINK]: 'rg_file_attr',
+  [RG_KIND.FILE_LINK]: 'rg_file_attr',
+  [RG_KIND.FILE_SETXATTR]: 'rg_file_attr',
 };
 
 /** C enum name -> its TS mirror, so the layout test can also compare enum values found in BTF. */
@@ -431,6 +476,7 @@ export const ENUMS: Record<string, Readonly<Record<string, number>>> = {
   rg_exec_flag: prefixed('RG_EXEC_', RG_EXEC_FLAG),
   rg_exec_field: prefixed('RG_EXEC_FIELD_', RG_EXEC_FIELD),
   rg_collect: prefixed('RG_COLLECT_', RG_COLLECT),
+  rg_attr_syscall: prefixed('RG_ATTR_', RG_ATTR_SYSCALL),
   rg_direction: prefixed('RG_DIRECTION_', RG_DIRECTION),
   rg_net_result: prefixed('RG_NET_RESULT_', RG_NET_RESULT),
   rg_conn_result: prefixed('RG_CONN_', RG_CONN_RESULT),

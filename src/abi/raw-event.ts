@@ -253,6 +253,44 @@ export interface RawFileUnlink {
 }
 
 /**
+ * struct rg_file_attr (bpf/file-attr.bpf.c, sys_enter of chmod, fchmod, fchmodat, fchmodat2, truncate, ftruncate,
+ * symlink, symlinkat, link, linkat, setxattr, lsetxattr, fsetxattr): the arguments as asked, no outcome.
+ */
+export interface RawFileAttr {
+  kind:
+    | typeof RG_KIND.FILE_CHMOD
+    | typeof RG_KIND.FILE_TRUNCATE
+    | typeof RG_KIND.FILE_SYMLINK
+    | typeof RG_KIND.FILE_LINK
+    | typeof RG_KIND.FILE_SETXATTR;
+  h: RawHeader;
+  /** enum rg_attr_syscall (RG_ATTR_SYSCALL): which syscall */
+  syscall: number;
+  /** truncate / ftruncate: length argument in bytes (the signed loff_t's bits); setxattr family: value size; else 0 */
+  length: U64;
+  /** chmod family: mode argument (permission bits, S_ISUID 0o4000, S_ISGID 0o2000, S_ISVTX 0o1000); else 0 */
+  mode: number;
+  /** fchmodat2 / linkat / *setxattr flags argument; else 0 */
+  flags: number;
+  /** dirfd of path (AT_FDCWD -100 for the calls without one); fchmod / ftruncate / fsetxattr: the fd */
+  dfd: number;
+  /** linkat: newdfd (dfd is then olddfd); symlinkat: newdfd; else AT_FDCWD */
+  dfd2: number;
+  /**
+   * the file acted on, absolute when resolvable (flags PATH_*; PATH_FROM_FILE for the fd calls: dentry walk of the
+   * fd's file); symlink / link: the new link's name
+   */
+  path: string;
+  /**
+   * symlink: the target as given (flags PATH2_TRUNCATED / PATH2_UNRESOLVED when cut / unreadable); link: the existing
+   * file, resolved (PATH2_*); setxattr: the attribute name; chmod, truncate: ""
+   */
+  arg: string;
+  /** exact bytes of path / arg when not valid UTF-8 */
+  invalid_utf8?: InvalidUtf8;
+}
+
+/**
  * struct rg_network: connect / bind / listen / accept / accept4, built at sys_enter, completed and sent at
  * sys_exit (header and timestamp from the entry). Socket facts come from the fd's struct sock at sys_exit.
  * NETWORK_SEND / NETWORK_DNS (sendto / sendmsg / sendmmsg) are built and sent at sys_enter: the
@@ -394,6 +432,7 @@ export type RawEvent =
   | RawFileWriteSummary
   | RawFileRename
   | RawFileUnlink
+  | RawFileAttr
   | RawNetwork
   | RawNetLifecycle;
 

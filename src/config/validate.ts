@@ -33,6 +33,20 @@ export const SUPPORTED_FILE_HOOKS: ReadonlySet<string> = new Set([
   'renameat2',
   'unlink',
   'unlinkat',
+  // file attribute changes (bpf/file-attr.bpf.c): file_chmod, file_truncate, file_symlink, file_link, file_setxattr
+  'chmod',
+  'fchmod',
+  'fchmodat',
+  'fchmodat2',
+  'truncate',
+  'ftruncate',
+  'symlink',
+  'symlinkat',
+  'link',
+  'linkat',
+  'setxattr',
+  'lsetxattr',
+  'fsetxattr',
 ]);
 
 /**
@@ -82,6 +96,16 @@ export const RULE_OPERATIONS: ReadonlySet<string> = new Set([
   'write',
   'rename',
   'unlink',
+  'file_chmod',
+  'file_truncate',
+  'file_symlink',
+  'file_link',
+  'file_setxattr',
+  'chmod',
+  'truncate',
+  'symlink',
+  'link',
+  'setxattr',
   '*',
 ]);
 

@@ -312,6 +312,16 @@ function fileAction(record: FileRecord): string {
     case 'file_unlink':
     case 'file_unlinkat':
       return `deleted ${record.filename}`;
+    case 'file_chmod':
+      return `changed the mode of ${record.filename} to ${record.mode_octal}`;
+    case 'file_truncate':
+      return `truncated ${record.filename} to ${record.length} bytes`;
+    case 'file_symlink':
+      return `made ${record.filename} a symbolic link to ${record.target}`;
+    case 'file_link':
+      return `linked ${record.old_filename} as ${record.filename}`;
+    case 'file_setxattr':
+      return `set the attribute ${record.name} of ${record.filename}`;
   }
 }
 

@@ -29,7 +29,16 @@ import picomatch from 'picomatch';
 import type { FileRecord } from '../normalize/records.js';
 
 /** Canonical file operation of a file record (design §9.5). */
-export type FileOperation = 'file_open' | 'file_write' | 'file_rename' | 'file_unlink';
+export type FileOperation =
+  | 'file_open'
+  | 'file_write'
+  | 'file_rename'
+  | 'file_unlink'
+  | 'file_chmod'
+  | 'file_truncate'
+  | 'file_symlink'
+  | 'file_link'
+  | 'file_setxattr';
 
 /** Compiled test of one path (absolute, as in file records). */
 export type PathPredicate = (path: string) => boolean;
@@ -46,12 +55,23 @@ const OPERATION_ALIASES: ReadonlyMap<string, FileOperation> = new Map<string, Fi
   ['write', 'file_write'],
   ['rename', 'file_rename'],
   ['unlink', 'file_unlink'],
+  ['file_chmod', 'file_chmod'],
+  ['file_truncate', 'file_truncate'],
+  ['file_symlink', 'file_symlink'],
+  ['file_link', 'file_link'],
+  ['file_setxattr', 'file_setxattr'],
+  ['chmod', 'file_chmod'],
+  ['truncate', 'file_truncate'],
+  ['symlink', 'file_symlink'],
+  ['link', 'file_link'],
+  ['setxattr', 'file_setxattr'],
 ]);
 
 /**
  * The canonical operation of a file record's event_type:
  * file_open|file_openat2 -> file_open; file_write|file_writev|file_pwrite64 -> file_write;
- * file_rename|file_renameat|file_renameat2 -> file_rename; file_unlink|file_unlinkat -> file_unlink.
+ * file_rename|file_renameat|file_renameat2 -> file_rename; file_unlink|file_unlinkat -> file_unlink; the
+ * attribute records (file_chmod, file_truncate, file_symlink, file_link, file_setxattr) -> themselves.
  */
 export function fileOperation(eventType: FileRecord['event_type']): FileOperation {
   switch (eventType) {
@@ -69,6 +89,12 @@ export function fileOperation(eventType: FileRecord['event_type']): FileOperatio
     case 'file_unlink':
     case 'file_unlinkat':
       return 'file_unlink';
+    case 'file_chmod':
+    case 'file_truncate':
+    case 'file_symlink':
+    case 'file_link':
+    case 'file_setxattr':
+      return eventType;
   }
 }
 
@@ -135,7 +161,9 @@ export function compilePathMatcher(paths: readonly string[], patterns: readonly 
 /**
  * The paths of a file record that detections and rules test, in order:
  * open/unlink -> [filename]; writes -> [resolved_path]; renames -> [old_filename, new_filename]
- * (the destination counts, so `mv /tmp/x /etc/cron.d/job` is seen as a change under /etc/cron.d/).
+ * (the destination counts, so `mv /tmp/x /etc/cron.d/job` is seen as a change under /etc/cron.d/);
+ * chmod / truncate / symlink / setxattr -> [filename] (symlink: the link, not its target);
+ * link -> [old_filename, filename].
  * Empty strings (a write whose fd had no path) are left out.
  */
 export function candidatePaths(record: FileRecord): string[] {
@@ -154,6 +182,17 @@ export function candidatePaths(record: FileRecord): string[] {
     case 'file_renameat2': {
       const paths = nonEmpty(record.old_filename);
       if (record.new_filename !== '') paths.push(record.new_filename);
+      return paths;
+    }
+    case 'file_chmod':
+    case 'file_truncate':
+    case 'file_symlink':
+    case 'file_setxattr':
+      return nonEmpty(record.filename);
+    case 'file_link': {
+      // the existing file, then the new name (as a rename's old and new names)
+      const paths = nonEmpty(record.old_filename);
+      if (record.filename !== '') paths.push(record.filename);
       return paths;
     }
   }

@@ -63,7 +63,7 @@ function withPathBytes<T extends object>(record: T, invalid: InvalidUtf8 | undef
 }
 
 /** Fields shared by every file record, in key order; event-specific keys are added by the caller. */
-function common(h: RawHeader, env: NormalizeEnv, truncated: boolean, resolved: boolean) {
+export function common(h: RawHeader, env: NormalizeEnv, truncated: boolean, resolved: boolean) {
   const entry = env.table.get(h.pid);
   return {
     agent_id: env.agentId,
@@ -208,8 +208,9 @@ export function normalizeUnlink(ev: RawFileUnlink, env: NormalizeEnv): FileUnlin
 }
 
 /**
- * §6.4 path choice: filename for open/unlink, resolved_path for the write
- * family, and old OR new path for the rename family.
+ * §6.4 path choice: filename for open/unlink and the attribute records,
+ * resolved_path for the write family, and old OR new path for the rename
+ * family and file_link.
  * A truncated path is always kept: a cut dentry walk lost its top components,
  * so neither watch nor exclude prefixes can be judged (the kernel keeps such
  * records for the same reason); the record says filename_truncated.
@@ -230,5 +231,13 @@ export function fileRecordPasses(record: FileRecord, filter: UserspaceFilter): b
     case 'file_renameat':
     case 'file_renameat2':
       return filter.passesEither(record.old_filename, record.new_filename);
+    case 'file_chmod':
+    case 'file_truncate':
+    case 'file_symlink':
+    case 'file_setxattr':
+      return filter.passes(record.filename);
+    case 'file_link':
+      // as a rename: a watched file given a name elsewhere, or a name made in a watched place
+      return filter.passesEither(record.old_filename, record.filename);
   }
 }

@@ -13,6 +13,7 @@ import { applyAnnotation, NO_DETECTIONS, type Annotator } from './annotate.js';
 import type { WallClock } from './clock.js';
 import type { NormalizeEnv } from './context.js';
 import { fileRecordPasses, normalizeOpen, normalizeRename, normalizeUnlink, normalizeWrite } from './file.js';
+import { normalizeAttr } from './file-attr.js';
 import { normalizeDns, normalizeLifecycle, normalizeNetwork } from './network.js';
 import { ExecArgsAssembler, type ExecArgsCounters, type ExecArgsOptions } from './exec-args.js';
 import { normalizeExec, normalizeExit, normalizeFork, seededProcessStart } from './process.js';
@@ -128,6 +129,12 @@ export class Normalizer {
       case RG_KIND.FILE_UNLINK:
       case RG_KIND.FILE_UNLINKAT:
         return this.file(normalizeUnlink(ev, env));
+      case RG_KIND.FILE_CHMOD:
+      case RG_KIND.FILE_TRUNCATE:
+      case RG_KIND.FILE_SYMLINK:
+      case RG_KIND.FILE_LINK:
+      case RG_KIND.FILE_SETXATTR:
+        return this.file(normalizeAttr(ev, env));
       case RG_KIND.NETWORK_CONNECT:
       case RG_KIND.NETWORK_BIND:
       case RG_KIND.NETWORK_LISTEN:

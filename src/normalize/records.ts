@@ -572,6 +572,102 @@ export interface NetworkCloseRecord extends NetworkRecordBase, NetworkLifecycleF
   last_state: string | null;
 }
 
+/** rg_file_attr.syscall as written in the file attribute records' `syscall`. */
+export type FileAttrSyscall =
+  | 'chmod'
+  | 'fchmod'
+  | 'fchmodat'
+  | 'fchmodat2'
+  | 'truncate'
+  | 'ftruncate'
+  | 'symlink'
+  | 'symlinkat'
+  | 'link'
+  | 'linkat'
+  | 'setxattr'
+  | 'lsetxattr'
+  | 'fsetxattr'
+  | 'unknown';
+
+/**
+ * Fields of the file attribute records (kinds 26-30, bpf/file-attr.bpf.c): sent at the syscall's entry, so they
+ * say what was asked, not whether it succeeded.
+ */
+export interface FileAttrRecordBase extends FileRecordBase {
+  /** the syscall the record comes from */
+  syscall: FileAttrSyscall;
+  /**
+   * the file acted on (symlink / link: the new link's name): absolute with "." and ".." resolved lexically, or as
+   * given when unresolved; for the fd calls (fchmod, ftruncate, fsetxattr) the kernel's dentry walk of the fd's file
+   * ("" when the fd has no path: pipe, socket, not open)
+   */
+  filename: string;
+  /** only when filename is not valid UTF-8: base64 of its exact bytes (normalized as filename) */
+  filename_base64?: string;
+  /** the fd argument of fchmod / ftruncate / fsetxattr; null for the path calls */
+  fd: number | null;
+}
+
+/** kind 26: chmod / fchmod / fchmodat / fchmodat2. */
+export interface FileChmodRecord extends FileAttrRecordBase {
+  event_type: 'file_chmod';
+  /** the mode argument as a number (permission bits; S_ISUID 0o4000, S_ISGID 0o2000, S_ISVTX 0o1000) */
+  mode: number;
+  /** mode & 0o7777 in octal, 4 digits ("4755") */
+  mode_octal: string;
+  /** mode has S_ISUID: the file is made set-user-ID */
+  setuid: boolean;
+  /** mode has S_ISGID: set-group-ID (on a directory: new files inherit its group) */
+  setgid: boolean;
+  /** mode has S_ISVTX: sticky */
+  sticky: boolean;
+  /** fchmodat2 flags (AT_SYMLINK_NOFOLLOW 0x100, AT_EMPTY_PATH 0x1000); 0 for the others */
+  flags: number;
+}
+
+/** kind 27: truncate / ftruncate. */
+export interface FileTruncateRecord extends FileAttrRecordBase {
+  event_type: 'file_truncate';
+  /** the length argument in bytes: the file's new size (negative values are refused by the kernel) */
+  length: number | bigint;
+}
+
+/** kind 28: symlink / symlinkat. */
+export interface FileSymlinkRecord extends FileAttrRecordBase {
+  event_type: 'file_symlink';
+  /** the link's content as given (not resolved: relative to the link's directory, or any string) */
+  target: string;
+  /** only when target is not valid UTF-8: base64 of its exact bytes */
+  target_base64?: string;
+  /** target was cut at 1024 bytes */
+  target_truncated: boolean;
+}
+
+/** kind 29: link / linkat (a hard link: a new name for an existing file). */
+export interface FileLinkRecord extends FileAttrRecordBase {
+  event_type: 'file_link';
+  /** the existing file, resolved as filename */
+  old_filename: string;
+  /** only when old_filename is not valid UTF-8: base64 of its exact bytes (normalized as old_filename) */
+  old_filename_base64?: string;
+  /** linkat flags (AT_SYMLINK_FOLLOW 0x400, AT_EMPTY_PATH 0x1000); 0 for link */
+  flags: number;
+}
+
+/** kind 30: setxattr / lsetxattr / fsetxattr. */
+export interface FileSetxattrRecord extends FileAttrRecordBase {
+  event_type: 'file_setxattr';
+  /** the attribute name ("security.capability": file capabilities, what setcap writes; "user.*", "trusted.*", ...) */
+  name: string;
+  /** bytes of the value argument */
+  value_size: number | bigint;
+  /** XATTR_CREATE 1, XATTR_REPLACE 2, or 0 */
+  flags: number;
+}
+
+/** The file attribute records. */
+export type FileAttrRecord = FileChmodRecord | FileTruncateRecord | FileSymlinkRecord | FileLinkRecord | FileSetxattrRecord;
+
 /** Records of the process family. */
 export type ProcessRecord = ProcessStartRecord | ProcessExitRecord | ProcessRelationshipRecord;
 /** Records of the file family (filtered by the userspace filter, annotated). */
@@ -583,7 +679,8 @@ export type FileRecord =
   | FileRenameRecord
   | FileRenameat2Record
   | FileUnlinkRecord
-  | FileUnlinkatRecord;
+  | FileUnlinkatRecord
+  | FileAttrRecord;
 /** Records of the network family (annotated). */
 export type NetworkRecord =
   | NetworkConnectRecord

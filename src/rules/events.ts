@@ -11,6 +11,7 @@ export const PROCESS_EVENTS = ['process_start', 'process_exit', 'process_relatio
 export const FILE_EVENTS = [
   'file_open', 'file_openat2', 'file_write', 'file_writev', 'file_pwrite64',
   'file_rename', 'file_renameat', 'file_renameat2', 'file_unlink', 'file_unlinkat',
+  'file_chmod', 'file_truncate', 'file_symlink', 'file_link', 'file_setxattr',
 ] as const;
 
 /** Event types of the network family. */

@@ -28,6 +28,8 @@ const FILE_BASE = [...DETECTION, 'filename_truncated', 'path_resolved'];
 const FILE_NAME = ['filename', 'filename_base64'];
 const WRITE_BASE = [...FILE_BASE, 'fd', 'path_deleted', 'resolved_path', 'resolved_path_base64'];
 const RENAME = [...FILE_BASE, 'new_filename', 'new_filename_base64', 'old_filename', 'old_filename_base64'];
+/** The attribute records (bpf/file-attr.bpf.c): the syscall, the file acted on, the fd of the fd calls. */
+const ATTR = [...FILE_BASE, ...FILE_NAME, 'syscall', 'fd'];
 const NET_BASE = [...DETECTION, 'family', 'protocol', 'socket_type', 'socket_fd'];
 const OUTCOME = ['errno', 'result'];
 const LOCAL = ['local_addr', 'local_addr_raw', 'local_port'];
@@ -49,6 +51,11 @@ const RECORD_FIELDS: Readonly<Record<string, readonly string[]>> = {
   file_renameat2: [...RENAME, 'flags'],
   file_unlink: [...FILE_BASE, ...FILE_NAME],
   file_unlinkat: [...FILE_BASE, ...FILE_NAME, 'flags'],
+  file_chmod: [...ATTR, 'flags', 'mode', 'mode_octal', 'setgid', 'setuid', 'sticky'],
+  file_truncate: [...ATTR, 'length'],
+  file_symlink: [...ATTR, 'target', 'target_base64', 'target_truncated'],
+  file_link: [...ATTR, 'flags', 'old_filename', 'old_filename_base64'],
+  file_setxattr: [...ATTR, 'flags', 'name', 'value_size'],
   network_connect: [...NET_BASE, ...OUTCOME, 'socket_id', ...LOCAL, ...REMOTE, 'remote_path'],
   network_bind: [...NET_BASE, ...OUTCOME, ...LOCAL, 'local_path'],
   network_listen: [...NET_BASE, ...OUTCOME, 'socket_id', 'backlog', ...LOCAL, 'local_path'],

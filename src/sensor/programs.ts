@@ -35,6 +35,43 @@ export const DEFERRED_FILE_HOOKS: ReadonlySet<string> = new Set([
   'unlinkat',
 ]);
 
+/**
+ * File attribute hooks (bpf/file-attr.bpf.c): each is the tracepoint sys_enter_<hook>, all served by the one
+ * program FILE_ATTR_PROGRAM, loaded once and attached to each (a program per hook would cost a verification
+ * each at start). No exit program: these calls are not deferred.
+ */
+export const FILE_ATTR_HOOKS: ReadonlySet<string> = new Set([
+  'chmod',
+  'fchmod',
+  'fchmodat',
+  'fchmodat2',
+  'truncate',
+  'ftruncate',
+  'symlink',
+  'symlinkat',
+  'link',
+  'linkat',
+  'setxattr',
+  'lsetxattr',
+  'fsetxattr',
+]);
+
+/** The program attached to the sys_enter tracepoint of every FILE_ATTR_HOOKS hook (dispatches on the syscall number). */
+export const FILE_ATTR_PROGRAM = 'rg_file_attr';
+
+/**
+ * The BPF program behind an entry of selectPrograms(): FILE_ATTR_PROGRAM for the tracepoint of a file attribute
+ * hook (`sys_enter_chmod`, ...), else the entry itself (programs are named after their tracepoint).
+ */
+export function programOf(entry: string): string {
+  return entry.startsWith('sys_enter_') && FILE_ATTR_HOOKS.has(entry.slice('sys_enter_'.length)) ? FILE_ATTR_PROGRAM : entry;
+}
+
+/** Programs to load for selectPrograms() entries (shared programs once), in first-use order. */
+export function programsToLoad(entries: readonly string[]): string[] {
+  return [...new Set(entries.map(programOf))];
+}
+
 /** File hooks whose programs judge the fd's file through the write verdict cache. */
 const WRITE_HOOKS: ReadonlySet<string> = new Set(['write', 'writev', 'pwrite64']);
 /**
@@ -52,7 +89,8 @@ const PATH_CHANGE_EXITS = [
 ] as const;
 
 /**
- * Program names to load and attach, in attach order, without duplicates.
+ * Attachments in attach order, without duplicates: each entry is the name of the program that attaches to
+ * the tracepoint of the same name, except the file attribute hooks' entries (see programOf).
  * - process `execve`: sched_process_exec (the completed exec) + sys_enter_execve (its source);
  *   `execveat`: sys_enter_execveat + sched_process_exec (the original attached only the
  *   syscall and so produced no process_start when execveat was the only hook);
@@ -67,6 +105,8 @@ const PATH_CHANGE_EXITS = [
  *   sys_exit_move_mount, sys_exit_pivot_root and sys_exit_umount are attached too (even with the
  *   rename hooks off: a stale write verdict after a rename or a mount move would hide writes). With write
  *   coalescing on (see writeCoalescing), sys_enter_close too, before the first write program.
+ * - file attribute hooks (FILE_ATTR_HOOKS: chmod, ..., fsetxattr): sys_enter_<hook>, an entry that names the
+ *   tracepoint; the program behind it is FILE_ATTR_PROGRAM for all of them (programOf).
  * - network hooks (connect, bind, listen, accept, accept4), only when both events.network and
  *   network.enabled: sys_exit_<hook> then sys_enter_<hook>. The entry program stashes the parsed
  *   arguments per thread and the exit program adds the outcome and the socket's state and sends the

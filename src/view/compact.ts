@@ -117,6 +117,16 @@ export function describe(rec: ViewRecord): { kind: string; words: string } {
     case 'file_unlink':
     case 'file_unlinkat':
       return { kind: 'delete', words: `deleted ${String(rec.filename)}` };
+    case 'file_chmod':
+      return { kind: 'chmod', words: `chmod ${String(rec.mode_octal)} ${String(rec.filename)}` };
+    case 'file_truncate':
+      return { kind: 'truncate', words: `truncated ${String(rec.filename)} to ${String(rec.length)} bytes` };
+    case 'file_symlink':
+      return { kind: 'symlink', words: `symlink ${String(rec.filename)} -> ${String(rec.target)}` };
+    case 'file_link':
+      return { kind: 'link', words: `hard link ${String(rec.filename)} -> ${String(rec.old_filename)}` };
+    case 'file_setxattr':
+      return { kind: 'xattr', words: `set ${String(rec.name)} on ${String(rec.filename)}` };
     case 'network_connect':
       return { kind: 'connect', words: `connect to ${hostPort(rec.remote_addr, rec.remote_port, rec.remote_path)} ${netKind(rec)}${outcome(rec)}` };
     case 'network_bind':
