@@ -40,11 +40,14 @@ test('string keys: equals and substrings, folded unless cased; several values ar
   assert.deepEqual(anchorsOf({ s: { 'exe_path|expand': '%shells%' } }), ['exe_path/f eq /bin/sh', 'exe_path/f eq /bin/bash']);
   assert.equal(anchorsOf({ s: { 'command_line|windash|contains': ' -enc ' } })!.length, 5);
   assert.deepEqual(anchorsOf({ s: { 'command_line|base64|contains': 'curl' } }), ['command_line contains Y3VybA==']);
+  // numbers and booleans: their text, which a string field holding it equals too
+  assert.deepEqual(anchorsOf({ s: { uid: [0, 1000] } }), ['uid eq 0', 'uid eq 1000']);
+  assert.deepEqual(anchorsOf({ s: { exe_memfd: true } }), ['exe_memfd eq true']);
 });
 
 test('keys with no usable literal have no anchors', () => {
   assert.equal(anchorsOf({ s: { exe_path: ['/bin/sh', null] } }), null, 'null also matches a missing field');
-  assert.equal(anchorsOf({ s: { uid: 0 } }), null, 'numbers');
+  assert.equal(anchorsOf({ s: { 'uid|lt': 1 } }), null, 'numeric comparisons');
   assert.equal(anchorsOf({ s: { 'uid|gte': 1000 } }), null);
   assert.equal(anchorsOf({ s: { 'tty|exists': true } }), null);
   assert.equal(anchorsOf({ s: { 'exe_path|contains': '' } }), null, 'an empty substring holds for every value');
@@ -66,6 +69,9 @@ test('selections, conditions and macros: AND takes the best child, OR the union,
   assert.equal(anchorsOf({ a: { comm: 'curl' } }, 'not a'), null);
   assert.deepEqual(anchorsOf({ a: { comm: 'curl' }, b: { comm: 'nc' } }, 'a and not b'), ['comm/f eq curl']);
   assert.equal(anchorsOf({ a: { comm: 'curl' }, b: { 'uid|lt': 1 } }, 'a or not b'), null);
+  // event_type is what the engine indexes by already: never an anchor; few-valued fields lose to any other
+  assert.deepEqual(anchorsOf({ w: { event_type: ['process_start'] }, p: { 'exe_path|startswith': '/tmp/' } }, 'w and p'), ['exe_path/f prefix /tmp/']);
+  assert.equal(anchorsOf({ w: { event_type: ['process_start'] } }), null);
   // macros are expanded
   assert.deepEqual(anchorsOf({ a: { 'uid|lt': 1 } }, 'a and m_tmp'), ['exe_path/f prefix /tmp/']);
   // exceptions only suppress: they add nothing

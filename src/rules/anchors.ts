@@ -46,12 +46,22 @@ const CONTEXT_FIELDS = new Set([
   'ancestor_command_lines',
 ]);
 
+/** Fields with a handful of values: an anchor on them passes most records (any other anchor is better). */
+const FEW_VALUES = new Set(['family', 'protocol', 'socket_type', 'direction', 'result', 'source', 'container_runtime']);
+
 /** Heuristic selectivity of one anchor (higher = fewer records pass it). */
 function anchorScore(a: Anchor): number {
   const len = Math.min(a.literal.length, 32);
   const base = a.kind === 'eq' ? 40 + len : a.kind === 'contains' ? 2 * len - 1 : 2 * len;
+  if (FEW_VALUES.has(a.field)) return base - 100;
   return CONTEXT_FIELDS.has(a.field) ? base - 3 : base;
 }
+
+/**
+ * Fields never anchored: `event_type` (the engine already indexes rules by it, so a test of it selects
+ * every record the rule is looked at for; `written and cron_path` must anchor on the path).
+ */
+const NOT_ANCHORED = new Set(['event_type']);
 
 /** Selectivity of a disjunction: its weakest anchor, less a little per extra alternative. -Infinity for null. */
 export function anchorsScore(set: Anchors): number {
@@ -90,8 +100,9 @@ function dedupe(list: Anchor[]): Anchor[] {
 
 /**
  * Anchors of a string comparison key (equals / startswith / endswith / contains) with its final values
- * (after expand, windash, base64; lower-cased already when `fold`). null when a value is not a string,
- * is empty for a substring test, or the key also accepts a missing field (`null` among the values).
+ * (after expand, windash, base64; lower-cased already when `fold`). null when a value is not a string
+ * (equals: nor a number or boolean), is empty for a substring test, or the key also accepts a missing
+ * field (`null` among the values).
  * @param all the key's `all` modifier: every value must hold, so any one (the best) is necessary
  */
 export function stringKeyAnchors(
@@ -101,8 +112,14 @@ export function stringKeyAnchors(
   fold: boolean,
   all: boolean,
 ): Anchors {
+  if (NOT_ANCHORED.has(field)) return null;
   const kind: AnchorKind = comparison === 'equals' ? 'eq' : comparison === 'startswith' ? 'prefix' : comparison === 'endswith' ? 'suffix' : 'contains';
   const per: Anchors[] = values.map((v) => {
+    // an equality with a number or boolean holds for that value and for its decimal / `true` text: the
+    // text is what the index probes (not for huge numbers: 1e21's text is not the digits of 10n ** 21n)
+    if (kind === 'eq' && (typeof v === 'boolean' || typeof v === 'bigint' || (typeof v === 'number' && Number.isFinite(v) && Math.abs(v) < 2 ** 53))) {
+      return [{ field, fold, kind, literal: String(v) }];
+    }
     if (typeof v !== 'string' || v === '') return null;
     if (kind !== 'eq' && all && v.length < MIN_LITERAL) return null;
     return [{ field, fold, kind, literal: v }];
@@ -278,6 +295,7 @@ function runsOf(branch: string, multiline: boolean, caseInsensitive: boolean): R
  * @param fold the value is tested lower-cased (case-folded globs): the literals are compared as they are
  */
 export function regexAnchors(field: string, pattern: string, flags: { i: boolean; m: boolean }, fold = false): Anchors {
+  if (NOT_ANCHORED.has(field)) return null;
   let p = pattern;
   let i = flags.i;
   let m = flags.m;
