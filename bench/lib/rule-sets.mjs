@@ -6,9 +6,11 @@
  * - `synthetic100`: 100 condition rules that all apply to the ramp's records (`events = ["file"]`, the
  *   whole file family) and never match them, with the mix of operators real rules use: path prefixes,
  *   suffix lists, case-insensitive substrings on the command line, RE2 regexes, globs, numeric
- *   comparisons, list membership, `not` and `1 of`. The worst case for the ramp: every rule is
- *   evaluated on every record (rules are indexed by event type, so rules on other event types would
- *   cost nothing here).
+ *   comparisons, list membership, `not` and `1 of`. The worst case for the ramp: every rule applies to
+ *   every record (rules are indexed by event type, so rules on other event types would cost nothing
+ *   here). 96 of them have an anchor the prefilter (src/detect/rule-prefilter.ts) indexes; 4 have none
+ *   and are evaluated on every record, as real rule sets have some: 2 accept a bare two-character
+ *   substring of the command line in a `1 of`, 2 are regexes without a required literal.
  * - `shipped`: config/rules.d, the default ruleset a user runs.
  *
  * Every set also holds the alert-latency probe rule: it alerts on process_start of an executable named
@@ -54,16 +56,21 @@ exe_path = ["/usr/bin/dpkg", "/usr/bin/apt-get", "/usr/sbin/sshd"]
 "uid|gte" = 0
 `;
     case 2:
+      // two of these (i = 2, 52) also accept a bare two-character shell redirection on the command line (no
+      // bench record has one): no anchor, evaluated always
       return `${head}condition = "1 of sel_*"
 [rules.detection.sel_cmd]
 "command_line|contains" = ["rg-nomatch-${i}-a", "rg-nomatch-${i}-b"]
 [rules.detection.sel_comm]
 comm = ["rgnm${i}a", "rgnm${i}b"]
-`;
+${i % 50 === 2 ? `[rules.detection.sel_flag]
+"command_line|contains" = "${i === 2 ? '>&' : '<('}"
+` : ''}`;
     case 3:
+      // two of these (i = 8, 58) are a regex without a required literal: no anchor, evaluated always
       return `${head}condition = "re"
 [rules.detection.re]
-"resolved_path|re" = '^/(home|root)/[^/]+/rg-nomatch-${i}/.*\\.(sh|py|pl)$'
+"resolved_path|re" = ${i % 50 === 8 ? `'^/(home|root)/[^/]+/\\.(bash|zsh)_(logout|login)${i}$'` : `'^/(home|root)/[^/]+/rg-nomatch-${i}/.*\\.(sh|py|pl)$'`}
 `;
     default:
       return `${head}condition = "glob and not root"

@@ -55,6 +55,7 @@ import {
 } from './network-match.js';
 import { candidatePaths, compileOperations, compilePathMatcher, fileOperation, type OperationPredicate, type PathPredicate } from './path-match.js';
 import { compileNames, nameMatches, type NamePredicate, type ProcessIdentity } from './process-names.js';
+import { RulePrefilter } from './rule-prefilter.js';
 
 /**
  * Finds the parent of a starting process, normally `table.get(record.ppid)` of the process table.
@@ -74,6 +75,12 @@ export interface RuleEngineOptions {
    * record itself.
    */
   createView?: (record: NormalizedRecord) => RecordView;
+  /**
+   * Skip condition rules whose anchors (necessary literal tests, src/rules/anchors.ts) do not hold for the
+   * record, through one index per event type (./rule-prefilter.ts). Default true; false evaluates every
+   * condition rule of the event type (the reference the prefilter is tested against).
+   */
+  prefilter?: boolean;
 }
 
 /** A rule as the engine takes it: a legacy `[[rules]]` entry or a compiled condition rule. */
@@ -83,6 +90,12 @@ interface IndexedConditionRule {
   rule: ConditionRule;
   /** position in the engine's rule order (built-ins first) */
   order: number;
+}
+
+/** The condition rules of one event type, in rule order, and their prefilter (null: evaluate all). */
+interface TypeRules {
+  rules: IndexedConditionRule[];
+  prefilter: RulePrefilter | null;
 }
 
 interface ProcessRule {
@@ -122,7 +135,7 @@ export class RuleEngine {
   private readonly parentOf: ParentLookup;
   private readonly createView: ((record: NormalizedRecord) => RecordView) | undefined;
   /** event type -> its condition rules, in rule order */
-  private readonly conditionByType = new Map<string, IndexedConditionRule[]>();
+  private readonly conditionByType = new Map<string, TypeRules>();
   /** the view of viewRecord, the last record a view was asked for */
   private view: RecordView | undefined;
   private viewRecord: NormalizedRecord | undefined;
@@ -149,9 +162,9 @@ export class RuleEngine {
     for (const [order, rule] of all.entries()) {
       if (isConditionRule(rule)) {
         for (const type of rule.condition.events) {
-          const list = this.conditionByType.get(type) ?? [];
-          list.push({ rule, order });
-          this.conditionByType.set(type, list);
+          const entry = this.conditionByType.get(type) ?? { rules: [], prefilter: null };
+          entry.rules.push({ rule, order });
+          this.conditionByType.set(type, entry);
         }
         continue;
       }
@@ -186,6 +199,13 @@ export class RuleEngine {
         }
       }
     }
+    if (options.prefilter !== false) {
+      for (const entry of this.conditionByType.values()) {
+        const anchors = entry.rules.map(({ rule }) => rule.condition.anchors);
+        // without any anchored rule the index would select everything: skip the probe
+        if (anchors.some((a) => a !== null && a !== undefined && a.length > 0)) entry.prefilter = new RulePrefilter(anchors);
+      }
+    }
   }
 
   /**
@@ -202,10 +222,19 @@ export class RuleEngine {
     if (conditions === undefined) return legacy.map((a) => a.alert);
     const matched: OrderedAlert[] = [];
     const view = this.viewOf(record)!;
-    for (const { rule, order } of conditions) {
-      if (rule.condition.matches(view)) matched.push({ order, alert: buildAlert(rule, matchOfRecord(record, view), this.agentId, undefined, view) });
+    const { rules, prefilter } = conditions;
+    if (prefilter === null) {
+      for (let k = 0; k < rules.length; k++) this.test(rules[k]!, record, view, matched);
+    } else {
+      const n = prefilter.select(view);
+      const positions = prefilter.positions;
+      for (let k = 0; k < n; k++) this.test(rules[positions[k]!]!, record, view, matched);
     }
     return mergeByOrder(legacy, matched);
+  }
+
+  private test({ rule, order }: IndexedConditionRule, record: NormalizedRecord, view: RecordView, matched: OrderedAlert[]): void {
+    if (rule.condition.matches(view)) matched.push({ order, alert: buildAlert(rule, matchOfRecord(record, view), this.agentId, undefined, view) });
   }
 
   /**

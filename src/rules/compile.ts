@@ -8,12 +8,19 @@ import {
   RuleCompileError, type CompiledCondition, type CompiledStep, type RawCondition, type RawException, type RawSelection,
   type RecordView, type RuleLibrary, type RuleOrigin,
 } from './compiled.js';
+import { bestOf, unionOf, type Anchors } from './anchors.js';
 import { badName, ConditionError, namesMatching, parseCondition, type ConditionNode } from './condition-parser.js';
 import { ALL_EVENTS, EVENT_FAMILIES, resolveEvents } from './events.js';
 import { ExceptionError, compileExceptions } from './exceptions.js';
 import { compileKey, type Lists, type ViewPredicate } from './field-test.js';
 import { fieldExistsInAny } from './fields.js';
 import { describe, KeyError } from './modifiers.js';
+
+/** A compiled part of a condition: its predicate and its prefilter anchors (./anchors.ts). */
+interface Part {
+  test: ViewPredicate;
+  anchors: Anchors;
+}
 
 /** What compiling one rule's condition needs at hand. */
 interface RuleScope {
@@ -43,46 +50,48 @@ function checkField(scope: RuleScope, field: string, where: string): void {
   }
 }
 
-/** One map of a selection: every key must hold. */
-function compileMap(scope: RuleScope, map: unknown, where: string): ViewPredicate {
+/** One map of a selection: every key must hold (so the most selective key's anchors are necessary). */
+function compileMap(scope: RuleScope, map: unknown, where: string): Part {
   if (map === null || typeof map !== 'object' || Array.isArray(map)) {
     fail(scope, null, `${where}must be a table of field|modifier = value (or a list of such tables), got ${describe(map)}`);
   }
   const entries = Object.entries(map as Record<string, unknown>);
   if (entries.length === 0) fail(scope, null, `${where}is empty`);
-  const tests = entries.map(([key, raw]) => {
+  const keys = entries.map(([key, raw]) => {
     const field = key.split('|')[0]!;
     checkField(scope, field, where);
     try {
-      return compileKey(key, raw, scope.library.lists as Lists).test;
+      return compileKey(key, raw, scope.library.lists as Lists);
     } catch (err) {
       if (err instanceof KeyError) fail(scope, field, `${where}${err.message}`);
       throw err;
     }
   });
-  if (tests.length === 1) return tests[0]!;
-  return (view) => {
-    for (let k = 0; k < tests.length; k++) if (!tests[k]!(view)) return false;
-    return true;
-  };
+  return { test: combine('and', keys.map((k) => k.test)), anchors: bestOf(keys.map((k) => k.anchors)) };
 }
 
 /** A selection: a map, or a list of maps (any of them). */
-function compileSelection(scope: RuleScope, selection: RawSelection | unknown, where: string): ViewPredicate {
+function compileSelection(scope: RuleScope, selection: RawSelection | unknown, where: string): Part {
   if (!Array.isArray(selection)) return compileMap(scope, selection, where);
   if (selection.length === 0) fail(scope, null, `${where}is an empty list`);
   const maps = selection.map((m, k) => compileMap(scope, m, `${where.slice(0, -2)} [${k}]: `));
-  if (maps.length === 1) return maps[0]!;
-  return (view) => {
-    for (let k = 0; k < maps.length; k++) if (maps[k]!(view)) return true;
-    return false;
-  };
+  return anyOf(maps);
 }
 
-const ALWAYS: ViewPredicate = () => true;
+const ALWAYS: Part = { test: () => true, anchors: null };
+
+/** OR of parts: the union of their anchors when every part has some. */
+function anyOf(parts: Part[]): Part {
+  return { test: combine('or', parts.map((p) => p.test)), anchors: unionOf(parts.map((p) => p.anchors)) };
+}
+
+/** AND of parts: the anchors of the most selective part. */
+function allOf(parts: Part[]): Part {
+  return { test: combine('and', parts.map((p) => p.test)), anchors: bestOf(parts.map((p) => p.anchors)) };
+}
 
 /** The condition expression over the rule's selections and the library's macros. */
-function compileExpression(scope: RuleScope, raw: RawCondition, allowEmpty: boolean): ViewPredicate {
+function compileExpression(scope: RuleScope, raw: RawCondition, allowEmpty: boolean): Part {
   const detection = raw.detection ?? {};
   if (detection === null || typeof detection !== 'object' || Array.isArray(detection)) {
     fail(scope, null, `detection must be a table of named selections, got ${describe(detection)}`);
@@ -109,10 +118,10 @@ function compileExpression(scope: RuleScope, raw: RawCondition, allowEmpty: bool
     if (err instanceof ConditionError) fail(scope, null, `condition '${text}': ${err.message}`);
     throw err;
   }
-  const selections = new Map<string, ViewPredicate>();
+  const selections = new Map<string, Part>();
   for (const name of names) selections.set(name, compileSelection(scope, detection[name], `selection '${name}': `));
-  const macros = new Map<string, ViewPredicate>();
-  const resolve = (name: string): ViewPredicate => {
+  const macros = new Map<string, Part>();
+  const resolve = (name: string): Part => {
     const sel = selections.get(name);
     if (sel !== undefined) return sel;
     let macro = macros.get(name);
@@ -126,21 +135,22 @@ function compileExpression(scope: RuleScope, raw: RawCondition, allowEmpty: bool
     }
     return macro;
   };
-  const build = (node: ConditionNode): ViewPredicate => {
+  const build = (node: ConditionNode): Part => {
     switch (node.kind) {
       case 'name':
         return resolve(node.name);
       case 'not': {
-        const inner = build(node.operand);
-        return (view) => !inner(view);
+        const inner = build(node.operand).test;
+        return { test: (view) => !inner(view), anchors: null };
       }
       case 'and':
+        return allOf(node.operands.map(build));
       case 'or':
-        return combine(node.kind, node.operands.map(build));
+        return anyOf(node.operands.map(build));
       case 'of': {
         const matched = namesMatching(node.pattern, names);
         if (matched.length === 0) fail(scope, null, `condition '${text}': '${node.pattern}' names no selection`);
-        return combine(node.quantifier === 'all' ? 'and' : 'or', matched.map(resolve));
+        return node.quantifier === 'all' ? allOf(matched.map(resolve)) : anyOf(matched.map(resolve));
       }
     }
   };
@@ -165,7 +175,7 @@ function compileWith(raw: RawCondition, library: RuleLibrary, origin: RuleOrigin
   if (raw === null || typeof raw !== 'object') throw new RuleCompileError(origin, null, 'condition rule must be a table');
   const events = eventsOf(origin, raw.events);
   const scope: RuleScope = { origin, events, library };
-  const condition = compileExpression(scope, raw, allowEmpty);
+  const { test: condition, anchors } = compileExpression(scope, raw, allowEmpty);
   let suppressed: ViewPredicate | null;
   try {
     suppressed = compileExceptions(exceptions, library.lists as Lists, (field) => checkField(scope, field, 'exception: '));
@@ -177,7 +187,7 @@ function compileWith(raw: RawCondition, library: RuleLibrary, origin: RuleOrigin
     suppressed === null
       ? (view: RecordView): boolean => events.has(view.record.event_type) && condition(view)
       : (view: RecordView): boolean => events.has(view.record.event_type) && condition(view) && !suppressed(view);
-  return { events, matches };
+  return { events, matches, anchors };
 }
 
 /**

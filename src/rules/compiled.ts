@@ -4,6 +4,7 @@
  * docs/rule-language.md is the user-facing description of the language these types carry.
  */
 import type { NormalizedRecord } from '../normalize/records.js';
+import type { Anchors } from './anchors.js';
 
 /** A field value as the compiler sees it: scalars, lists (multi-valued fields), or absent. */
 export type FieldValue = string | number | bigint | boolean | null | undefined | readonly FieldValue[];
@@ -24,6 +25,11 @@ export interface CompiledCondition {
   readonly events: ReadonlySet<string>;
   /** true when the record matches; never throws for a well-formed record */
   matches(view: RecordView): boolean;
+  /**
+   * A necessary condition for `matches` (./anchors.ts): when no anchor holds for a record, `matches` is
+   * false, so the rule engine's prefilter skips the rule. null or absent: evaluate on every record.
+   */
+  readonly anchors?: Anchors;
 }
 
 /** One step (or the `until` step) of a sequence rule. */

@@ -13,7 +13,8 @@
 import ipaddr from 'ipaddr.js';
 import { RE2JS } from 're2js';
 import type { FieldValue, RecordView } from './compiled.js';
-import { compileGlob, GlobError } from './glob.js';
+import { patternKeyAnchors, regexAnchors, regexGuard, stringKeyAnchors, type Anchors } from './anchors.js';
+import { compileGlob, globToRe2, GlobError } from './glob.js';
 import {
   base64Of, base64OffsetVariants, describe, expandValues, KeyError, NUMERIC_COMPARISONS, parseKey, scalarsOf,
   STRING_COMPARISONS, windashVariants, type ParsedKey, type RawScalar,
@@ -29,10 +30,11 @@ export type ElementTest = (e: string | number | bigint | boolean) => boolean;
 /** Named lists for `expand`. */
 export type Lists = ReadonlyMap<string, readonly (string | number | boolean)[]>;
 
-/** A compiled key: the field it reads and the predicate. */
+/** A compiled key: the field it reads, the predicate, and its prefilter anchors (./anchors.ts; null = none). */
 export interface CompiledKey {
   field: string;
   test: ViewPredicate;
+  anchors: Anchors;
 }
 
 export function textOf(e: string | number | bigint | boolean): string {
@@ -122,6 +124,14 @@ function regexTests(key: ParsedKey, values: RawScalar[]): ElementTest[] {
       re = RE2JS.compile(pattern, flags);
     } catch (err) {
       throw new KeyError(`bad regex ${describe(pattern)}: ${(err as Error).message}`);
+    }
+    // most values fail on a literal the pattern requires: check it before running the automaton
+    const guard = regexGuard(pattern, key.reFlags);
+    if (guard !== null) {
+      return (e) => {
+        const s = textOf(e);
+        return guard(s) && re.test(s);
+      };
     }
     return (e) => re.test(textOf(e));
   });
@@ -227,7 +237,7 @@ export function compileKey(key: string, raw: unknown, lists: Lists): CompiledKey
   const { field, comparison } = parsed;
   if (comparison === 'exists') {
     if (typeof raw !== 'boolean') throw new KeyError(`'exists' needs true or false, got ${describe(raw)}`);
-    return { field, test: raw ? (view) => view.value(field) != null : (view) => view.value(field) == null };
+    return { field, test: raw ? (view) => view.value(field) != null : (view) => view.value(field) == null, anchors: null };
   }
   if (parsed.all && !Array.isArray(raw)) throw new KeyError(`'all' needs a list of values`);
   const values = transformValues(parsed, scalarsOf(raw), lists);
@@ -248,10 +258,26 @@ export function compileKey(key: string, raw: unknown, lists: Lists): CompiledKey
   else if (NUMERIC_COMPARISONS.has(comparison)) tests = numericTests(parsed, nonNull);
   else throw new KeyError(`unsupported comparison '${comparison}'`);
   const read: (view: RecordView) => FieldValue = fold ? (view) => readLower(view, field) : (view) => view.value(field);
-  return { field, test: combine(read, tests, nullOk, parsed.all) };
+  return { field, test: combine(read, tests, nullOk, parsed.all), anchors: nullOk ? null : keyAnchors(parsed, nonNull, fold) };
 }
 
-function readLower(view: RecordView, field: string): FieldValue {
+/** The prefilter anchors of a key with its final values (see ./anchors.ts); null when it has none. */
+function keyAnchors(key: ParsedKey, values: RawScalar[], fold: boolean): Anchors {
+  const { field, comparison, all } = key;
+  if (comparison === 'equals' || comparison === 'contains' || comparison === 'startswith' || comparison === 'endswith') {
+    return stringKeyAnchors(field, comparison, fold ? values.map((v) => (typeof v === 'string' ? v.toLowerCase() : v)) : values, fold, all);
+  }
+  if (comparison === 're') {
+    return patternKeyAnchors(values.map((p) => regexAnchors(field, p as string, key.reFlags)), all);
+  }
+  if (comparison === 'glob') {
+    return patternKeyAnchors(values.map((g) => regexAnchors(field, globToRe2(fold ? (g as string).toLowerCase() : (g as string)), { i: false, m: false }, fold)), all);
+  }
+  return null;
+}
+
+/** The lower-cased value of `field`: the view's cache (LowerCaseView.valueLower) when it has one. */
+export function readLower(view: RecordView, field: string): FieldValue {
   const lv = view as Partial<LowerCaseView>;
   return lv.valueLower !== undefined ? lv.valueLower(field) : lowerValue(view.value(field));
 }

@@ -54,8 +54,23 @@ function isNetworkRecord(r: NormalizedRecord): r is NetworkRecord {
   return r.event_type.startsWith('network_');
 }
 
-function joinArgv(argv: readonly string[] | null | undefined): string | null {
-  return argv === null || argv === undefined ? null : argv.join(' ');
+/**
+ * Joined command lines by argv array. The process table keeps one argv array per image for the image's
+ * life, and every record of that process (each write of a busy writer) derives `command_line` from it:
+ * joining once per image instead of once per record. Weak: entries go with the images.
+ */
+const joined = new WeakMap<readonly string[], string>();
+
+/** argv joined with spaces; `cache`: the array is the process table's (records' own arrays may be edited by tests). */
+function joinArgv(argv: readonly string[] | null | undefined, cache = false): string | null {
+  if (argv === null || argv === undefined) return null;
+  if (!cache) return argv.join(' ');
+  let line = joined.get(argv);
+  if (line === undefined) {
+    line = argv.join(' ');
+    joined.set(argv, line);
+  }
+  return line;
 }
 
 /** Lower-cases every string of a value (lists element-wise); other values unchanged. */
@@ -63,6 +78,25 @@ export function lowerValue(v: FieldValue): FieldValue {
   if (typeof v === 'string') return v.toLowerCase();
   if (Array.isArray(v)) return (v as readonly FieldValue[]).map(lowerValue);
   return v;
+}
+
+/**
+ * The last string lower-cased per field name, across views: consecutive records of a busy process carry
+ * the same path and command line (the same string object, for command lines joined per image), and a
+ * string compare is cheaper than toLowerCase's copy. Field names come from rules: bounded anyway.
+ */
+const lastLower = new Map<string, { from: string; to: string }>();
+const MAX_LOWER_MEMO = 4096;
+
+function lowerString(field: string, s: string): string {
+  const memo = lastLower.get(field);
+  if (memo !== undefined && memo.from === s) return memo.to;
+  const to = s.toLowerCase();
+  if (memo !== undefined) {
+    memo.from = s;
+    memo.to = to;
+  } else if (lastLower.size < MAX_LOWER_MEMO) lastLower.set(field, { from: s, to });
+  return to;
 }
 
 class View implements LowerCaseView {
@@ -103,7 +137,8 @@ class View implements LowerCaseView {
   valueLower(field: string): FieldValue {
     if (this.lowered === undefined) this.lowered = new Map();
     else if (this.lowered.has(field)) return this.lowered.get(field);
-    const v = lowerValue(this.value(field));
+    const raw = this.value(field);
+    const v = typeof raw === 'string' ? lowerString(field, raw) : lowerValue(raw);
     this.lowered.set(field, v);
     return v;
   }
@@ -158,21 +193,21 @@ class View implements LowerCaseView {
 /** Derived field -> its computation (called at most once per view; record keys of the same name win). */
 const DERIVED: ReadonlyMap<string, (v: View) => FieldValue> = new Map<string, (v: View) => FieldValue>([
   ['argv', (v) => v.image()?.argv ?? null],
-  ['command_line', (v) => joinArgv(v.value('argv') as readonly string[] | null)],
+  ['command_line', (v) => joinArgv(v.value('argv') as readonly string[] | null, !hasOwn.call(v.record, 'argv'))],
   ['cwd', (v) => {
     const img = v.image();
     return img === null ? null : v.lookup.cwdOf(img);
   }],
   ['parent_exe_path', (v) => v.parent()?.exe_path ?? null],
   ['parent_argv', (v) => v.parent()?.argv ?? null],
-  ['parent_command_line', (v) => joinArgv(v.value('parent_argv') as readonly string[] | null)],
+  ['parent_command_line', (v) => joinArgv(v.value('parent_argv') as readonly string[] | null, !hasOwn.call(v.record, 'parent_argv'))],
   ['parent_comm', (v) => {
     const p = v.parent();
     return p === null ? null : v.lookup.commOf(p);
   }],
   ['parent_exec_id', (v) => v.image()?.parent_exec_id ?? null],
   ['ancestors', (v) => v.ancestorImages().map((img) => img.exe_path)],
-  ['ancestor_command_lines', (v) => v.ancestorImages().map((img) => joinArgv(img.argv) ?? '')],
+  ['ancestor_command_lines', (v) => v.ancestorImages().map((img) => joinArgv(img.argv, true) ?? '')],
   ['user_name', (v) => v.lookup.userName(v.record.uid) ?? String(v.record.uid)],
   ['path', (v) => (isFileRecord(v.record) ? candidatePaths(v.record) : undefined)],
   ['target_path', (v) => {
