@@ -16,7 +16,7 @@ import { createWorkloadFiles, workloads } from './lib/workloads.mjs';
 import { measureOverhead, measureOverheadSmoke } from './lib/overhead.mjs';
 import { measureThroughput } from './lib/throughput.mjs';
 import { PEERS } from './lib/peers.mjs';
-import { checkTargets, connectLifecycle, execCapture, renderMarkdown, writeReports } from './lib/report.mjs';
+import { checkTargets, connectLifecycle, execCapture, renderMarkdown, throughputRules, writeReports } from './lib/report.mjs';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const log = (m) => process.stderr.write(`[bench] ${m}\n`);
@@ -64,8 +64,11 @@ async function main() {
 
   log(`overhead: ${list.length} workloads, ${s.pairs} pairs of ${s.seconds} s${s.peerPairs ? `, peers in ${s.peerPairs} rounds` : ', no peers'}`);
   const overhead = s.smoke ? await measureOverheadSmoke(list, s, ctx) : await measureOverhead(list, s, ctx, PEERS);
-  log(`throughput ramp from ${s.rampStart}/s (${s.rampOp}, ${s.rampSeconds} s per round)`);
-  const throughput = await measureThroughput(s, ctx, bins, files);
+  log(`throughput ramp from ${s.rampStart}/s (${s.rampOp}, ${s.rampSeconds} s per round), rule sets ${s.rampRuleSets.join(', ')}`);
+  const ramps = [];
+  for (const set of s.rampRuleSets) ramps.push(await measureThroughput(s, ctx, bins, files, set));
+  // the headline ramp: the default ruleset as users run it (else the last one run)
+  const throughput = ramps.find((r) => r.rule_set === 'shipped') ?? ramps[ramps.length - 1];
 
   const results = {
     started_at: new Date(started).toISOString(),
@@ -77,6 +80,8 @@ async function main() {
     peers: s.peerPairs > 0 ? PEERS.map((p) => ({ name: p.name, what: p.what, workloads: p.workloads })) : [],
     overhead,
     throughput,
+    // issue 9: the ceiling with no rules, 100 synthetic rules on every ramp record, the default ruleset
+    throughput_rules: throughputRules(ramps, s.moderateRate),
     // issue 8: the exec workload with argv+cwd capture on and off (null when exec did not run)
     exec_capture: execCapture(overhead),
     // issue 15: the connect workload with [network] lifecycle on and off (null when connect did not run)

@@ -289,6 +289,17 @@ struct rg_write_flush_args {
 	__u64 busy;         /* out: entries skipped because a write was updating them (next sweep) */
 };
 
+/*
+ * Context of the SEC("syscall") program rg_ring_query, run by userspace with
+ * BPF_PROG_TEST_RUN for the metrics endpoint (libbpf 1.1 has no
+ * ring__avail_data_size): the `events` ring buffer's size and the bytes
+ * submitted and not yet consumed (bpf_ringbuf_query), written back.
+ */
+struct rg_ring_query_args {
+	__u64 size;       /* out: BPF_RB_RING_SIZE, bytes */
+	__u64 avail_data; /* out: BPF_RB_AVAIL_DATA, bytes waiting for the consumer */
+};
+
 /* sys_enter_rename / renameat / renameat2. Tail: old path bytes, then new path bytes. */
 struct rg_file_rename {
 	struct rg_header h;

@@ -25,6 +25,7 @@ import { checkTracepoints } from './config/preflight.js';
 import { FILE_ATTR_PROGRAM, loadOnlyPrograms, programOf, programsToLoad, selectPrograms, writeCoalescing } from './sensor/programs.js';
 import { tracepointOf } from './sensor/tracepoints.js';
 import { runWriteFlush, sweepPeriodMs, type FlushRequest } from './sensor/write-coalesce.js';
+import { BPF_STATS_SYSCTL, RING_QUERY_PROGRAM, readRingUsage, statsSysctlOn, type BpfStatsSnapshot, type RingUsage } from './sensor/bpf-stats.js';
 import { WriteWindows } from './normalize/write-windows.js';
 import { loadNative, type Sensor } from './sensor/native.js';
 import { readKernelCounters, type KernelCounters } from './sensor/kernel-counters.js';
@@ -102,6 +103,12 @@ export interface AgentOptions {
    * instead of NDJSON; `color` adds ANSI colours. Only with `[output] type = "stdout"`; absent = NDJSON.
    */
   compactView?: { color: boolean } | null;
+  /**
+   * The metrics endpoint is on: also load rg_ring_query (ring buffer fill) and turn on the kernel's BPF
+   * run-time statistics (per-program run count and time; they cost a few ns per program run, which is
+   * why they are on only with the endpoint). See src/sensor/bpf-stats.ts.
+   */
+  bpfStats?: boolean;
 }
 
 /** Rotated files kept when `[output] max_size_mb` is set without `max_files`. */
@@ -172,6 +179,10 @@ export class Agent {
   private readonly alertsByRule = new Map<string, number>();
   /** Size of the ring buffer in bytes; 0 before start(). */
   ringBufferBytes = 0;
+  /** With opts.bpfStats: true once this agent holds a BPF_ENABLE_STATS fd (else the sysctl is read per scrape). */
+  private runStatsOwned = false;
+  /** The ring query failed once (logged; the ring series are left out of later scrapes). */
+  private ringQueryFailed = false;
 
   constructor(private readonly opts: AgentOptions) {
     const { config } = opts;
@@ -258,8 +269,10 @@ export class Agent {
     const ringBytes = ringBufferBytes(config);
     this.ringBufferBytes = ringBytes;
     const native = loadNative();
-    const sensor = new native.Sensor(this.opts.objectPath, { ringBufferBytes: ringBytes, programs: [...programsToLoad(programs), ...loadOnlyPrograms(config)] });
+    const loadOnly = [...loadOnlyPrograms(config), ...(this.opts.bpfStats ? [RING_QUERY_PROGRAM] : [])];
+    const sensor = new native.Sensor(this.opts.objectPath, { ringBufferBytes: ringBytes, programs: [...programsToLoad(programs), ...loadOnly] });
     this.sensor = sensor;
+    if (this.opts.bpfStats) this.enableRunStats(sensor);
 
     const filter = compileKernelFilter(config.file);
     sensor.updateElem('config', u32Key(0), writeExecCaptureConfig(configValue(process.pid, filter.mode, ringBytes / WAKEUP_FRACTION, this.writeWindows ? config.file.write_coalesce_ms : 0), execCaptureConfig(config.process)));
@@ -574,6 +587,45 @@ export class Agent {
   healthSnapshot(): Record<string, unknown> | null {
     if (!this.running || this.stopping !== null) return null;
     return this.buildHealth(false);
+  }
+
+  /**
+   * Turns on the kernel's run-time statistics for the metrics endpoint. Refused without CAP_SYS_ADMIN
+   * (the packaged unit does not grant it): the per-program series are then exported only when the host
+   * has them on anyway (sysctl kernel.bpf_stats_enabled = 1); a warning says so.
+   */
+  private enableRunStats(sensor: Sensor): void {
+    try {
+      sensor.enableRunStats();
+      this.runStatsOwned = true;
+    } catch (err) {
+      this.opts.logger.warn(
+        { err: err instanceof Error ? err.message.split('\n', 1)[0] : String(err), sysctl: BPF_STATS_SYSCTL },
+        'per-program BPF run statistics cannot be turned on (BPF_ENABLE_STATS needs CAP_SYS_ADMIN): the metrics endpoint exports rand_guard_bpf_program_* only while the host has them on (sysctl kernel.bpf_stats_enabled=1)',
+      );
+    }
+  }
+
+  /**
+   * Ring buffer fill and per-program run statistics for the metrics endpoint, or null when the endpoint
+   * did not ask for them (opts.bpfStats) or the agent is not reading the ring buffer.
+   */
+  bpfStats(): BpfStatsSnapshot | null {
+    const sensor = this.sensor;
+    if (!this.opts.bpfStats || sensor === null || !this.running || this.stopping !== null) return null;
+    let ring: RingUsage | null = null;
+    if (!this.ringQueryFailed) {
+      try {
+        ring = readRingUsage(sensor);
+      } catch (err) {
+        this.ringQueryFailed = true;
+        this.opts.logger.warn({ err: err instanceof Error ? err.message.split('\n', 1)[0] : String(err) }, 'ring buffer fill cannot be read (rg_ring_query): left out of the metrics');
+      }
+    }
+    // without a fd of our own, statistics are on while the sysctl is 1 (set by root, or while another
+    // process holds a BPF_ENABLE_STATS fd): read at each scrape
+    const runStatsEnabled = this.runStatsOwned || statsSysctlOn();
+    return { ring, runStatsEnabled, programs: runStatsEnabled ? sensor.programStats() : [] };
   }
 
   /** Alerts raised per rule id since start (built-in and configured rules). */

@@ -142,11 +142,12 @@ test('packaging rand-guard.toml parses to the §2.2 values and validates', () =>
   assert.deepEqual(config.detections.persistence, EXAMPLE.detections.persistence);
 });
 
-test('the shipped config/rand-guard.toml validates with argv and cwd capture on, environment off', () => {
+test('the shipped config/rand-guard.toml validates with argv, cwd and allow-listed environment capture on', () => {
   const config = loadConfig(fileURLToPath(new URL('../../config/rand-guard.toml', import.meta.url)));
   assert.equal(config.process.collect_args, true);
   assert.equal(config.process.collect_cwd, true);
-  assert.equal(config.process.collect_env, false);
+  assert.equal(config.process.collect_env, true);
+  for (const name of ['LD_PRELOAD', 'LD_AUDIT']) assert.ok(config.process.env_allow.includes(name), `default allow list has ${name}`);
   assert.equal(config.process.max_args_bytes, 32768);
   assert.deepEqual(config.process.env_allow, EXAMPLE.process.env_allow);
 });

@@ -33,13 +33,14 @@ function step(events: string[], by: string, when: (v: RecordView) => boolean = (
   };
 }
 
-function seqRule(id: string, steps: CompiledStep[], opts: Partial<Omit<CompiledSequenceRule, 'steps' | 'meta'>> & { output?: string } = {}): CompiledSequenceRule {
+function seqRule(id: string, steps: CompiledStep[], opts: Partial<Omit<CompiledSequenceRule, 'steps' | 'meta' | 'fingerprint'>> & { output?: string; fingerprint?: string } = {}): CompiledSequenceRule {
   return {
     meta: { id, name: `${id} name`, severity: 'critical', description: `${id} description`, tags: ['execution'], mitre: ['T1059.004'], output: opts.output ?? null },
     steps,
     until: opts.until ?? null,
     maxspanNs: opts.maxspanNs ?? 5 * S,
     ordered: opts.ordered ?? true,
+    fingerprint: opts.fingerprint ?? id,
   };
 }
 
@@ -209,6 +210,22 @@ test('a replacing stage (rule reload) drops the old partials, counted, and keeps
   assert.deepEqual([s.stats.started, s.stats.completed, s.stats.reload_dropped, s.stats.active], [2, 1, 1, 0]);
 });
 
+test('a reload keeps the partials of an unchanged rule (they complete after it) and drops those of a changed one', () => {
+  const old = stage('monitor', [REVERSE, DROP_EXEC]);
+  old.evaluate(shellConnect(T0, 'E-kept'));
+  old.evaluate({ ...write('/tmp/dropped', { timestamp_ns: T0 }), exec_id: 'E-writer' });
+  // REVERSE unchanged; DROP_EXEC's steps changed (another fingerprint)
+  const changed = { ...DROP_EXEC, fingerprint: 'RG-SEQ-DROP-EXEC v2' };
+  const next = new DetectionStage({ agent: { id: AGENT, mode: 'monitor' } as never }, { engineRules: [], sequences: [REVERSE, changed] }, () => undefined, undefined, { previous: old });
+  const alerts = next.evaluate(childStart(T0 + S, 'E-kept')).alerts;
+  assert.deepEqual(alerts.map((a) => a.rule_id), ['RG-SEQ-REVERSE-SHELL'], 'the shell that connected before the reload is still followed');
+  assert.equal((alerts[0] as unknown as { sequence: unknown[] }).sequence.length, 2, 'the alert names both records, the one before the reload too');
+  assert.deepEqual(next.evaluate({ ...processStart({ pid: 900, exe_path: '/tmp/dropped', timestamp_ns: T0 + 2 * S }), exec_id: 'E-dropped' }).alerts, [], 'the changed rule lost its partial');
+  const s = next.sequenceStats().stats;
+  assert.deepEqual([s.started, s.completed, s.reload_dropped, s.active], [2, 1, 1, 0]);
+  assert.deepEqual(old.sequenceStats().stats.active, 0, 'the old stage holds nothing');
+});
+
 test('health without sequence rules: every sequence key is present and 0', () => {
   const d = new DetectionStage({ agent: { id: AGENT, mode: 'monitor' } as never }, { engineRules: [], sequences: [] }, () => undefined);
   assert.deepEqual(d.sequenceStats().rules, 0);
@@ -217,7 +234,7 @@ test('health without sequence rules: every sequence key is present and 0', () =>
     bridge: { batches: 0, records: 0, bytes: 0, pollErrors: 0 }, table: { size: 0, pendingSize: 0, recordsEvicted: 0, pendingEvicted: 0 }, final: false,
   });
   const keys = Object.keys(h).filter((k) => k.startsWith('sequence_'));
-  assert.equal(keys.length, 13);
+  assert.equal(keys.length, 14);
   for (const k of keys) assert.equal(h[k], 0, k);
 });
 

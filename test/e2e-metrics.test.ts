@@ -64,6 +64,9 @@ test('metrics (from run --set): counters move with real file activity and bracke
     const before = await scrape(port);
     const N = 50;
     for (let i = 0; i < N; i++) writeFileSync(join(watched, `m-${i}.txt`), 'x');
+    // execs of our own: the exec programs' run counts must grow by at least these
+    const EXECS = 5;
+    for (let i = 0; i < EXECS; i++) assert.equal(spawnSync('/bin/true').status, 0);
     const last = join(watched, `m-${N - 1}.txt`);
     await agent.waitFor((r) => r.filename === last || r.resolved_path === last, 'of the last write');
     // the first periodic health record (10 s after start) falls between the two scrapes
@@ -90,7 +93,23 @@ test('metrics (from run --set): counters move with real file activity and bracke
     }
     assert.ok(counters >= 40, `counters compared: ${counters}`);
     assert.equal(after.get('rand_guard_events_unaccounted'), 0);
-    assert.equal(after.get('rand_guard_ring_buffer_bytes'), 8192 * 1024);
+    // the kernel's answer (BPF_RB_RING_SIZE) is the configured [ebpf] buffer_size = 8192 KiB
+    assert.equal(after.get('rand_guard_ring_buffer_size_bytes'), 8192 * 1024);
+    const used = after.get('rand_guard_ring_buffer_used_bytes')!;
+    assert.ok(Number.isInteger(used) && used >= 0 && used < 8192 * 1024, `ring buffer used bytes: ${used}`);
+    // per-program statistics (root: BPF_ENABLE_STATS is allowed): every loaded program has its series,
+    // and those of the programs that saw our execs and writes grew
+    assert.equal(after.get('rand_guard_bpf_stats_enabled'), 1);
+    const runs = (program: string, m: Map<string, number>): number => m.get(`rand_guard_bpf_program_runs_total{program="${program}"}`) ?? Number.NaN;
+    const seconds = (program: string, m: Map<string, number>): number => m.get(`rand_guard_bpf_program_run_seconds_total{program="${program}"}`) ?? Number.NaN;
+    for (const program of ['sched_process_exec', 'sys_enter_execve', 'sys_enter_openat', 'sys_enter_write', 'rg_ring_query']) {
+      assert.ok(Number.isFinite(runs(program, after)), `runs of ${program} exported`);
+    }
+    for (const program of ['sched_process_exec', 'sys_enter_execve']) {
+      assert.ok(runs(program, after) - runs(program, before) >= EXECS, `${program} runs: ${runs(program, before)} -> ${runs(program, after)}`);
+      assert.ok(seconds(program, after) > seconds(program, before), `${program} run time grew`);
+    }
+    assert.ok(runs('sys_enter_write', after) - runs('sys_enter_write', before) >= N, 'sys_enter_write ran for our writes');
     assert.equal(after.get('rand_guard_healthy'), 1);
     assert.ok((after.get('process_resident_memory_bytes') ?? 0) > 10 * 1024 * 1024, 'process RSS exported');
 

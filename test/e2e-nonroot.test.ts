@@ -51,3 +51,32 @@ try { console.log(ensureTracefs()); } catch (e) { console.log(e.message); proces
   assert.equal(run.status, 1, run.stderr);
   assert.match(run.stdout, /tracefs at \/sys\/kernel\/tracing is not readable by uid 65534 .*CAP_DAC_READ_SEARCH/);
 });
+
+test('uid 65534 with capabilities only and [metrics] on: ring size and fill exported; per-program statistics refused (no CAP_SYS_ADMIN), said in a warning, series only while the host has them on', async (t) => {
+  if (skipUnlessRoot(t)) return;
+  const agent = await AgentProcess.start({
+    watchPaths: ['/nonexistent-rand-guard'],
+    wrap: asNobody('+bpf,+perfmon,+dac_read_search'),
+    prepare: (dir) => chownSync(dir, NOBODY, NOBODY),
+    args: ['--set', 'metrics.listen=127.0.0.1:0'],
+  });
+  try {
+    const line = agent.stderr.split('\n').find((l) => l.includes('metrics endpoint listening'));
+    assert.ok(line !== undefined, agent.stderr);
+    const port = (JSON.parse(line) as { port: number }).port;
+    assert.match(agent.stderr, /per-program BPF run statistics cannot be turned on \(BPF_ENABLE_STATS needs CAP_SYS_ADMIN\)/);
+    const r = await fetch(`http://127.0.0.1:${port}/metrics`);
+    assert.equal(r.status, 200);
+    const text = await r.text();
+    // the ring query is a SEC("syscall") program: CAP_BPF loads and runs it
+    assert.match(text, /^rand_guard_ring_buffer_size_bytes 8388608$/m);
+    assert.match(text, /^rand_guard_ring_buffer_used_bytes \d+$/m);
+    // another process (root) may hold statistics on for the whole host while this runs: then they are exported
+    const enabled = /^rand_guard_bpf_stats_enabled (\d)$/m.exec(text)?.[1];
+    assert.ok(enabled === '0' || enabled === '1', text);
+    assert.equal(/^rand_guard_bpf_program_runs_total\{program="sched_process_exec"\} \d+$/m.test(text), enabled === '1', `series present exactly when stats are on (${enabled})`);
+  } finally {
+    const { code } = await agent.stop();
+    assert.equal(code, 0, agent.stderr);
+  }
+});

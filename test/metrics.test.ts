@@ -162,7 +162,10 @@ test('PrometheusExporter: every numeric health field under its name, rule alerts
   assert.match(text, /# TYPE rand_guard_rss_kb gauge/);
   assert.equal(series.get('rand_guard_rule_alerts_total{rule_id="BUILTIN-FILE-CRON-001"}'), 3);
   assert.equal(series.get('rand_guard_rule_alerts_total{rule_id="R \\"1\\""}'), 1);
-  assert.equal(series.get('rand_guard_ring_buffer_bytes'), 8388608);
+  assert.equal(series.get('rand_guard_ring_buffer_size_bytes'), 8388608, 'the configured size without a kernel answer');
+  assert.ok(Number.isNaN(series.get('rand_guard_ring_buffer_used_bytes')), 'fill unknown without a kernel answer');
+  assert.equal(series.get('rand_guard_bpf_stats_enabled'), 0);
+  assert.ok(![...series.keys()].some((k) => k.startsWith('rand_guard_bpf_program_')), 'no program series without statistics');
   assert.equal(series.get('rand_guard_healthy'), 1);
   assert.ok((series.get('process_resident_memory_bytes') ?? 0) > 0, 'process RSS');
   assert.ok(series.has('process_cpu_seconds_total'), 'process CPU');
@@ -171,6 +174,30 @@ test('PrometheusExporter: every numeric health field under its name, rule alerts
   const again = parseProm(await exporter.render({ health, ruleAlerts: new Map(), ringBufferBytes: 1, healthy: false }));
   assert.equal(again.get('rand_guard_raw_events_read_total'), 2000);
   assert.equal(again.get('rand_guard_healthy'), 0);
+});
+
+test('PrometheusExporter: ring size and fill from the kernel, per-program runs and seconds, replaced on each scrape', async () => {
+  const exporter = new PrometheusExporter();
+  const bpf = {
+    ring: { sizeBytes: 1 << 20, usedBytes: 4096 },
+    runStatsEnabled: true,
+    programs: [
+      { name: 'sys_enter_openat', runs: 120, runTimeNs: 30_000, verifiedInsns: 12_000 },
+      { name: 'sched_process_exec', runs: 3, runTimeNs: 1_500_000_000, verifiedInsns: 11_000 },
+    ],
+  };
+  let series = parseProm(await exporter.render({ health: healthRecord(), ruleAlerts: new Map(), ringBufferBytes: 8388608, healthy: true, bpf }));
+  assert.equal(series.get('rand_guard_ring_buffer_size_bytes'), 1 << 20, "the kernel's size wins");
+  assert.equal(series.get('rand_guard_ring_buffer_used_bytes'), 4096);
+  assert.equal(series.get('rand_guard_bpf_stats_enabled'), 1);
+  assert.equal(series.get('rand_guard_bpf_program_runs_total{program="sys_enter_openat"}'), 120);
+  assert.equal(series.get('rand_guard_bpf_program_run_seconds_total{program="sys_enter_openat"}'), 0.00003);
+  assert.equal(series.get('rand_guard_bpf_program_runs_total{program="sched_process_exec"}'), 3);
+  assert.equal(series.get('rand_guard_bpf_program_run_seconds_total{program="sched_process_exec"}'), 1.5);
+  bpf.programs = [{ name: 'sys_enter_openat', runs: 130, runTimeNs: 40_000, verifiedInsns: 12_000 }];
+  series = parseProm(await exporter.render({ health: healthRecord(), ruleAlerts: new Map(), ringBufferBytes: 8388608, healthy: true, bpf }));
+  assert.equal(series.get('rand_guard_bpf_program_runs_total{program="sys_enter_openat"}'), 130, 'set to the kernel value, not added');
+  assert.ok(!series.has('rand_guard_bpf_program_runs_total{program="sched_process_exec"}'), 'a program gone is gone');
 });
 
 test('MetricsServer: 503 starting before attach, /metrics and /healthz after, 404/405, port in use named', async () => {

@@ -21,8 +21,12 @@ function expectStats(e: SequenceEngine, nonZero: Partial<SequenceStats>): void {
     unkeyed_matches: 0,
     reload_dropped: 0,
     active: 0,
+    held_bytes: 0,
   };
-  assert.deepEqual(e.stats, { ...zero, ...nonZero });
+  // held_bytes is an estimate: checked for consistency here, exactly in the memory-bound test
+  const { held_bytes, ...rest } = e.stats;
+  assert.deepEqual({ ...rest, held_bytes: 0 }, { ...zero, ...nonZero, held_bytes: 0 });
+  assert.equal(held_bytes > 0, e.stats.active > 0, `held_bytes ${held_bytes} with ${e.stats.active} partials held`);
   assert.equal(unaccountedPartials(e.stats), 0);
 }
 
@@ -54,6 +58,7 @@ function seqRule(id: string, steps: CompiledStep[], opts: { maxspanS?: number; o
     until: opts.until ?? null,
     maxspanNs: (opts.maxspanS ?? 5) * S,
     ordered: opts.ordered ?? true,
+    fingerprint: id,
   };
 }
 
@@ -237,6 +242,31 @@ test('total limit: evicts the oldest partial over all rules', () => {
     rec('process_start', 4 * S, { exec_id: 'B', parent_exec_id: 'A', exe_path: '/tmp/x' }),
   ]);
   assert.deepEqual(out.map((m) => m[0]), ['SEQ-OTHER']);
+});
+
+test('byte limit: partials holding large records are evicted oldest first, counted; held_bytes follows', () => {
+  // each first step carries a 100,000-character argv (about 200 kB estimated); the limit holds two of them
+  const big = (i: number) => rec('network_connect', 1 * S + i, { comm: 'bash', exec_id: `B${i}`, argv: ['bash', 'x'.repeat(100_000)] });
+  const e = new SequenceEngine([REVERSE], { maxPartialBytes: 450_000 });
+  for (let i = 0; i < 10; i++) e.onRecord(view(big(i)));
+  expectStats(e, { started: 10, evicted: 8, evicted_total_limit: 8, active: 2 });
+  assert.ok(e.stats.held_bytes > 400_000 && e.stats.held_bytes <= 450_000, `held ${e.stats.held_bytes} bytes`);
+  // the newest two still complete; after that nothing is held
+  const out = feed(e, [
+    rec('process_start', 2 * S, { exec_id: 'C', parent_exec_id: 'B0' }),
+    rec('process_start', 2 * S, { exec_id: 'D', parent_exec_id: 'B8' }),
+    rec('process_start', 2 * S, { exec_id: 'E', parent_exec_id: 'B9' }),
+  ]);
+  assert.equal(out.length, 2);
+  assert.equal(e.stats.held_bytes, 0);
+});
+
+test('retain: a partial holds what the retain function keeps of a record, and counts its bytes', () => {
+  const e = new SequenceEngine([REVERSE], {}, undefined, (r) => ({ record: { ...r, argv: ['cut'] } as NormalizedRecord, bytes: 1000 }));
+  e.onRecord(view(rec('network_connect', 1 * S, { comm: 'bash', exec_id: 'A', argv: ['bash', 'y'.repeat(50_000)] })));
+  assert.equal(e.stats.held_bytes, 1000);
+  const [match] = e.onRecord(view(rec('process_start', 2 * S, { exec_id: 'B', parent_exec_id: 'A' })));
+  assert.deepEqual((match!.records[0] as unknown as { argv: string[] }).argv, ['cut'], 'the alert gets the kept form of the first step');
 });
 
 test('limits must be positive integers', () => {

@@ -18,13 +18,16 @@ export const BENCH_MAX_EVENTS_PER_SECOND = 100_000_000;
  * workload compares both), and when `lifecycle` is a boolean `[network] lifecycle` set to it (undefined: as
  * in the default config, which has it on; the connect workload compares both), and when `coalesce` is false
  * `[file] write_coalesce_ms = 0` (one record per write; the write_watched workload compares both, the
- * throughput ramp counts records). Nothing else changes.
+ * throughput ramp counts records), and `[agent] rules_dir` set to `rulesDir` (default: the checkout's
+ * config/rules.d, the default ruleset `npm start` loads; the config is written into a temp dir, so
+ * without it no rules directory would be found). Nothing else changes.
  * @param {string} repoRoot
- * @param {{outputPath:string, network:boolean, capture?:boolean, lifecycle?:boolean, coalesce?:boolean}} options
+ * @param {{outputPath:string, network:boolean, capture?:boolean, lifecycle?:boolean, coalesce?:boolean, rulesDir?:string}} options
  * @returns {{text:string, watchPaths:string[]}} TOML text and the config's file.watch_paths
  */
-export function benchConfig(repoRoot, { outputPath, network, capture, lifecycle, coalesce }) {
+export function benchConfig(repoRoot, { outputPath, network, capture, lifecycle, coalesce, rulesDir }) {
   const config = parse(readFileSync(join(repoRoot, 'config', 'rand-guard.toml'), 'utf8'));
+  config.agent.rules_dir = rulesDir ?? join(repoRoot, 'config', 'rules.d');
   config.output = { ...config.output, type: 'file', path: outputPath };
   config.performance.max_events_per_second = BENCH_MAX_EVENTS_PER_SECOND;
   if (network) {
@@ -102,13 +105,13 @@ export class BenchAgent {
    * `capture`, `lifecycle`: see benchConfig.
    * @param {string} repoRoot
    * @param {string} dir
-   * @param {{outputPath:string, network:boolean, capture?:boolean, lifecycle?:boolean}} options
+   * @param {{outputPath:string, network:boolean, capture?:boolean, lifecycle?:boolean, coalesce?:boolean, rulesDir?:string}} options
    * @throws Error with the agent's stderr when it exits or is not ready within 30 s
    */
-  static async start(repoRoot, dir, { outputPath, network, capture, lifecycle, coalesce }) {
+  static async start(repoRoot, dir, { outputPath, network, capture, lifecycle, coalesce, rulesDir }) {
     const variant = variantName({ capture, lifecycle, coalesce });
     const configPath = join(dir, `${network ? 'agent-net' : 'agent'}${variant}.toml`);
-    writeFileSync(configPath, benchConfig(repoRoot, { outputPath, network, capture, lifecycle, coalesce }).text);
+    writeFileSync(configPath, benchConfig(repoRoot, { outputPath, network, capture, lifecycle, coalesce, rulesDir }).text);
     const t0 = performance.now();
     const child = spawn(process.execPath, [join(repoRoot, 'bin', 'rand-guard'), 'run', '--config', configPath], {
       stdio: ['ignore', 'ignore', 'pipe'],
@@ -137,6 +140,12 @@ export class BenchAgent {
     const code = await this.exited;
     clearTimeout(timer);
     return { code, health: finalHealth(this.outputPath) };
+  }
+
+  /** Rules the agent loaded (its `rules loaded` log line's `rules`), null when not logged. */
+  rulesLoaded() {
+    const m = /"rules":(\d+)[^\n]*rules loaded/.exec(this.stderr);
+    return m ? Number(m[1]) : null;
   }
 
   /** SIGKILL without waiting (cleanup on interrupt). */

@@ -22,6 +22,9 @@ function num(env, name, fallback) {
  * @property {number} rampRounds BENCH_RAMP_ROUNDS: at most this many doubling rounds
  * @property {number} rampSeconds BENCH_RAMP_SECONDS: length of one ramp round (s)
  * @property {'write'|'open'} rampOp BENCH_RAMP_OP: watched-file operation the ramp generates
+ * @property {number} rampBisect BENCH_RAMP_BISECT: bisection rounds after the 1.5x round (0 in smoke runs)
+ * @property {string[]} rampRuleSets BENCH_RAMP_RULE_SETS: rule sets the ramp runs with, in order
+ *   (`none`, `synthetic100`, `shipped`; smoke: `shipped`), see rule-sets.mjs
  * @property {number} moderateRate BENCH_MODERATE_RATE: the ramp rate whose p99 latency is checked against 100 ms
  * @property {number} rssRate  rate (events/s) whose RSS is checked against 120 MB (the issue's 100k/s)
  * @property {number} warmupMs pause after a tracer is ready before the workload starts (ms)
@@ -33,6 +36,16 @@ function num(env, name, fallback) {
  * @property {number} settleMs pause after the workload before tracer CPU is read (ms): lets it drain
  * @property {string} resultsDir BENCH_RESULTS_DIR: where reports go (default bench-results/)
  */
+
+const RULE_SETS = ['none', 'synthetic100', 'shipped'];
+
+/** @throws Error naming BENCH_RAMP_RULE_SETS and the valid names for an unknown set */
+function ruleSets(text) {
+  const sets = text.split(',').map((x) => x.trim()).filter(Boolean);
+  for (const x of sets) if (!RULE_SETS.includes(x)) throw new Error(`BENCH_RAMP_RULE_SETS: unknown rule set "${x}" (valid: ${RULE_SETS.join(', ')})`);
+  if (sets.length === 0) throw new Error('BENCH_RAMP_RULE_SETS: name at least one rule set');
+  return sets;
+}
 
 /**
  * @param {NodeJS.ProcessEnv} env
@@ -55,6 +68,8 @@ export function loadSettings(env, repoRoot) {
     rampRounds: Math.max(1, Math.round(num(env, 'BENCH_RAMP_ROUNDS', smoke ? 1 : 6))),
     rampSeconds: num(env, 'BENCH_RAMP_SECONDS', smoke ? 0.5 : 3),
     rampOp,
+    rampBisect: Math.max(0, Math.round(num(env, 'BENCH_RAMP_BISECT', smoke ? 0 : 2))),
+    rampRuleSets: ruleSets(env.BENCH_RAMP_RULE_SETS ?? (smoke ? 'shipped' : 'none,synthetic100,shipped')),
     moderateRate: num(env, 'BENCH_MODERATE_RATE', 50_000),
     rssRate: 100_000,
     warmupMs: smoke ? 100 : 200,

@@ -1,6 +1,5 @@
 /** The six overhead workloads: which generator, which path, whether the agent needs network on. */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /**
@@ -20,15 +19,17 @@ import { join } from 'node:path';
 
 /**
  * Files the workloads touch: watched ones in a fresh /etc/rand-guard-bench-XXXXXX dir (under the
- * default config's /etc watch path), unwatched ones in a fresh temp dir; fresh dirs so that two runs
+ * default config's /etc watch path), unwatched ones in a fresh /var/lib/rg-bench-XXXXXX dir; fresh dirs so that two runs
  * never delete each other's files. remove() deletes both dirs.
  * @param {string[]} watchPaths the agent config's watch paths
  * @throws Error when the temp dir is itself under a watch path (the unwatched workloads would be watched)
  */
 export function createWorkloadFiles(watchPaths) {
-  const tmp = mkdtempSync(join(tmpdir(), 'rg-bench-'));
+  // Not os.tmpdir(): the default config watches /tmp (payload drops). /var/lib is on the root file
+  // system like /etc, so watched and unwatched files differ only in the watch.
+  const tmp = mkdtempSync(join(process.env.BENCH_UNWATCHED_DIR ?? '/var/lib', 'rg-bench-'));
   if (watchPaths.some((p) => tmp === p || tmp.startsWith(p.endsWith('/') ? p : `${p}/`))) {
-    throw new Error(`temp dir ${tmp} is under a watch path: set TMPDIR elsewhere`);
+    throw new Error(`temp dir ${tmp} is under a watch path: set BENCH_UNWATCHED_DIR elsewhere`);
   }
   const etc = mkdtempSync('/etc/rand-guard-bench-');
   const files = {

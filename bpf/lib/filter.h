@@ -8,13 +8,7 @@
 
 #include "maps.h"
 
-/*
- * The filter's per-CPU scratch. len/off are copies of the path bounds that the
- * loops re-read from map memory on each iteration: the verifier does not
- * track map memory, so comparisons with the loop counter do not give every
- * iteration a different register range (which defeats state pruning and runs
- * into the 1M instruction limit).
- */
+/* The filter's per-CPU scratch: the LPM lookup key, and the bounds of the path being judged. */
 struct rg_filter_scratch {
 	struct rg_filter_key key; /* must stay first: used as the LPM lookup key */
 	__u32 len;
@@ -38,24 +32,43 @@ static __always_inline __u32 rg_byte_is(__u32 c, __u32 ch)
 }
 
 /*
- * True when the path described by s->off/s->len in rec has a "." or ".."
- * component or an empty one (repeated '/'): userspace normalizes such a
- * path ("//etc/x" is "/etc/x"), its raw bytes cannot be judged against the
- * lists. The loop body is branch-free so that the verifier walks one path
- * per iteration instead of one per possible parser state.
+ * The three scans below are bpf_loop() callbacks: the verifier checks a
+ * callback once, whatever the number of iterations, where an unrolled bounded
+ * loop was checked once per byte (about 210,000 instructions for this filter,
+ * again in every file program; about 15,000 with the callbacks). bpf_loop()
+ * with a known callback is inlined by the verifier into a plain loop calling
+ * it. Each scan's state lives in a struct on the caller's stack.
  */
-static __always_inline bool rg_needs_normalizing(struct rg_filter_scratch *s, const char *rec)
+struct rg_norm_scan {
+	const char *rec;
+	__u32 off;        /* first byte of the path in rec */
+	__u32 len;        /* path bytes */
+	__u32 state;      /* 1: at a component start, 2: "." so far, 3: ".." so far, 0: other */
+	__u32 found;
+	__u32 prev_slash;
+	__u32 _pad;
+};
+
+/* Bytes of rg_needs_normalizing() per callback: fewer calls per path at run time. */
+#define RG_NORM_STEP 8
+
+/* Bytes [RG_NORM_STEP * k, +RG_NORM_STEP) of rg_needs_normalizing(); branch-free apart from the end test. */
+static long rg_norm_one(__u64 k, void *arg)
 {
-	volatile __u32 *lenp = &s->len, *offp = &s->off;
-	/* 1: at a component start, 2: "." so far, 3: ".." so far, 0: other */
-	__u32 state = 1, found = 0, prev_slash = 0;
+	struct rg_norm_scan *n = arg;
+	__u32 state = n->state, found = n->found, prev_slash = n->prev_slash, len = n->len, stop = 0;
 
-	for (__u32 i = 0; i < RG_PATH_MAX; i++) {
-		__u32 c, slash, dot_ok;
+	if (k >= RG_PATH_MAX / RG_NORM_STEP)
+		return 1;
+#pragma unroll
+	for (__u32 j = 0; j < RG_NORM_STEP; j++) {
+		__u32 i = k * RG_NORM_STEP + j, c, slash, dot_ok;
 
-		if (i >= *lenp)
+		if (i >= len) {
+			stop = 1;
 			break;
-		c = (__u8)rec[(*offp + i) & RG_BYTE_MASK];
+		}
+		c = (__u8)n->rec[(n->off + i) & RG_BYTE_MASK];
 		slash = rg_byte_is(c, '/');
 		/* a '.' extends the component only in states 1 and 2 */
 		dot_ok = rg_byte_is(c, '.') & (state ^ (state >> 1)) & 1;
@@ -63,7 +76,24 @@ static __always_inline bool rg_needs_normalizing(struct rg_filter_scratch *s, co
 		state = slash | (-dot_ok & (state + 1));
 		prev_slash = slash;
 	}
-	return (found | (state >> 1)) != 0;
+	n->state = state;
+	n->found = found;
+	n->prev_slash = prev_slash;
+	return stop;
+}
+
+/*
+ * True when the path described by s->off/s->len in rec has a "." or ".."
+ * component or an empty one (repeated '/'): userspace normalizes such a
+ * path ("//etc/x" is "/etc/x"), its raw bytes cannot be judged against the
+ * lists.
+ */
+static __always_inline bool rg_needs_normalizing(struct rg_filter_scratch *s, const char *rec)
+{
+	struct rg_norm_scan n = { .rec = rec, .off = s->off, .len = s->len, .state = 1 };
+
+	bpf_loop(RG_PATH_MAX / RG_NORM_STEP, rg_norm_one, &n, 0);
+	return (n.found | (n.state >> 1)) != 0;
 }
 
 /* 0x80 in each byte of x that is zero, 0 in the others (exact, unlike the strlen trick). */
@@ -72,6 +102,63 @@ static __always_inline __u64 rg_zero_bytes(__u64 x)
 	const __u64 low7 = 0x7f7f7f7f7f7f7f7fULL;
 
 	return ~(((x & low7) + low7) | x | low7);
+}
+
+struct rg_dot_scan {
+	const char *rec;
+	__u32 off;    /* first byte of the path in rec */
+	__u32 len;    /* path bytes */
+	__u64 carry;  /* 0x80 when the last byte of the previous word is a '/' */
+	__u64 before; /* the byte before the path counts as a '/' for a '.', not for a '/' */
+	__u32 maybe;  /* result: 1 when the exact scan must decide */
+	__u32 _pad;
+};
+
+/* Words of eight bytes of rg_may_need_normalizing() per callback: one call for most paths. */
+#define RG_DOT_WORDS 4
+
+/* Bytes [8 * RG_DOT_WORDS * k, +8 * RG_DOT_WORDS) of rg_may_need_normalizing(). */
+static long rg_dot_one(__u64 k, void *arg)
+{
+	const __u64 slashes = 0x2f2f2f2f2f2f2f2fULL, dots = 0x2e2e2e2e2e2e2e2eULL;
+	struct rg_dot_scan *d = arg;
+	__u64 carry = d->carry, before = d->before;
+	__u32 len = d->len, off = d->off;
+
+	if (k >= RG_PATH_MAX / (8 * RG_DOT_WORDS))
+		return 1;
+#pragma unroll
+	for (__u32 j = 0; j < RG_DOT_WORDS; j++) {
+		__u32 i = (k * RG_DOT_WORDS + j) * 8, at, left;
+		__u64 w, dot, slash, after_slash;
+
+		if (i >= len)
+			return 1;
+		at = (off + i) & RG_BYTE_MASK;
+		if (at > RG_SCRATCH_SIZE - 8) {
+			d->maybe = 1; /* not in one load: let the exact scan decide */
+			return 1;
+		}
+		w = *(const __u64 *)(d->rec + at);
+		dot = rg_zero_bytes(w ^ dots);
+		slash = rg_zero_bytes(w ^ slashes);
+		left = len - i;
+		if (left < 8) {
+			/* bytes past the end */
+			dot &= (1ULL << (left * 8)) - 1;
+			slash &= (1ULL << (left * 8)) - 1;
+		}
+		after_slash = (slash << 8) | carry;
+		if ((dot & (after_slash | before)) | (slash & after_slash)) {
+			d->maybe = 1;
+			return 1;
+		}
+		carry = slash >> 56;
+		before = 0;
+	}
+	d->carry = carry;
+	d->before = before;
+	return 0;
 }
 
 /*
@@ -83,36 +170,10 @@ static __always_inline __u64 rg_zero_bytes(__u64 x)
  */
 static __always_inline bool rg_may_need_normalizing(struct rg_filter_scratch *s, const char *rec)
 {
-	const __u64 slashes = 0x2f2f2f2f2f2f2f2fULL, dots = 0x2e2e2e2e2e2e2e2eULL;
-	volatile __u32 *lenp = &s->len, *offp = &s->off;
-	__u64 carry = 0;       /* 0x80 when the last byte of the previous word is a '/' */
-	__u64 before = 0x80;   /* the byte before the path counts as a '/' for a '.', not for a '/' */
+	struct rg_dot_scan d = { .rec = rec, .off = s->off, .len = s->len, .before = 0x80 };
 
-	for (__u32 i = 0; i < RG_PATH_MAX; i += 8) {
-		__u32 at, left;
-		__u64 w, dot, slash, after_slash;
-
-		if (i >= *lenp)
-			break;
-		at = (*offp + i) & RG_BYTE_MASK;
-		if (at > RG_SCRATCH_SIZE - 8)
-			return true; /* not in one load: let the exact scan decide */
-		w = *(const __u64 *)(rec + at);
-		dot = rg_zero_bytes(w ^ dots);
-		slash = rg_zero_bytes(w ^ slashes);
-		left = *lenp - i;
-		if (left < 8) {
-			/* bytes past the end */
-			dot &= (1ULL << (left * 8)) - 1;
-			slash &= (1ULL << (left * 8)) - 1;
-		}
-		after_slash = (slash << 8) | carry;
-		if ((dot & (after_slash | before)) | (slash & after_slash))
-			return true;
-		carry = slash >> 56;
-		before = 0;
-	}
-	return false;
+	bpf_loop(RG_PATH_MAX / (8 * RG_DOT_WORDS), rg_dot_one, &d, 0);
+	return d.maybe != 0;
 }
 
 /*
@@ -131,6 +192,24 @@ static __always_inline bool rg_absent(__u32 table, const char *rec, __u32 i1, __
 	return absent->bits[(i >> 3) & (RG_ABSENT_BITS / 8 - 1)] & (1 << (i & 7));
 }
 
+struct rg_reverse_scan {
+	const char *rec;
+	struct rg_filter_key *key;
+	__u32 last; /* offset of the path's last byte in rec */
+	__u32 n;    /* bytes to copy, <= RG_FILTER_KEY_MAX */
+};
+
+/* One byte of the suffix key: key->data[i] = rec[last - i]. */
+static long rg_reverse_one(__u64 i, void *arg)
+{
+	struct rg_reverse_scan *r = arg;
+
+	if (i >= r->n || i >= RG_FILTER_KEY_MAX)
+		return 1;
+	r->key->data[i] = r->rec[(r->last - i) & RG_BYTE_MASK];
+	return 0;
+}
+
 /*
  * Decides whether the path rec[off, off+len) is kept.
  * pflags: RG_FLAG_PATH_* bits of this path (first-path numbering); paths the
@@ -145,7 +224,7 @@ static __always_inline bool rg_filter_keep(const struct rg_config *cfg, const ch
 {
 	struct rg_filter_scratch *s;
 	struct rg_filter_key *key;
-	volatile __u32 *lenp, *offp;
+	struct rg_reverse_scan rev;
 	__u8 *verdict;
 	__u32 n;
 
@@ -182,16 +261,12 @@ static __always_inline bool rg_filter_keep(const struct rg_config *cfg, const ch
 
 	if (len >= 2 && rg_absent(RG_ABSENT_SUFFIX, rec, off + len - 1, off + len - 2))
 		return false;
-	/* key->data[i] = path[len - 1 - i]; s->off becomes the offset of the last byte */
-	lenp = &s->len;
-	offp = &s->off;
-	*offp = off + len - 1;
-	*lenp = n;
-	for (__u32 i = 0; i < RG_FILTER_KEY_MAX; i++) {
-		if (i >= *lenp)
-			break;
-		key->data[i] = rec[(*offp - i) & RG_BYTE_MASK];
-	}
+	/* key->data[i] = path[len - 1 - i] */
+	rev.rec = rec;
+	rev.key = key;
+	rev.last = off + len - 1;
+	rev.n = n;
+	bpf_loop(RG_FILTER_KEY_MAX, rg_reverse_one, &rev, 0);
 	if (bpf_map_lookup_elem(&file_suffixes, key))
 		return true;
 	return false;

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -47,6 +48,7 @@ struct rg_sensor {
 	enum rg_state state;
 	struct rg_worker *worker;
 	struct rg_stats stats;
+	int run_stats_fd;        /* bpf_enable_stats(BPF_STATS_RUN_TIME) while >= 0 (enableRunStats) */
 	napi_ref self_ref;       /* strong while the worker runs: the worker uses this struct */
 	napi_ref stop_promise;   /* the promise returned by stop() while STOPPING */
 	napi_deferred stop_deferred;
@@ -66,8 +68,17 @@ static void destroy_links(struct rg_sensor *s)
 	s->n_links = 0;
 }
 
+/* Ends the kernel's run-time accounting asked for by enableRunStats(), if any. */
+static void close_run_stats(struct rg_sensor *s)
+{
+	if (s->run_stats_fd >= 0)
+		close(s->run_stats_fd);
+	s->run_stats_fd = -1;
+}
+
 static void sensor_free(struct rg_sensor *s)
 {
+	close_run_stats(s);
 	destroy_links(s);
 	bpf_object__close(s->obj);
 	free(s->path);
@@ -295,6 +306,7 @@ static napi_value sensor_new(napi_env env, napi_callback_info info)
 	s->path = path;
 	s->obj = obj;
 	s->events_fd = events_fd;
+	s->run_stats_fd = -1;
 	s->state = RG_IDLE;
 	if (napi_wrap(env, self, s, sensor_finalize, NULL, NULL) != napi_ok) {
 		sensor_free(s);
@@ -624,6 +636,70 @@ static napi_value sensor_stats(napi_env env, napi_callback_info info)
 	return obj;
 }
 
+/*
+ * enableRunStats(): bpf_enable_stats(BPF_STATS_RUN_TIME). While the returned
+ * fd is open (until close()) the kernel counts runs and run time of every BPF
+ * program on the host, at the cost of two clock reads per program run. The
+ * kernel asks for CAP_SYS_ADMIN (EPERM otherwise). Idempotent.
+ */
+static napi_value sensor_enable_run_stats(napi_env env, napi_callback_info info)
+{
+	size_t argc = 0;
+	struct rg_sensor *s = unwrap(env, info, &argc, NULL, NULL);
+	if (!s || !require_open(env, s, "enableRunStats"))
+		return NULL;
+	if (s->run_stats_fd < 0) {
+		rg_log_reset();
+		int fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+		if (fd < 0)
+			return rg_throw_libbpf(env, errno, "cannot enable BPF run-time statistics (BPF_ENABLE_STATS)");
+		s->run_stats_fd = fd;
+	}
+	napi_value undefined;
+	RG_NAPI(env, napi_get_undefined(env, &undefined));
+	return undefined;
+}
+
+/*
+ * programStats(): [{ name, runs, runTimeNs, verifiedInsns }] for every
+ * loaded program, from bpf_obj_get_info_by_fd (run_cnt, run_time_ns: zero
+ * unless run statistics are on, see enableRunStats; verified_insns).
+ */
+static napi_value sensor_program_stats(napi_env env, napi_callback_info info)
+{
+	size_t argc = 0;
+	struct rg_sensor *s = unwrap(env, info, &argc, NULL, NULL);
+	if (!s || !require_open(env, s, "programStats"))
+		return NULL;
+	napi_value list;
+	RG_NAPI(env, napi_create_array(env, &list));
+	uint32_t n = 0;
+	struct bpf_program *prog;
+	bpf_object__for_each_program(prog, s->obj) {
+		int fd = bpf_program__fd(prog);
+		if (!bpf_program__autoload(prog) || fd < 0)
+			continue;
+		struct bpf_prog_info pinfo;
+		__u32 len = sizeof(pinfo);
+		memset(&pinfo, 0, sizeof(pinfo));
+		if (bpf_obj_get_info_by_fd(fd, &pinfo, &len))
+			return rg_throw_libbpf(env, errno, "cannot read the info of program '%s' of %s",
+					       bpf_program__name(prog), s->path);
+		napi_value item, name, runs, time_ns, verified;
+		RG_NAPI(env, napi_create_object(env, &item));
+		RG_NAPI(env, napi_create_string_utf8(env, bpf_program__name(prog), NAPI_AUTO_LENGTH, &name));
+		RG_NAPI(env, napi_create_double(env, (double)pinfo.run_cnt, &runs));
+		RG_NAPI(env, napi_create_double(env, (double)pinfo.run_time_ns, &time_ns));
+		RG_NAPI(env, napi_set_named_property(env, item, "name", name));
+		RG_NAPI(env, napi_set_named_property(env, item, "runs", runs));
+		RG_NAPI(env, napi_set_named_property(env, item, "runTimeNs", time_ns));
+		RG_NAPI(env, napi_create_uint32(env, pinfo.verified_insns, &verified));
+		RG_NAPI(env, napi_set_named_property(env, item, "verifiedInsns", verified));
+		RG_NAPI(env, napi_set_element(env, list, n++, item));
+	}
+	return list;
+}
+
 /* close(): idempotent; refuses while the worker runs */
 static napi_value sensor_close(napi_env env, napi_callback_info info)
 {
@@ -634,6 +710,7 @@ static napi_value sensor_close(napi_env env, napi_callback_info info)
 	if (s->state == RG_RUNNING || s->state == RG_STOPPING)
 		return rg_throw(env, RG_ERROR, "Sensor.close: call and await stop() first");
 	if (s->state != RG_CLOSED) {
+		close_run_stats(s);
 		destroy_links(s);
 		bpf_object__close(s->obj);
 		s->obj = NULL;
@@ -667,6 +744,8 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */)
 		{ "start", NULL, sensor_start, NULL, NULL, NULL, napi_default_method, NULL },
 		{ "stop", NULL, sensor_stop, NULL, NULL, NULL, napi_default_method, NULL },
 		{ "stats", NULL, sensor_stats, NULL, NULL, NULL, napi_default_method, NULL },
+		{ "enableRunStats", NULL, sensor_enable_run_stats, NULL, NULL, NULL, napi_default_method, NULL },
+		{ "programStats", NULL, sensor_program_stats, NULL, NULL, NULL, napi_default_method, NULL },
 		{ "close", NULL, sensor_close, NULL, NULL, NULL, napi_default_method, NULL },
 	};
 	napi_value cls, version;

@@ -378,6 +378,10 @@ export const LAYOUT = {
     size: 32,
     fields: { min_age_ns: 0, tgid: 8, reason: 12, flushed: 16, busy: 24 },
   },
+  rg_ring_query_args: {
+    size: 16,
+    fields: { size: 0, avail_data: 8 },
+  },
   rg_file_rename: {
     size: 72,
     fields: { h: 0, flags: 56, olddfd: 60, newdfd: 64, old_len: 68, new_len: 70 },

@@ -130,6 +130,7 @@ async function run(opts: RunOpts): Promise<void> {
     },
     faultInjection,
     compactView,
+    bpfStats: metrics !== null,
     onOutputClosed: () => shutdown({ reason: 'stdout closed' }),
   });
   // Anything that escapes record handling (which has its own guard in the agent) ends the agent:

@@ -5,6 +5,8 @@
  * replaced with U+FFFD.
  */
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { ConfigError } from './errors.js';
+import { checkTrusted, type TrustPolicy } from './trust.js';
 
 /** Largest config or rules file read: 4 MiB (the shipped config is ~2 KiB). */
 export const MAX_INPUT_BYTES = 4 * 1024 * 1024;
@@ -41,6 +43,22 @@ export function readTextInput(path: string, maxBytes = MAX_INPUT_BYTES): string 
     }
   } finally {
     closeSync(fd);
+  }
+}
+
+/**
+ * The text of one rules-directory file (`.toml` or Sigma `.yml`), trust checked before it is read: an
+ * untrusted file (../config/trust.ts) is refused without being opened.
+ * @param trust the CLI always passes one; tests may omit it
+ * @throws ConfigError (path = file): the trust policy's refusal, or `rules file <file>: cannot read: <reason>`
+ */
+export function readRulesFile(file: string, trust?: TrustPolicy): string {
+  try {
+    if (trust) checkTrusted(file, 'rules file', trust);
+    return readTextInput(file);
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    throw new ConfigError(`rules file ${file}: cannot read: ${(err as Error).message}`, { path: file }, { cause: err });
   }
 }
 

@@ -25,7 +25,7 @@ import { createRecordView, NO_PROCESS_CONTEXT } from '../rules/record-view.js';
 import { emptySequenceStats, SequenceEngine, type SequenceLimits, type SequenceStats } from '../rules/sequence.js';
 import type { AlertRecord } from './alert.js';
 import { RuleEngine, type EngineRule, type ParentLookup } from './rule-engine.js';
-import { buildSequenceAlert } from './sequence-alert.js';
+import { buildSequenceAlert, retainForSequence } from './sequence-alert.js';
 
 /** What to write for one record. */
 export interface DetectionOutcome {
@@ -48,8 +48,9 @@ export interface DetectionStageOptions {
   /** bounds on partial sequences held (defaults: ../rules/sequence.ts DEFAULT_SEQUENCE_LIMITS) */
   sequenceLimits?: Partial<SequenceLimits>;
   /**
-   * the stage this one replaces (SIGHUP rule reload): its partial sequences are dropped (counted in
-   * `reload_dropped`) and its sequence counters continue here, so health counters stay cumulative
+   * the stage this one replaces (SIGHUP rule reload): the partial sequences of its rules that are here
+   * unchanged (same id, steps, lists and macros) carry over, the others are dropped (counted in
+   * `reload_dropped`); its sequence counters continue here, so health counters stay cumulative
    */
   previous?: DetectionStage;
 }
@@ -91,8 +92,9 @@ export class DetectionStage {
     this.context = context;
     this.engine = new RuleEngine(rules.engineRules, { agentId: config.agent.id, parentOf, createView: (record) => createRecordView(record, context) });
     this.sequenceRules = rules.sequences;
-    this.seqStats = options.previous?.retireSequences() ?? emptySequenceStats();
-    this.sequences = rules.sequences.length > 0 ? new SequenceEngine(rules.sequences, options.sequenceLimits, this.seqStats) : null;
+    this.seqStats = options.previous?.seqStats ?? emptySequenceStats();
+    this.sequences = rules.sequences.length > 0 ? new SequenceEngine(rules.sequences, options.sequenceLimits, this.seqStats, retainForSequence) : null;
+    options.previous?.handOverSequences(this.sequences);
     this.mode = config.agent.mode;
     this.agentId = config.agent.id;
   }
@@ -132,8 +134,10 @@ export class DetectionStage {
   }
 
   /** Drops this stage's partial sequences (counted) and hands its counters to the stage replacing it. */
-  private retireSequences(): SequenceStats {
-    this.sequences?.dropAll();
-    return this.seqStats;
+  /** Its partial sequences go to `next` (those of unchanged rules, see SequenceEngine.adoptPartials) or are dropped. */
+  private handOverSequences(next: SequenceEngine | null): void {
+    if (this.sequences === null) return;
+    if (next === null) this.sequences.dropAll();
+    else next.adoptPartials(this.sequences);
   }
 }

@@ -160,7 +160,17 @@ function compileSequenceRule(rule: SequenceRuleConfig, library: RuleLibrary, ori
       throw prefixField(err, 'until');
     }
   }
-  return { meta: metaOf(rule), steps, until, maxspanNs: maxspanNs(rule.maxspan), ordered: rule.ordered };
+  return { meta: metaOf(rule), steps, until, maxspanNs: maxspanNs(rule.maxspan), ordered: rule.ordered, fingerprint: sequenceFingerprint(rule, library) };
+}
+
+/**
+ * What a sequence rule matches, as text: its steps, until, maxspan and order, with every list and macro of
+ * the library (a changed list may change any step). Metadata (name, severity, output) is left out: a
+ * reload that only edits those keeps the partials.
+ */
+function sequenceFingerprint(rule: SequenceRuleConfig, library: RuleLibrary): string {
+  const plain = (_k: string, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v instanceof Map ? [...v.entries()] : v);
+  return JSON.stringify([rule.steps, rule.until ?? null, rule.maxspan, rule.ordered, library.lists, library.macros], plain);
 }
 
 /** A step's compile error with the step named in its field (`steps[1].exe_path`). */

@@ -13,7 +13,7 @@
  * `rules file /etc/rand-guard/rules.d/x.toml: rules[0].operations: file rule 'X' must define operations`.
  */
 import { readdirSync, statSync } from 'node:fs';
-import { readTextInput } from '../config/read-input.js';
+import { readRulesFile } from '../config/read-input.js';
 import { checkTrusted, type TrustPolicy } from '../config/trust.js';
 import { join } from 'node:path';
 import { ConfigError } from '../config/errors.js';
@@ -91,13 +91,7 @@ export function loadRulesDir(dir: string, trust?: TrustPolicy): RulesDirResult {
         result.origins.push(file);
         continue;
       }
-      let text: string;
-      try {
-        text = readTextInput(file);
-      } catch (err) {
-        throw new ConfigError(`rules file ${file}: cannot read: ${(err as Error).message}`, { path: file }, { cause: err });
-      }
-      if (trust) checkTrusted(file, 'rules file', trust);
+      const text = readRulesFile(file, trust);
       const doc = loadRulesDocument(text, file);
       result.files.push(file);
       for (const rule of doc.rules) {

@@ -18,7 +18,7 @@
 import type { FileRecord, NetworkRecord, NormalizedRecord } from '../normalize/records.js';
 import { toJson } from '../output/serialize.js';
 import type { RecordView } from '../rules/compiled.js';
-import type { SequenceMatch } from '../rules/sequence.js';
+import { approxRecordBytes, type RetainRecord, type SequenceMatch } from '../rules/sequence.js';
 import { buildAlert, matchOfRecord, SUMMARY_DISCLAIMER, type AlertRecord } from './alert.js';
 import { networkFacts } from './network-match.js';
 import { candidatePaths, fileOperation } from './path-match.js';
@@ -124,6 +124,19 @@ export function sequenceElement(record: NormalizedRecord): SequenceElement {
   out['summarized'] = true;
   return out;
 }
+
+/**
+ * What a partial sequence holds of a matched record (the SequenceEngine's RetainRecord in the agent): the
+ * record itself while it is small, else the element the alert would show of it (sequenceElement: a bounded
+ * summary once its JSON passes SEQUENCE_RECORD_MAX_BYTES). So a flood of first steps with 256 KiB command
+ * lines holds kilobytes per partial, not the command lines.
+ */
+export const retainForSequence: RetainRecord = (record) => {
+  const bytes = approxRecordBytes(record);
+  if (bytes <= SEQUENCE_RECORD_MAX_BYTES) return { record, bytes };
+  const element = sequenceElement(record) as unknown as NormalizedRecord;
+  return { record: element, bytes: approxRecordBytes(element) };
+};
 
 /**
  * The default summary: who did what at each step, e.g. `Sequence rule RG-SEQ-X (Name): bash (pid 10)

@@ -70,11 +70,12 @@ export interface HealthInputs {
  * - `network_tracked_sockets` (gauge) = kernel_network_sockets_tracked - kernel_network_sockets_untracked:
  *   entries of the kernel's lifecycle socket table now (listeners included; at most 16384).
  * - `sequence_*`: the sequence rules' state (src/rules/sequence.ts): `sequence_rules` evaluated,
- *   `sequence_partials_active` (gauge: partial sequences held), `sequence_partials_started`,
+ *   `sequence_partials_active` (gauge: partial sequences held), `sequence_partials_bytes` (gauge: estimated
+ *   bytes of the records they hold, bounded at 64 MiB), `sequence_partials_started`,
  *   `sequence_completed` (one alert each), and every way a partial ends without an alert:
  *   `sequence_partials_expired` (maxspan passed: on a later record or the periodic sweep),
  *   `sequence_partials_evicted_rule_limit` / `sequence_partials_evicted_total_limit` (oldest dropped to
- *   stay within the per-rule / total bound), `sequence_partials_cancelled` (an `until` match),
+ *   stay within the per-rule / total bound, the total one counting partials and held bytes), `sequence_partials_cancelled` (an `until` match),
  *   `sequence_partials_restarted` (a first step only, replaced by a later first step of the same key);
  *   `sequence_records_untimed` (records without a usable timestamp_ns, not evaluated by sequences);
  *   `sequence_matches_unkeyed` (step or until matches without a join key: a `by` field missing or null);
@@ -150,6 +151,7 @@ function sequenceKeys(sequences: HealthInputs['sequences']): Record<string, numb
   return {
     sequence_rules: sequences?.rules ?? 0,
     sequence_partials_active: s.active,
+    sequence_partials_bytes: s.held_bytes,
     sequence_partials_started: s.started,
     sequence_completed: s.completed,
     sequence_partials_expired: s.expired,

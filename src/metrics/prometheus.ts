@@ -1,7 +1,8 @@
 /**
  * Prometheus text for `/metrics` (prom-client): every numeric field of the health record, plus
- * per-rule alert counts, the ring buffer size, the verdict of /healthz and prom-client's process
- * metrics (CPU seconds, resident memory, open fds, event loop lag, heap).
+ * per-rule alert counts, the ring buffer size and fill, per-BPF-program run count and run time (kernel
+ * BPF run-time statistics), the verdict of /healthz and prom-client's process metrics (CPU seconds,
+ * resident memory, open fds, event loop lag, heap).
  *
  * Names: `rand_guard_<health key>` for gauges (HEALTH_GAUGES) and `rand_guard_<health key>_total` for
  * the cumulative counters (every other numeric key), so each value can be matched to the health record
@@ -9,6 +10,7 @@
  * New health keys are exported as counters the first time they appear, without a change here.
  */
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { BpfStatsSnapshot } from '../sensor/bpf-stats.js';
 
 /** Prefix of every rand-guard metric. */
 export const METRIC_PREFIX = 'rand_guard_';
@@ -45,8 +47,17 @@ export interface MetricsSnapshot {
   health: Record<string, unknown>;
   /** Alerts raised per rule id since start. */
   ruleAlerts: ReadonlyMap<string, number>;
-  /** Size of the BPF ring buffer in bytes (`[ebpf] buffer_size` rounded up to a power of two). */
+  /**
+   * Size of the BPF ring buffer in bytes (`[ebpf] buffer_size` rounded up to a power of two), exported
+   * when `bpf.ring` (the kernel's own answer) is absent.
+   */
   ringBufferBytes: number;
+  /**
+   * Ring fill and per-program run statistics read from the kernel now (src/sensor/bpf-stats.ts); null
+   * or absent while the agent is not reading the ring buffer: the fill is then NaN and no program
+   * series are exported.
+   */
+  bpf?: BpfStatsSnapshot | null;
   /** The /healthz verdict: 1 healthy, 0 not. */
   healthy: boolean;
 }
@@ -65,7 +76,11 @@ export class PrometheusExporter {
   readonly registry = new Registry();
   private readonly health = new Map<string, Counter | Gauge>();
   private readonly ruleAlerts: Counter<'rule_id'>;
-  private readonly ringBuffer: Gauge;
+  private readonly ringSize: Gauge;
+  private readonly ringUsed: Gauge;
+  private readonly runStatsEnabled: Gauge;
+  private readonly programRuns: Counter<'program'>;
+  private readonly programSeconds: Counter<'program'>;
   private readonly healthy: Gauge;
 
   constructor() {
@@ -76,7 +91,30 @@ export class PrometheusExporter {
       labelNames: ['rule_id'],
       registers: [this.registry],
     });
-    this.ringBuffer = new Gauge({ name: `${METRIC_PREFIX}ring_buffer_bytes`, help: 'size of the BPF ring buffer in bytes', registers: [this.registry] });
+    const registers = [this.registry];
+    this.ringSize = new Gauge({ name: `${METRIC_PREFIX}ring_buffer_size_bytes`, help: 'size of the BPF ring buffer in bytes', registers });
+    this.ringUsed = new Gauge({
+      name: `${METRIC_PREFIX}ring_buffer_used_bytes`,
+      help: 'bytes in the BPF ring buffer submitted by the kernel and not yet read by the agent (NaN when unknown)',
+      registers,
+    });
+    this.runStatsEnabled = new Gauge({
+      name: `${METRIC_PREFIX}bpf_stats_enabled`,
+      help: '1 while the kernel counts BPF program runs (BPF_ENABLE_STATS or sysctl kernel.bpf_stats_enabled), else 0 and no rand_guard_bpf_program_* series',
+      registers,
+    });
+    this.programRuns = new Counter({
+      name: `${METRIC_PREFIX}bpf_program_runs_total`,
+      help: 'runs of each loaded BPF program while run-time statistics were on (bpf_prog_info.run_cnt)',
+      labelNames: ['program'],
+      registers,
+    });
+    this.programSeconds = new Counter({
+      name: `${METRIC_PREFIX}bpf_program_run_seconds_total`,
+      help: 'time spent in each loaded BPF program while run-time statistics were on (bpf_prog_info.run_time_ns)',
+      labelNames: ['program'],
+      registers,
+    });
     this.healthy = new Gauge({ name: `${METRIC_PREFIX}healthy`, help: '1 when /healthz answers 200, else 0', registers: [this.registry] });
   }
 
@@ -95,7 +133,16 @@ export class PrometheusExporter {
     }
     this.ruleAlerts.reset();
     for (const [ruleId, count] of snapshot.ruleAlerts) this.ruleAlerts.inc({ rule_id: ruleId }, count);
-    this.ringBuffer.set(snapshot.ringBufferBytes);
+    const bpf = snapshot.bpf ?? null;
+    this.ringSize.set(bpf?.ring?.sizeBytes ?? snapshot.ringBufferBytes);
+    this.ringUsed.set(bpf?.ring?.usedBytes ?? Number.NaN);
+    this.runStatsEnabled.set(bpf?.runStatsEnabled ? 1 : 0);
+    this.programRuns.reset();
+    this.programSeconds.reset();
+    for (const p of bpf?.programs ?? []) {
+      this.programRuns.inc({ program: p.name }, p.runs);
+      this.programSeconds.inc({ program: p.name }, p.runTimeNs / 1e9);
+    }
     this.healthy.set(snapshot.healthy ? 1 : 0);
     return this.registry.metrics();
   }

@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { HealthJudge, sampleFromHealth } from './health-check.js';
 import { PrometheusExporter } from './prometheus.js';
 import type { ListenAddress } from './listen.js';
+import type { BpfStatsSnapshot } from '../sensor/bpf-stats.js';
 
 /** How often the counters are sampled for /healthz (ms). */
 const SAMPLE_PERIOD_MS = 1_000;
@@ -24,6 +25,8 @@ export interface MetricsSource {
   ruleAlertCounts(): ReadonlyMap<string, number>;
   /** Ring buffer size in bytes (0 before start). */
   readonly ringBufferBytes: number;
+  /** Ring buffer fill and per-program run statistics read now, or null while not reading (src/agent.ts). */
+  bpfStats?(): BpfStatsSnapshot | null;
 }
 
 /** A listening metrics endpoint. */
@@ -115,6 +118,7 @@ export class MetricsServer {
       health,
       ruleAlerts: source?.ruleAlertCounts() ?? new Map(),
       ringBufferBytes: source?.ringBufferBytes ?? 0,
+      bpf: source?.bpfStats?.() ?? null,
       healthy: verdict.healthy,
     });
     res.writeHead(200, { 'content-type': this.exporter.contentType }).end(req.method === 'HEAD' ? undefined : text);

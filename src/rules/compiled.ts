@@ -59,6 +59,11 @@ export interface CompiledSequenceRule {
   maxspanNs: number;
   /** steps must occur in order (default true) */
   ordered: boolean;
+  /**
+   * The rule's definition (steps, until, maxspan, order) and the lists and macros it was compiled with, as
+   * text: a SIGHUP reload keeps the partial sequences of a rule whose fingerprint did not change.
+   */
+  fingerprint: string;
 }
 
 /* ---- Compiler API (implemented in ./compile.ts; pinned here so the compiler, the config loader and the

@@ -3,9 +3,12 @@
  * EQL-like: a partial sequence per (rule, join key) advances when a later step matches a record with the same
  * key within `maxspanNs` of the partial's first record; an `until` match with the same key cancels it.
  *
- * State is bounded: at most `maxPartialPerRule` partials per rule and `maxPartialTotal` in all; when a new
- * partial would exceed a bound the oldest partial (of that rule, or overall) is evicted and counted, so a
- * flood of first steps costs evictions (visible in health), never unbounded memory.
+ * State is bounded: at most `maxPartialPerRule` partials per rule, `maxPartialTotal` in all, and
+ * `maxPartialBytes` of held records (estimated; records come with argv up to 256 KiB, so a count alone
+ * does not bound memory); when a new partial or step would exceed a bound the oldest partial (of that rule,
+ * or overall) is evicted and counted, so a flood of first steps costs evictions (visible in health), never
+ * unbounded memory. What a partial holds of a record is decided by the `retain` function (the detection
+ * stage keeps a bounded summary of a large record: what the alert would show of it anyway).
  *
  * Every partial ends in exactly one counted way (completed, expired, evicted per bound, cancelled,
  * restarted) or is still held (`active`): `started` = the sum of those, which health checks
@@ -20,13 +23,38 @@ export interface SequenceLimits {
   maxPartialPerRule: number;
   /** partial sequences over all rules (default 100 000) */
   maxPartialTotal: number;
+  /** estimated bytes of the records held by all partials (default 64 MiB) */
+  maxPartialBytes: number;
 }
 
 /** Defaults of {@link SequenceLimits}. */
 export const DEFAULT_SEQUENCE_LIMITS: Readonly<SequenceLimits> = Object.freeze({
   maxPartialPerRule: 10_000,
   maxPartialTotal: 100_000,
+  maxPartialBytes: 64 * 1024 * 1024,
 });
+
+/** What a partial keeps of a matched record, and that kept record's estimated size in bytes. */
+export type RetainRecord = (record: NormalizedRecord) => { record: NormalizedRecord; bytes: number };
+
+/** Fixed cost counted per held record besides its strings (object, keys, numbers), bytes. */
+const RECORD_OVERHEAD_BYTES = 512;
+
+/**
+ * Estimated heap bytes of a record: RECORD_OVERHEAD_BYTES plus 2 bytes per character of its top-level
+ * strings and of the strings in its top-level arrays (argv, env; V8 keeps non-Latin-1 strings as UTF-16).
+ */
+export function approxRecordBytes(record: NormalizedRecord): number {
+  let bytes = RECORD_OVERHEAD_BYTES;
+  for (const value of Object.values(record as unknown as Record<string, unknown>)) {
+    if (typeof value === 'string') bytes += 2 * value.length;
+    else if (Array.isArray(value)) for (const e of value) bytes += 16 + (typeof e === 'string' ? 2 * e.length : 0);
+  }
+  return bytes;
+}
+
+/** The default RetainRecord: the record itself. */
+export const retainWhole: RetainRecord = (record) => ({ record, bytes: approxRecordBytes(record) });
 
 /** A completed sequence: the rule and every matched record, in step order (ordered) or arrival order. */
 export interface SequenceMatch {
@@ -46,7 +74,7 @@ export interface SequenceStats {
   evicted: number;
   /** of `evicted`: to keep the rule within maxPartialPerRule */
   evicted_rule_limit: number;
-  /** of `evicted`: to keep all rules within maxPartialTotal */
+  /** of `evicted`: to keep all rules within maxPartialTotal or maxPartialBytes */
   evicted_total_limit: number;
   /** partial sequences dropped by an `until` match with the same key */
   cancelled: number;
@@ -66,6 +94,8 @@ export interface SequenceStats {
   reload_dropped: number;
   /** partial sequences held now */
   active: number;
+  /** estimated bytes of the records the partials hold now (gauge) */
+  held_bytes: number;
 }
 
 /** A SequenceStats with every counter at 0. */
@@ -83,6 +113,7 @@ export function emptySequenceStats(): SequenceStats {
     unkeyed_matches: 0,
     reload_dropped: 0,
     active: 0,
+    held_bytes: 0,
   };
 }
 
@@ -101,6 +132,8 @@ interface PartialSequence {
   readonly byStep: (NormalizedRecord | undefined)[];
   /** matched records in arrival order (the alert's order for unordered rules) */
   readonly arrival: NormalizedRecord[];
+  /** estimated bytes of the records held (see RetainRecord) */
+  bytes: number;
 }
 
 /** Per-rule state: partials by key, in creation order (Map iteration order), oldest first. */
@@ -148,10 +181,16 @@ export class SequenceEngine {
   private readonly all = new Set<PartialSequence>();
 
   /**
-   * @param stats counters to continue (a reload's previous engine's, after its dropAll()); default new ones
+   * @param stats counters to continue (a reload's previous engine's, see adoptPartials); default new ones
+   * @param retain what a partial keeps of a matched record (default: the record itself)
    * @throws RangeError when a limit is not a positive integer
    */
-  constructor(rules: readonly CompiledSequenceRule[], limits: Partial<SequenceLimits> = {}, stats: SequenceStats = emptySequenceStats()) {
+  constructor(
+    rules: readonly CompiledSequenceRule[],
+    limits: Partial<SequenceLimits> = {},
+    stats: SequenceStats = emptySequenceStats(),
+    private readonly retain: RetainRecord = retainWhole,
+  ) {
     this.stats = stats;
     this.limits = { ...DEFAULT_SEQUENCE_LIMITS, ...limits };
     for (const [name, value] of Object.entries(this.limits)) {
@@ -222,13 +261,21 @@ export class SequenceEngine {
       }
       if (partial !== undefined && this.canTake(partial, i)) {
         this.took = true;
-        partial.byStep[i] = view.record;
-        partial.arrival.push(view.record);
         let match: SequenceMatch | undefined;
-        if (partial.arrival.length === steps.length) {
+        if (partial.arrival.length + 1 === steps.length) {
+          // completes: the alert takes the record as it is (nothing is held past this call)
+          partial.byStep[i] = view.record;
+          partial.arrival.push(view.record);
           this.remove(partial);
           this.stats.completed++;
           match = { rule, records: rule.ordered ? (partial.byStep as NormalizedRecord[]) : partial.arrival };
+        } else {
+          const kept = this.retain(view.record);
+          partial.byStep[i] = kept.record;
+          partial.arrival.push(kept.record);
+          partial.bytes += kept.bytes;
+          this.stats.held_bytes += kept.bytes;
+          this.keepWithinBytes(partial);
         }
         // The same record may also start a partial for another key (a step-0 match evaluated above); started
         // after the completed partial is gone, so the limits never evict the partial that just completed.
@@ -262,14 +309,51 @@ export class SequenceEngine {
   }
 
   /**
-   * Drops every partial sequence, counted in `reload_dropped`: a rule reload replaces the engine, and the
-   * new rules may not have the steps these partials were waiting for.
+   * A SIGHUP reload: moves the partial sequences of `previous` whose rule is here with the same id and
+   * fingerprint (the same steps, lists and macros) into this engine, oldest first and within this engine's
+   * limits (the excess evicted and counted as usual); every other partial is dropped and counted in
+   * `reload_dropped`, since the new rules may not have the steps it was waiting for. `previous` is empty
+   * afterwards. Call before the first record.
+   */
+  adoptPartials(previous: SequenceEngine): void {
+    const byId = new Map<string, RuleState>();
+    for (const state of this.states) byId.set(state.rule.meta.id, state);
+    // the counters are shared with `previous`: count only what this engine holds from here on
+    this.stats.held_bytes = 0;
+    for (const old of previous.all) {
+      const state = byId.get(old.state.rule.meta.id);
+      if (state === undefined || state.rule.fingerprint !== old.state.rule.fingerprint) {
+        this.stats.reload_dropped++;
+        continue;
+      }
+      // started here again: undo the count so `started` is not counted twice
+      this.stats.started--;
+      this.start(state, old.key, 0, old.arrival[0]!, old.startNs);
+      const moved = state.partials.get(old.key);
+      if (moved === undefined) continue; // evicted at once (this engine's limits are lower)
+      moved.byStep.splice(0, moved.byStep.length, ...old.byStep);
+      moved.arrival.splice(0, moved.arrival.length, ...old.arrival);
+      this.stats.held_bytes += old.bytes - moved.bytes;
+      moved.bytes = old.bytes;
+    }
+    for (const state of previous.states) state.partials.clear();
+    previous.all.clear();
+    this.stats.active = this.all.size;
+    this.stats.held_bytes = 0;
+    for (const p of this.all) this.stats.held_bytes += p.bytes;
+    this.took = false;
+  }
+
+  /**
+   * Drops every partial sequence, counted in `reload_dropped` (the rules were replaced by a set without
+   * sequences: see adoptPartials otherwise).
    */
   dropAll(): void {
     this.stats.reload_dropped += this.all.size;
     for (const state of this.states) state.partials.clear();
     this.all.clear();
     this.stats.active = 0;
+    this.stats.held_bytes = 0;
   }
 
   /** Creates (or restarts) the partial for key with the record as step i, enforcing both limits. */
@@ -289,13 +373,27 @@ export class SequenceEngine {
         this.stats.evicted_total_limit++;
       }
     }
+    const kept = this.retain(record);
     const byStep: (NormalizedRecord | undefined)[] = new Array<NormalizedRecord | undefined>(state.rule.steps.length).fill(undefined);
-    byStep[i] = record;
-    const partial: PartialSequence = { state, key, startNs: now, byStep, arrival: [record] };
+    byStep[i] = kept.record;
+    const partial: PartialSequence = { state, key, startNs: now, byStep, arrival: [kept.record], bytes: kept.bytes };
     state.partials.set(key, partial);
     this.all.add(partial);
     this.stats.started++;
     this.stats.active = this.all.size;
+    this.stats.held_bytes += kept.bytes;
+    this.keepWithinBytes(partial);
+  }
+
+  /** Evicts the oldest partials other than `current` while the held bytes exceed maxPartialBytes. */
+  private keepWithinBytes(current: PartialSequence): void {
+    if (this.stats.held_bytes <= this.limits.maxPartialBytes) return;
+    for (const p of this.all) {
+      if (this.stats.held_bytes <= this.limits.maxPartialBytes) break;
+      if (p === current) continue;
+      this.evict(p);
+      this.stats.evicted_total_limit++;
+    }
   }
 
   /** Drops the rule's partials whose maxspan has passed (creation order = start order, so from the front). */
@@ -316,5 +414,6 @@ export class SequenceEngine {
     partial.state.partials.delete(partial.key);
     this.all.delete(partial);
     this.stats.active = this.all.size;
+    this.stats.held_bytes -= partial.bytes;
   }
 }

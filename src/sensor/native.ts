@@ -59,6 +59,18 @@ export interface SensorStats {
   pollErrors: number;
 }
 
+/** Run statistics of one loaded program (struct bpf_prog_info). */
+export interface ProgramStats {
+  /** C function name of the program (as in SensorOptions.programs). */
+  name: string;
+  /** run_cnt: runs counted while run-time statistics were on. */
+  runs: number;
+  /** run_time_ns: nanoseconds spent in those runs. */
+  runTimeNs: number;
+  /** verified_insns: instructions the verifier processed to load it (the main cost of the agent's start). */
+  verifiedInsns: number;
+}
+
 /**
  * Errors from libbpf operations (open, load, attach, map update/lookup)
  * carry the errno and the captured tail (~4 KiB) of libbpf's log output,
@@ -132,6 +144,14 @@ export interface Sensor {
   stop(): Promise<void>;
   /** Cumulative worker counters. */
   stats(): SensorStats;
+  /**
+   * bpf_enable_stats(BPF_STATS_RUN_TIME): until close(), the kernel counts runs and run time of every
+   * BPF program on the host (two clock reads per program run). Idempotent. Throws Error with errno
+   * (EPERM: the kernel asks for CAP_SYS_ADMIN) when refused.
+   */
+  enableRunStats(): void;
+  /** Run count and run time of every loaded program (zeros while run-time statistics are off). */
+  programStats(): ProgramStats[];
   /**
    * bpf_object__close: frees maps and programs. Idempotent. Throws Error if
    * the worker is still running: await stop() first. Other methods throw
