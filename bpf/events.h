@@ -57,7 +57,7 @@ enum rg_kind {
 	RG_KIND_FILE_TRUNCATE = 27,  /* struct rg_file_attr      -> file_truncate (truncate, ftruncate) */
 	RG_KIND_FILE_SYMLINK = 28,   /* struct rg_file_attr      -> file_symlink (symlink, symlinkat) */
 	RG_KIND_FILE_LINK = 29,      /* struct rg_file_attr      -> file_link (link, linkat) */
-	RG_KIND_FILE_SETXATTR = 30,  /* struct rg_file_attr      -> file_setxattr (setxattr, lsetxattr, fsetxattr) */
+	RG_KIND_FILE_SETXATTR = 30,  /* struct rg_file_attr      -> file_setxattr (setxattr, lsetxattr, fsetxattr, setxattrat) */
 };
 
 /*
@@ -334,6 +334,7 @@ enum rg_attr_syscall {
 	RG_ATTR_SETXATTR = 11,
 	RG_ATTR_LSETXATTR = 12,
 	RG_ATTR_FSETXATTR = 13,
+	RG_ATTR_SETXATTRAT = 14, /* Linux 6.13+ */
 };
 
 /* Bytes of an xattr name captured (XATTR_NAME_MAX, include/uapi/linux/limits.h). */
@@ -355,9 +356,11 @@ enum rg_attr_syscall {
  */
 struct rg_file_attr {
 	struct rg_header h;
-	__u64 length;       /* truncate / ftruncate: length argument (bytes, as the signed loff_t's bits); setxattr: value size; else 0 */
+	__u64 length;       /* truncate / ftruncate: length argument (bytes, as the signed loff_t's bits); setxattr: value size
+			     * (setxattrat: struct xattr_args.size, 0 when unreadable); else 0 */
 	__u32 mode;         /* chmod family: mode argument (permission bits and S_ISUID 04000 / S_ISGID 02000 / S_ISVTX 01000); else 0 */
-	__u32 flags;        /* fchmodat2 / linkat / *setxattr flags argument (AT_* / XATTR_CREATE, XATTR_REPLACE); else 0 */
+	__u32 flags;        /* fchmodat2 / linkat / *setxattr flags argument (AT_* / XATTR_CREATE, XATTR_REPLACE; setxattrat:
+			     * struct xattr_args.flags, its at_flags are not kept); else 0 */
 	__s32 dfd;          /* dirfd of the path (AT_FDCWD for the calls without one); fchmod / ftruncate / fsetxattr: the fd */
 	__s32 dfd2;         /* linkat: newdfd (dfd is olddfd); symlinkat: newdfd (= dfd); else AT_FDCWD */
 	__u16 path_len;     /* tail bytes of the path */

@@ -52,6 +52,7 @@ extern int rg_filter_path(__u32 src, __u32 off, __u32 len, __u32 pflags, __u32 c
 #define RG_NR_SYMLINKAT 266
 #define RG_NR_FCHMODAT 268
 #define RG_NR_FCHMODAT2 452
+#define RG_NR_SETXATTRAT 463
 
 /* Largest rg_file_attr record: fixed part and two strings of RG_PATH_MAX. */
 #define RG_ATTR_RECORD_MAX (sizeof(struct rg_file_attr) + 2 * RG_PATH_MAX)
@@ -193,6 +194,30 @@ static __always_inline bool rg_attr_decode(struct trace_event_raw_sys_enter *ctx
 		c->arg = RG_ARG_STRING;
 		c->arg_max = RG_XATTR_NAME_MAX;
 		return true;
+	case RG_NR_SETXATTRAT: {
+		/*
+		 * setxattrat(int dfd, const char *pathname, unsigned int at_flags, const char *name,
+		 *            struct xattr_args *uargs, size_t usize): size and flags are in uargs
+		 */
+		struct {
+			__u64 value;
+			__u32 size;
+			__u32 flags;
+		} xa = {};
+
+		c->kind = RG_KIND_FILE_SETXATTR;
+		c->syscall = RG_ATTR_SETXATTRAT;
+		c->dfd = (int)a0;
+		c->upath = a1;
+		c->uarg = a3;
+		if (a4 && !bpf_probe_read_user(&xa, sizeof(xa), (const void *)a4)) {
+			c->length = xa.size;
+			c->flags = xa.flags;
+		}
+		c->arg = RG_ARG_STRING;
+		c->arg_max = RG_XATTR_NAME_MAX;
+		return true;
+	}
 	}
 	return false;
 }
@@ -304,7 +329,7 @@ __noinline int rg_attr_send(struct rg_attr_call *c)
 /*
  * Every configured hook of chmod, fchmod, fchmodat, fchmodat2, truncate,
  * ftruncate, symlink, symlinkat, link, linkat, setxattr, lsetxattr,
- * fsetxattr: the section names no tracepoint, userspace attaches it to each
+ * fsetxattr, setxattrat: the section names no tracepoint, userspace attaches it to each
  * (Sensor.attach(program, tracepoint)).
  */
 SEC("tracepoint")

@@ -3,14 +3,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AgentProcess, skipUnlessRoot, type Rec } from './helpers/agent-process.js';
 
+/** setxattrat is Linux 6.13+: hooked and exercised only where the kernel has its tracepoint. */
+const HAS_SETXATTRAT = existsSync('/sys/kernel/tracing/events/syscalls/sys_enter_setxattrat');
 const ATTR_HOOKS = [
   'openat', 'chmod', 'fchmod', 'fchmodat', 'fchmodat2', 'truncate', 'ftruncate', 'symlink', 'symlinkat', 'link', 'linkat',
-  'setxattr', 'lsetxattr', 'fsetxattr',
+  'setxattr', 'lsetxattr', 'fsetxattr', ...(HAS_SETXATTRAT ? ['setxattrat'] : []),
 ];
 
 /** Runs a command that must succeed. */
@@ -89,7 +91,8 @@ import ctypes, os, sys
 fd = os.open(sys.argv[1], os.O_RDONLY)
 os.setxattr(fd, 'user.rg_test', b'1')
 libc = ctypes.CDLL(None, use_errno=True)
-r = libc.syscall(452, -100, sys.argv[1].encode(), 0o2750, 0)
+L = ctypes.c_long
+r = libc.syscall(L(452), L(-100), sys.argv[1].encode(), L(0o2750), L(0))
 sys.exit(0 if r == 0 else ctypes.get_errno())
 `;
     const pyRun = spawnSync('python3', ['-c', py, history], { encoding: 'utf8' });
@@ -98,6 +101,23 @@ sys.exit(0 if r == 0 else ctypes.get_errno())
     assert.deepEqual([fx.filename, fx.name, typeof fx.fd], [history, 'user.rg_test', 'number']);
     const c2 = await agent.waitFor((r) => r.event_type === 'file_chmod' && r.syscall === 'fchmodat2', 'fchmodat2');
     assert.deepEqual([c2.filename, c2.mode_octal, c2.setgid, c2.setuid], [history, '2750', true, false]);
+
+    if (HAS_SETXATTRAT) {
+      // setxattrat (Linux 6.13+): size and flags come from its struct xattr_args
+      const at = `
+import ctypes, sys
+libc = ctypes.CDLL(None, use_errno=True)
+class A(ctypes.Structure): _fields_ = [('value', ctypes.c_uint64), ('size', ctypes.c_uint32), ('flags', ctypes.c_uint32)]
+v = ctypes.create_string_buffer(b'abc')
+a = A(ctypes.cast(v, ctypes.c_void_p).value, 3, 1)
+L = ctypes.c_long  # variadic syscall(): full 64-bit registers, not C ints with undefined upper halves
+sys.exit(0 if libc.syscall(L(463), L(-100), sys.argv[1].encode(), L(0), b'user.rg_at', ctypes.byref(a), L(16)) == 0 else ctypes.get_errno())
+`;
+      const atRun = spawnSync('python3', ['-c', at, history], { encoding: 'utf8' });
+      assert.equal(atRun.status, 0, `setxattrat: ${atRun.stderr} (status ${String(atRun.status)})`);
+      const xat = await agent.waitFor((r) => r.event_type === 'file_setxattr' && r.syscall === 'setxattrat', 'setxattrat');
+      assert.deepEqual([xat.filename, xat.name, xat.value_size, xat.flags, xat.fd], [history, 'user.rg_at', 3, 1, null]);
+    }
 
     // Unwatched: nothing, although every hook is on.
     const other = join(unwatched, 'tool');

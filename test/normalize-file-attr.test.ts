@@ -145,6 +145,10 @@ test('file_link: both paths; the userspace filter keeps it when either is watche
 test('file_setxattr: the attribute name (setcap writes security.capability) and the value size', () => {
   const x = rec(through(attr(RG_KIND.FILE_SETXATTR, { syscall: RG_ATTR_SYSCALL.SETXATTR, path: '/usr/bin/python3.12', arg: 'security.capability', length: 20 })));
   assert.deepEqual([x.event_type, x.syscall, x.name, x.value_size, x.flags], ['file_setxattr', 'setxattr', 'security.capability', 20, 0]);
+  const at = rec(through(attr(RG_KIND.FILE_SETXATTR, { syscall: RG_ATTR_SYSCALL.SETXATTRAT, dfd: 4, path: '/srv/x', arg: 'user.a', length: 3, flags: 1 })));
+  assert.deepEqual([at.syscall, at.fd, at.value_size, at.flags], ['setxattrat', null, 3, 1], 'setxattrat: a dirfd, not an fd');
+  const unknown = rec(through(attr(RG_KIND.FILE_SETXATTR, { syscall: 99, path: '/srv/x', arg: 'user.a' })));
+  assert.equal(unknown.syscall, 'unknown');
   const filtered = through(attr(RG_KIND.FILE_SETXATTR, { path: '/srv/x', arg: 'user.a' }), normalizer({ ...NO_LISTS, watch_paths: ['/usr'] }));
   assert.equal(filtered.type, 'filtered');
 });

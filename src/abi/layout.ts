@@ -145,6 +145,8 @@ export const RG_ATTR_SYSCALL = {
   SETXATTR: 11,
   LSETXATTR: 12,
   FSETXATTR: 13,
+  /** Linux 6.13+ */
+  SETXATTRAT: 14,
 } as const;
 
 /** RG_XATTR_NAME_MAX: bytes of an xattr name captured (rg_file_attr tail of setxattr). */

@@ -254,7 +254,7 @@ export interface RawFileUnlink {
 
 /**
  * struct rg_file_attr (bpf/file-attr.bpf.c, sys_enter of chmod, fchmod, fchmodat, fchmodat2, truncate, ftruncate,
- * symlink, symlinkat, link, linkat, setxattr, lsetxattr, fsetxattr): the arguments as asked, no outcome.
+ * symlink, symlinkat, link, linkat, setxattr, lsetxattr, fsetxattr, setxattrat): the arguments as asked, no outcome.
  */
 export interface RawFileAttr {
   kind:

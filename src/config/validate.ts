@@ -47,6 +47,7 @@ export const SUPPORTED_FILE_HOOKS: ReadonlySet<string> = new Set([
   'setxattr',
   'lsetxattr',
   'fsetxattr',
+  'setxattrat',
 ]);
 
 /**

@@ -27,6 +27,7 @@ const SYSCALL_NAMES: Readonly<Record<number, FileAttrSyscall>> = {
   [RG_ATTR_SYSCALL.SETXATTR]: 'setxattr',
   [RG_ATTR_SYSCALL.LSETXATTR]: 'lsetxattr',
   [RG_ATTR_SYSCALL.FSETXATTR]: 'fsetxattr',
+  [RG_ATTR_SYSCALL.SETXATTRAT]: 'setxattrat',
 };
 
 /** The syscalls whose first argument is an fd (the path is the kernel's walk of its file). */

@@ -587,6 +587,7 @@ export type FileAttrSyscall =
   | 'setxattr'
   | 'lsetxattr'
   | 'fsetxattr'
+  | 'setxattrat'
   | 'unknown';
 
 /**
@@ -654,14 +655,14 @@ export interface FileLinkRecord extends FileAttrRecordBase {
   flags: number;
 }
 
-/** kind 30: setxattr / lsetxattr / fsetxattr. */
+/** kind 30: setxattr / lsetxattr / fsetxattr / setxattrat (Linux 6.13+). */
 export interface FileSetxattrRecord extends FileAttrRecordBase {
   event_type: 'file_setxattr';
   /** the attribute name ("security.capability": file capabilities, what setcap writes; "user.*", "trusted.*", ...) */
   name: string;
   /** bytes of the value argument */
   value_size: number | bigint;
-  /** XATTR_CREATE 1, XATTR_REPLACE 2, or 0 */
+  /** XATTR_CREATE 1, XATTR_REPLACE 2, or 0 (setxattrat: those of its struct xattr_args; its at_flags are not reported) */
   flags: number;
 }
 

@@ -54,6 +54,7 @@ export const FILE_ATTR_HOOKS: ReadonlySet<string> = new Set([
   'setxattr',
   'lsetxattr',
   'fsetxattr',
+  'setxattrat',
 ]);
 
 /** The program attached to the sys_enter tracepoint of every FILE_ATTR_HOOKS hook (dispatches on the syscall number). */
