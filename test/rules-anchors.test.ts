@@ -96,6 +96,10 @@ test('regexes: a conservative required literal', () => {
   assert.equal(re('(?-i)abc'), null, 'flag groups other than a leading one');
   assert.equal(re('ab\\Qcd\\E'), null, 'escapes the scanner does not model');
   assert.deepEqual(re('a😀?bcd'), ['f contains bcd'], 'code points, not code units');
+  // a group of alternatives right after a literal prefix: one prefix per alternative
+  assert.deepEqual(re('^/etc/(cron\\.d/|crontab$|anacrontab$)'), ['f prefix /etc/cron.d/', 'f prefix /etc/crontab', 'f prefix /etc/anacrontab']);
+  assert.equal(re('^a(bc|d)'), null, 'an alternative too short and no other literal');
+  assert.deepEqual(re('^/etc/(cron\\.d/|crontab)?x'), ['f prefix /etc/'], 'an optional group');
 });
 
 test('globs: the literal prefix, suffix or longest literal of their RE2 form', () => {

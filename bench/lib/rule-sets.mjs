@@ -56,15 +56,15 @@ exe_path = ["/usr/bin/dpkg", "/usr/bin/apt-get", "/usr/sbin/sshd"]
 "uid|gte" = 0
 `;
     case 2:
-      // two of these (i = 2, 52) also accept a bare two-character shell redirection on the command line (no
-      // bench record has one): no anchor, evaluated always
+      // two of these (i = 2, 52) also accept a bare two-character shell construct on the command line (`<(`,
+      // `|&`: no bench record has one, nor the `2>&1` of every build script): no anchor, evaluated always
       return `${head}condition = "1 of sel_*"
 [rules.detection.sel_cmd]
 "command_line|contains" = ["rg-nomatch-${i}-a", "rg-nomatch-${i}-b"]
 [rules.detection.sel_comm]
 comm = ["rgnm${i}a", "rgnm${i}b"]
 ${i % 50 === 2 ? `[rules.detection.sel_flag]
-"command_line|contains" = "${i === 2 ? '>&' : '<('}"
+"command_line|contains" = "${i === 2 ? '<(' : '|&'}"
 ` : ''}`;
     case 3:
       // two of these (i = 8, 58) are a regex without a required literal: no anchor, evaluated always

@@ -314,7 +314,58 @@ export function regexAnchors(field: string, pattern: string, flags: { i: boolean
   }
 }
 
+/**
+ * `^lit(alt1|alt2...)...`: the prefixes lit+alt1's leading literal, lit+alt2's..., when the group is not
+ * repeated or optional and every alternative starts with a literal (`^/etc/(cron\.d/|crontab$)` gives
+ * `/etc/cron.d/` and `/etc/crontab`, far more selective than `/etc/`). null otherwise (case-insensitive too).
+ */
+function groupPrefixes(branch: string, multiline: boolean, caseInsensitive: boolean): string[] | null {
+  if (multiline || caseInsensitive || !branch.startsWith('^')) return null;
+  let lit = '';
+  let j = 1;
+  for (;;) {
+    const c = branch[j];
+    if (c === undefined) return null;
+    if (c === '(') break;
+    let ch: string;
+    if (c === '\\') {
+      const e = branch[j + 1];
+      if (e === undefined || !PUNCT.test(e)) return null;
+      ch = e;
+      j += 2;
+    } else if ('.[]{}*+?|^$)'.includes(c)) return null;
+    else {
+      ch = String.fromCodePoint(branch.codePointAt(j)!);
+      j += ch.length;
+    }
+    if (j < branch.length && '*+?{'.includes(branch[j]!)) return null; // the character is repeated or optional
+    lit += ch;
+  }
+  const end = groupEndOf(branch, j);
+  if (end < branch.length && '*+?{'.includes(branch[end]!)) return null;
+  let body = branch.slice(j + 1, end - 1);
+  if (body.startsWith('?:')) body = body.slice(2);
+  else if (body.startsWith('?')) return null;
+  const out: string[] = [];
+  for (const alt of branches(body)) {
+    const first = runsOf('^' + alt, false, false)[0];
+    if (first === undefined || !first.atStart) return null;
+    out.push(lit + first.text);
+  }
+  return out;
+}
+
 function branchAnchor(field: string, branch: string, multiline: boolean, caseInsensitive: boolean, fold: boolean): Anchors {
+  const grouped = groupPrefixes(branch, multiline, caseInsensitive);
+  const single = singleAnchor(field, branch, multiline, caseInsensitive, fold);
+  if (grouped !== null && grouped.every((g) => g.length >= MIN_LITERAL)) {
+    const set = grouped.map((literal): Anchor => ({ field, fold, kind: 'prefix', literal }));
+    if (anchorsScore(set) > anchorsScore(single)) return set;
+  }
+  return single;
+}
+
+function singleAnchor(field: string, branch: string, multiline: boolean, caseInsensitive: boolean, fold: boolean): Anchors {
   const runs = runsOf(branch, multiline, caseInsensitive);
   if (runs.length === 1 && runs[0]!.atStart && runs[0]!.atEnd && branchIsOnly(branch, runs[0]!.text, caseInsensitive)) {
     return [{ field, fold, kind: 'eq', literal: runs[0]!.text }];
