@@ -58,6 +58,7 @@ import type { NdjsonSink } from './output/sink.js';
 import { StdoutSink } from './output/stdout-sink.js';
 import { FileSink } from './output/file-sink.js';
 import { CompactSink } from './output/compact-sink.js';
+import { EcsSink } from './output/ecs-sink.js';
 import { ReloadRegistry } from './reload/reload-registry.js';
 
 /** How often a health record is written (the original's period). */
@@ -114,8 +115,19 @@ export interface AgentOptions {
 /** Rotated files kept when `[output] max_size_mb` is set without `max_files`. */
 const DEFAULT_MAX_FILES = 5;
 
-/** @throws Error naming `output.path` when the file cannot be opened for appending. */
+/**
+ * The configured sink: stdout or file, wrapped for `run --format compact` or `[output] format = "ecs"`.
+ * @throws Error naming `output.path` when the file cannot be opened for appending.
+ */
 function openSink(config: Config, logger: Logger, counters: PipelineCounters, compactView?: { color: boolean } | null): NdjsonSink {
+  const sink = openNdjsonSink(config, logger, counters, compactView);
+  // The compact view is for a person at a terminal and reads the NDJSON records, so it wins over ecs.
+  if (config.output.format !== 'ecs' || sink instanceof CompactSink) return sink;
+  return new EcsSink(sink, (err) => logger.error({ err: err.message }, 'a record could not be mapped to ECS; written as is (logged once)'));
+}
+
+/** @throws Error naming `output.path` when the file cannot be opened for appending. */
+function openNdjsonSink(config: Config, logger: Logger, counters: PipelineCounters, compactView?: { color: boolean } | null): NdjsonSink {
   const path = config.output.path;
   if (config.output.type !== 'file' || !path) return compactView ? new CompactSink(new StdoutSink(), compactView.color) : new StdoutSink();
   try {
@@ -501,7 +513,7 @@ export class Agent {
       return true;
     } catch (err) {
       this.counters.userspace_output_failures += lineCount;
-      if ((err as NodeJS.ErrnoException).code === 'EPIPE' && (this.sink instanceof StdoutSink || this.sink instanceof CompactSink)) {
+      if ((err as NodeJS.ErrnoException).code === 'EPIPE' && (this.sink instanceof StdoutSink || this.sink instanceof CompactSink || (this.sink instanceof EcsSink && this.sink.inner instanceof StdoutSink))) {
         this.outputClosed = true;
         this.opts.logger.info('stdout was closed by its reader (EPIPE): stopping');
         this.opts.onOutputClosed?.();

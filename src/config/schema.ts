@@ -269,7 +269,8 @@ const detectionsSchema = strictObject({
 const outputSchema = strictObject({
   /** `stdout`, or `file` (then `path` is required; checked by validateRuntime). */
   type: z.enum(['stdout', 'file']),
-  format: z.enum(['json']),
+  /** `json`: the NDJSON records; `ecs`: one Elastic Common Schema 9.x document per record (src/output/ecs.ts). */
+  format: z.enum(['json', 'ecs']),
   /**
    * Output file path for `type = "file"`; ignored for stdout. No control characters (a NUL would cut the
    * path the kernel sees). Relative paths resolve against the agent's working directory.
