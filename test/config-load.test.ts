@@ -234,7 +234,7 @@ test('type errors name the key path', () => {
 test('enum values are checked by the schema', () => {
   assert.match(parseError(mutate(exampleText(), ['mode = "monitor"', 'mode = "learn"'])).message, /agent\.mode: expected one of "monitor", "detect", got "learn"$/);
   assert.match(parseError(mutate(exampleText(), ['type = "stdout"', 'type = "kafka"'])).message, /output\.type: expected one of "stdout", "file", got "kafka"$/);
-  assert.match(parseError(mutate(exampleText(), ['format = "json"', 'format = "yaml"'])).message, /output\.format: expected one of "json", got "yaml"$/);
+  assert.match(parseError(mutate(exampleText(), ['format = "json"', 'format = "yaml"'])).message, /output\.format: expected one of "json", "ecs", got "yaml"$/);
   assert.match(parseError(mutate(exampleText(), ['type = "network"', 'type = "dns"'])).message, /rules\[2\]\.type: /);
   assert.match(parseError(mutate(exampleText(), ['direction = "outbound"', 'direction = "sideways"'])).message, /rules\[2\]\.direction: /);
   assert.match(parseError(mutate(exampleText(), ['name = "Shell spawned by web server"\nenabled = true\ntype = "process"\nseverity = "high"\naction = "alert"', 'name = "Shell spawned by web server"\nenabled = true\ntype = "process"\nseverity = "high"\naction = "block"'])).message, /rules\[0\]\.action: expected one of "alert", got "block"$/);
