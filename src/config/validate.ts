@@ -15,6 +15,7 @@ import { metricsProblem } from '../metrics/listen.js';
 import { RG_ARGS_MAX, RG_ENV_NAME_MAX } from '../abi/layout.js';
 import type { AnyRuleConfig, Config, RuleConfig } from './schema.js';
 import { compileKernelFilter } from '../filter/kernel-filter.js';
+import { FILE_ATTR_HOOKS } from '../sensor/programs.js';
 
 export { resolveLogLevel, type LogLevel } from './log-level.js';
 
@@ -34,20 +35,7 @@ export const SUPPORTED_FILE_HOOKS: ReadonlySet<string> = new Set([
   'unlink',
   'unlinkat',
   // file attribute changes (bpf/file-attr.bpf.c): file_chmod, file_truncate, file_symlink, file_link, file_setxattr
-  'chmod',
-  'fchmod',
-  'fchmodat',
-  'fchmodat2',
-  'truncate',
-  'ftruncate',
-  'symlink',
-  'symlinkat',
-  'link',
-  'linkat',
-  'setxattr',
-  'lsetxattr',
-  'fsetxattr',
-  'setxattrat',
+  ...FILE_ATTR_HOOKS,
 ]);
 
 /**

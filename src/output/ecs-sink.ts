@@ -9,6 +9,7 @@
  */
 import { hostname as osHostname } from 'node:os';
 import type { NdjsonSink } from './sink.js';
+import { LineMapSink } from './line-map-sink.js';
 import { toEcs } from './ecs.js';
 
 /**
@@ -24,13 +25,10 @@ export function ecsLine(line: string, hostname?: string): string {
 }
 
 /** Maps NDJSON chunks to ECS lines and writes them to `inner` (stdout or file sink). */
-export class EcsSink implements NdjsonSink {
+export class EcsSink extends LineMapSink {
   readonly description: string;
   /** Lines that could not be mapped and were written as they came (never written by the agent itself). */
   mapFailures = 0;
-  readonly reopen?: () => void;
-  readonly settle?: () => Promise<void>;
-  private readonly decoder = new TextDecoder();
 
   /**
    * @param inner the destination
@@ -38,50 +36,21 @@ export class EcsSink implements NdjsonSink {
    * @param hostname host.hostname of every document; default os.hostname()
    */
   constructor(
-    readonly inner: NdjsonSink,
+    inner: NdjsonSink,
     private readonly onFirstFailure: (err: Error) => void = () => {},
     private readonly hostname: string = osHostname(),
   ) {
+    super(inner);
     this.description = `${inner.description} (ecs)`;
-    if (inner.reopen) this.reopen = () => inner.reopen?.();
-    if (inner.settle) this.settle = () => inner.settle?.() ?? Promise.resolve();
   }
 
-  /**
-   * Writes one ECS line per NDJSON line of `chunk`, all in one write to `inner`. A line that does not map
-   * is written as is and counted in mapFailures, so nothing disappears.
-   * @throws whatever `inner.write` throws (the agent counts the batch as failed).
-   */
-  write(chunk: string | Uint8Array): void {
-    const text = typeof chunk === 'string' ? chunk : this.decoder.decode(chunk);
-    let out = '';
-    let start = 0;
-    for (let end = text.indexOf('\n'); end >= 0; end = text.indexOf('\n', start)) {
-      out += `${this.line(text.slice(start, end))}\n`;
-      start = end + 1;
-    }
-    if (start < text.length) out += `${this.line(text.slice(start))}\n`;
-    this.inner.write(out);
-  }
-
-  private line(json: string): string {
+  /** A line that does not map is written as is and counted in mapFailures. */
+  protected line(json: string): string {
     try {
       return ecsLine(json, this.hostname);
     } catch (err) {
       if (this.mapFailures++ === 0) this.onFirstFailure(err as Error);
       return json;
     }
-  }
-
-  flush(): void {
-    this.inner.flush();
-  }
-
-  close(): void {
-    this.inner.close();
-  }
-
-  limitBlocking(untilMs: number): void {
-    this.inner.limitBlocking?.(untilMs);
   }
 }
