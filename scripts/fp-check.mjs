@@ -12,7 +12,7 @@
 //
 // Options: --keep (keep the agent's NDJSON and print its path), --min-secs N (default 120),
 // --rules-dir DIR (another rules directory instead of config/rules.d, e.g. rules under review).
-import { closeSync, createReadStream, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, createReadStream, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
@@ -20,6 +20,7 @@ import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Attribution, formatReport, judge } from './fp-check/report.mjs';
+import { acquirePidLock } from './lib/pid-lock.mjs';
 import { FIRST_ROUND, LATER_ROUND, cleanup, workloadPaths } from './fp-check/workload.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -49,20 +50,7 @@ const LOCK = '/run/rand-guard-fp-check.lock';
  * @throws Error naming the pid of the live fp-check holding the lock
  */
 function acquireLock() {
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = openSync(LOCK, 'wx');
-      writeSync(fd, String(process.pid));
-      closeSync(fd);
-      return () => rmSync(LOCK, { force: true });
-    } catch (err) {
-      if (err.code !== 'EEXIST') throw err;
-      const holder = Number(readFileSync(LOCK, 'utf8').trim());
-      if (holder > 0 && existsSync(`/proc/${holder}`)) throw new Error(`another fp-check (pid ${holder}) is running: the two workloads would disturb each other`);
-      rmSync(LOCK, { force: true }); // stale: its process is gone
-    }
-  }
-  throw new Error(`cannot take ${LOCK}`);
+  return acquirePidLock(LOCK, (pid) => `another fp-check (pid ${pid}) is running: the two workloads would disturb each other`);
 }
 
 /** Start bin/rand-guard run with the shipped config; resolves once all programs are attached. */

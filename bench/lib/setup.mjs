@@ -1,7 +1,8 @@
 /** Preconditions of a bench run: root, Debian packages of the peers, the built agent, compiled generators. */
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
+import { acquirePidLock } from '../../scripts/lib/pid-lock.mjs';
 
 /** Peer binaries the bench uses (Debian packages libbpf-tools and auditd). */
 export const PEER_BINARIES = {
@@ -85,20 +86,5 @@ const LOCK = '/run/rand-guard-bench.lock';
  * @throws Error naming the pid of the live bench holding /run/rand-guard-bench.lock
  */
 export function acquireBenchLock() {
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = openSync(LOCK, 'wx');
-      writeSync(fd, String(process.pid));
-      closeSync(fd);
-      return () => rmSync(LOCK, { force: true });
-    } catch (err) {
-      if (err.code !== 'EEXIST') throw err;
-      const holder = Number(readFileSync(LOCK, 'utf8').trim());
-      if (holder > 0 && existsSync(`/proc/${holder}`)) {
-        throw new Error(`another bench (pid ${holder}) is running: its figures and this run's would disturb each other`);
-      }
-      rmSync(LOCK, { force: true }); // stale: its process is gone
-    }
-  }
-  throw new Error(`cannot take ${LOCK}`);
+  return acquirePidLock(LOCK, (pid) => `another bench (pid ${pid}) is running: its figures and this run's would disturb each other`);
 }
